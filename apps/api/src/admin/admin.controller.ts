@@ -1,0 +1,100 @@
+import { appendAudit, PG, postgresError, updateReturning } from '@app/database';
+import { isPositiveAmount, LedgerRepository } from '@app/ledger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
+import { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { BearerGuard, CurrentCaller, OperatorOnly } from '../auth/bearer.guard';
+import { Caller } from '../auth/jwt-verifier';
+import { Problem } from '../problems/problem';
+
+export class DepositDto {
+  @ApiProperty() @IsString() @Length(1, 200) userId: string;
+  @ApiProperty({ example: 'BTC' }) @IsString() @Matches(/^[A-Z0-9]{2,12}$/) asset: string;
+  @ApiProperty({ example: '1.5' }) @IsString() amount: string;
+  @ApiProperty({ example: 'chain-tx-0001' }) @IsString() @Length(1, 200) reference: string;
+}
+
+export class ReasonDto {
+  @ApiProperty() @IsString() @Length(1, 500) reason: string;
+}
+
+export class AuditQuery {
+  @ApiPropertyOptional() @IsOptional() @IsUUID() withdrawalId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) userId?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(/^[0-9]{1,18}$/) cursor?: string;
+}
+
+@ApiTags('operators')
+@ApiBearerAuth()
+@UseGuards(BearerGuard)
+@OperatorOnly()
+@Controller('v1/admin')
+export class AdminController {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ledger: LedgerRepository,
+  ) {}
+
+  /** Credits a customer once per reference: 201 the first time, 200 with the same transfer after. */
+  @Post('deposits')
+  async deposit(@CurrentCaller() operator: Caller, @Body() body: DepositDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (!isPositiveAmount(body.amount)) throw new Problem('validation_failed', 'amount must be a positive decimal string');
+    try {
+      const result = await this.dataSource.transaction(async (m) => {
+        const r = await this.ledger.creditDeposit(m, body);
+        if (r.created) {
+          await appendAudit(m, { actor: `operator:${operator.id}`, event: 'deposit_credited', userId: body.userId, detail: { reference: body.reference, asset: body.asset, amount: body.amount } });
+        }
+        return r;
+      });
+      void reply.status(result.created ? 201 : 200);
+      return { transferId: result.transferId, userId: body.userId, asset: body.asset, amount: body.amount, reference: body.reference };
+    } catch (error) {
+      const pg = postgresError(error);
+      if (pg?.code === PG.uniqueViolation && pg.constraint === 'ledger_deposit_reference_conflict') {
+        throw new Problem('idempotency_conflict', 'this reference was used for another deposit');
+      }
+      throw error;
+    }
+  }
+
+  @Post('users/:userId/freeze')
+  @HttpCode(204)
+  async freeze(@CurrentCaller() operator: Caller, @Param('userId') userId: string, @Body() body: ReasonDto): Promise<void> {
+    await this.setFrozen(operator, userId, body.reason);
+  }
+
+  @Post('users/:userId/unfreeze')
+  @HttpCode(204)
+  async unfreeze(@CurrentCaller() operator: Caller, @Param('userId') userId: string): Promise<void> {
+    await this.setFrozen(operator, userId, null);
+  }
+
+  @Get('audit')
+  async audit(@Query() query: AuditQuery) {
+    const rows = await this.dataSource.query(
+      `SELECT id::text, at, actor, event, user_id AS "userId", withdrawal_id AS "withdrawalId", detail FROM audit_events
+        WHERE ($1::uuid IS NULL OR withdrawal_id = $1) AND ($2::text IS NULL OR user_id = $2)
+          AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT 101`,
+      [query.withdrawalId ?? null, query.userId ?? null, query.cursor ?? null],
+    );
+    const items = rows.slice(0, 100);
+    return { items, nextCursor: rows.length > 100 ? items[items.length - 1].id : null };
+  }
+
+  private async setFrozen(operator: Caller, userId: string, reason: string | null): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const rows = await updateReturning(
+        m,
+        `UPDATE users SET withdrawals_frozen_at = CASE WHEN $2::text IS NULL THEN NULL ELSE coalesce(withdrawals_frozen_at, now()) END,
+                          frozen_reason = $2 WHERE id = $1 RETURNING id`,
+        [userId, reason],
+      );
+      if (!rows.length) throw new Problem('not_found');
+      await appendAudit(m, { actor: `operator:${operator.id}`, event: reason ? 'account_frozen' : 'account_unfrozen', userId, detail: reason ? { reason } : {} });
+    });
+  }
+}

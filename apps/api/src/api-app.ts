@@ -1,0 +1,40 @@
+import { AppConfig } from '@app/config';
+import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ApiModule } from './api.module';
+import { mountQueueDashboard } from './dashboard/queue-dashboard';
+import { ProblemFilter } from './problems/problem.filter';
+
+/** Builds the HTTP app (shared by main.ts, the tests and the demo); the caller listens. */
+export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot(config),
+    new FastifyAdapter({ trustProxy: true, bodyLimit: 64 * 1024 }),
+    options.logger === false ? { logger: false } : {},
+  );
+  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) =>
+        new BadRequestException(errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` }))),
+    }),
+  );
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Countersign')
+      .setDescription('Out-of-band withdrawal confirmation: email, web push and TOTP, three of three. See shared/API.md.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  await mountQueueDashboard(app, config);
+  app.enableShutdownHooks();
+  return app;
+}

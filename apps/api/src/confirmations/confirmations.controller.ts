@@ -1,0 +1,32 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { VerdictClient } from '../verdicts/verdict-client';
+
+export class ConfirmationDto {
+  @ApiProperty() @IsString() @Length(16, 200) token: string;
+  @ApiProperty({ enum: ['approve', 'deny'] }) @IsIn(['approve', 'deny']) decision: 'approve' | 'deny';
+  @ApiPropertyOptional({ example: '47' }) @IsOptional() @IsString() @Matches(/^[0-9]{2}$/) matchCode?: string;
+}
+
+export class ConfirmationResultDto {
+  @ApiProperty({ enum: ['email', 'push'] }) factor: string;
+  @ApiProperty({ enum: ['approved', 'denied'] }) status: string;
+}
+
+/** No bearer: the token is the credential. The confirmation service decides; this relays. */
+@ApiTags('customer: out-of-band confirmation')
+@Controller('v1/confirmations')
+export class ConfirmationsController {
+  constructor(private readonly verdicts: VerdictClient) {}
+
+  @Post()
+  @HttpCode(200)
+  async decide(@Body() body: ConfirmationDto): Promise<ConfirmationResultDto> {
+    const verdict = await this.verdicts.ask({
+      name: 'decide-token',
+      data: { token: body.token, decision: body.decision, ...(body.matchCode ? { matchCode: body.matchCode } : {}) },
+    });
+    return { factor: verdict.factor!, status: verdict.status! };
+  }
+}

@@ -1,0 +1,74 @@
+import { HttpException } from '@nestjs/common';
+
+/** The stable machine codes of shared/API.md and the HTTP status each answers with. */
+export const PROBLEM_STATUS = {
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  withdrawals_paused: 503,
+  account_frozen: 423,
+  factor_not_enrolled: 409,
+  security_lock: 423,
+  address_not_whitelisted: 422,
+  address_cooling_off: 422,
+  insufficient_funds: 422,
+  idempotency_conflict: 422,
+  withdrawal_not_pending: 409,
+  invalid_code: 422,
+  code_reused: 422,
+  too_many_attempts: 423,
+  token_invalid: 410,
+  match_code_wrong: 422,
+  rate_limited: 429,
+  verdict_unavailable: 503,
+  internal_error: 500,
+} as const;
+
+export type ProblemCodeName = keyof typeof PROBLEM_STATUS;
+
+const TITLES: Record<ProblemCodeName, string> = {
+  validation_failed: 'The request is not valid',
+  unauthorized: 'Authentication required',
+  forbidden: 'Not allowed',
+  not_found: 'Not found',
+  withdrawals_paused: 'Withdrawals are paused',
+  account_frozen: 'Withdrawals are frozen on this account',
+  factor_not_enrolled: 'A confirmation factor is not set up',
+  security_lock: 'Withdrawals are locked after a recent security change',
+  address_not_whitelisted: 'The address is not on the withdrawal list',
+  address_cooling_off: 'The address is not usable yet',
+  insufficient_funds: 'Insufficient funds',
+  idempotency_conflict: 'The Idempotency-Key was used for another request',
+  withdrawal_not_pending: 'The withdrawal is no longer awaiting confirmation',
+  invalid_code: 'The code is not valid',
+  code_reused: 'The code was already used',
+  too_many_attempts: 'Too many attempts',
+  token_invalid: 'The link is not valid',
+  match_code_wrong: 'That is not the code shown in your app',
+  rate_limited: 'Too many requests',
+  verdict_unavailable: 'The confirmation service did not answer in time',
+  internal_error: 'Internal error',
+};
+
+/** An RFC 9457 problem with a stable `code`. Details never carry secrets. */
+export class Problem extends HttpException {
+  constructor(
+    readonly code: ProblemCodeName,
+    readonly detail?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(TITLES[code], PROBLEM_STATUS[code]);
+  }
+
+  body(instance?: string) {
+    return {
+      type: `https://countersign.dev/problems/${this.code.replace(/_/g, '-')}`,
+      title: TITLES[this.code],
+      status: PROBLEM_STATUS[this.code],
+      detail: this.detail ?? TITLES[this.code],
+      code: this.code,
+      ...(instance ? { instance } : {}),
+    };
+  }
+}

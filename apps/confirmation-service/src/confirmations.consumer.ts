@@ -1,0 +1,66 @@
+import { ConfirmationJob, EVIDENCE_FIELDS, OutboxRelay, QueueName } from '@app/queue';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
+import { ExpireWithdrawals } from './expiry/expire-withdrawals';
+import { DecideToken } from './tokens/decide-token';
+import { CustomerTotp } from './totp/customer-totp';
+import { VerifyWithdrawalTotp } from './totp/verify-withdrawal-totp';
+import { CancelWithdrawal } from './withdrawals/cancel-withdrawal';
+
+type Unwrap<T> = T extends ConfirmationJob ? Job<T['data'], unknown, T['name']> : never;
+
+/** Every state change of a withdrawal happens here, one job at a time per customer (row locks). */
+@Processor(QueueName.Confirmations, { concurrency: 8 })
+export class ConfirmationsConsumer extends WorkerHost {
+  constructor(
+    private readonly verifyTotp: VerifyWithdrawalTotp,
+    private readonly customerTotp: CustomerTotp,
+    private readonly decideToken: DecideToken,
+    private readonly cancelWithdrawal: CancelWithdrawal,
+    private readonly expiry: ExpireWithdrawals,
+    private readonly relay: OutboxRelay,
+  ) {
+    super();
+  }
+
+  async process(job: Unwrap<ConfirmationJob>): Promise<unknown> {
+    try {
+      return await this.decide(job as Job & ConfirmationJob);
+    } finally {
+      // Whatever the decision committed to the outbox goes out now rather than at the next poll.
+      this.relay.kick();
+    }
+  }
+
+  private async decide(typed: Job & ConfirmationJob): Promise<unknown> {
+    switch (typed.name) {
+      case 'verify-totp':
+        return this.verifyTotp.execute(await this.takeEvidence(typed, typed.data));
+      case 'activate-totp':
+        return this.customerTotp.activate(await this.takeEvidence(typed, typed.data));
+      case 'verify-account-totp':
+        return this.customerTotp.verify(await this.takeEvidence(typed, typed.data));
+      case 'decide-token':
+        return this.decideToken.execute(await this.takeEvidence(typed, typed.data));
+      case 'cancel-withdrawal':
+        return this.cancelWithdrawal.execute(typed.data);
+      case 'expire-withdrawal':
+        return { expired: await this.expiry.expire(typed.data.withdrawalId) };
+      case 'sweep-expired':
+        return { expired: await this.expiry.sweep() };
+      default: {
+        const unknown: never = typed;
+        throw new UnrecoverableError(`unknown confirmation job ${(unknown as Job).name}`);
+      }
+    }
+  }
+
+  /** Keeps the evidence in memory only: the job in Redis (and on the dashboard) keeps a redacted copy. */
+  private async takeEvidence<T extends object>(job: Job, data: T): Promise<T> {
+    const fields = EVIDENCE_FIELDS.filter((f) => f in data);
+    if (fields.length === 0) throw new UnrecoverableError('evidence already taken: this job cannot be replayed');
+    const redacted = { ...data, ...Object.fromEntries(fields.map((f) => [f, undefined])) };
+    await job.updateData(redacted);
+    return data;
+  }
+}

@@ -1,0 +1,92 @@
+import { OutgoingMail } from './mailer';
+
+export interface WithdrawalDetails {
+  id: string;
+  asset: string;
+  network: string;
+  amount: string;
+  address: string;
+  created_at: Date;
+  expires_at: Date;
+  status: string;
+  reason: string | null;
+}
+
+const escape = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function layout(title: string, lines: string[], action?: { label: string; url: string }): { text: string; html: string } {
+  const text = [title, '', ...lines, ...(action ? ['', `${action.label}: ${action.url}`] : [])].join('\n');
+  const html = `<!doctype html><html><body style="font-family:sans-serif">
+<h2>${escape(title)}</h2>${lines.map((l) => `<p>${escape(l)}</p>`).join('')}
+${action ? `<p><a href="${escape(action.url)}">${escape(action.label)}</a></p>` : ''}</body></html>`;
+  return { text, html };
+}
+
+function describe(w: WithdrawalDetails): string[] {
+  return [
+    `Amount: ${w.amount} ${w.asset} on ${w.network}`,
+    `Destination: ${w.address}`,
+    `Requested: ${w.created_at.toISOString()}`,
+    `Reference: ${w.id}`,
+  ];
+}
+
+export function challengeMail(to: string, w: WithdrawalDetails, url: string): OutgoingMail {
+  const body = layout(
+    `Confirm your ${w.asset} withdrawal`,
+    [
+      ...describe(w),
+      `Open the link, pick the code shown in your exchange app, and approve — or tell us it wasn't you.`,
+      `The link works once and expires at ${w.expires_at.toISOString()}.`,
+    ],
+    { label: 'Review this withdrawal', url },
+  );
+  return { to, subject: `Confirm your withdrawal of ${w.amount} ${w.asset}`, ...body };
+}
+
+const OUTCOME_TITLES: Record<string, string> = {
+  posted: 'Your withdrawal was confirmed and sent',
+  denied: 'Your withdrawal was stopped',
+  expired: 'Your withdrawal expired unconfirmed',
+};
+
+export function outcomeMail(to: string, w: WithdrawalDetails): OutgoingMail {
+  const title = OUTCOME_TITLES[w.status] ?? `Your withdrawal is ${w.status}`;
+  const lines = [...describe(w), `Status: ${w.status}${w.reason ? ` (${w.reason.replace(/_/g, ' ')})` : ''}`];
+  if (w.status !== 'posted') lines.push('The reserved funds are available in your account again.');
+  return { to, subject: `${title}: ${w.amount} ${w.asset}`, ...layout(title, lines) };
+}
+
+export function verificationMail(to: string, url: string): OutgoingMail {
+  return {
+    to,
+    subject: 'Verify your email address for withdrawal confirmations',
+    ...layout('Verify your email address', ['Withdrawal confirmations will be sent to this address.'], {
+      label: 'Verify this address',
+      url,
+    }),
+  };
+}
+
+const ALERTS: Record<string, { subject: string; lines: string[] }> = {
+  totp_code_reused: {
+    subject: 'Security alert: an authenticator code was used twice',
+    lines: [
+      'Someone submitted an authenticator code that had already been used on your account. It was refused.',
+      'If this was not you, change your password and re-enrol your authenticator.',
+    ],
+  },
+  withdrawal_denied_not_me: {
+    subject: 'Security alert: withdrawals frozen on your account',
+    lines: [
+      'You reported a withdrawal as not yours. It was stopped and withdrawals on your account are frozen.',
+      'Our operators have been alerted and will contact you to unfreeze the account.',
+    ],
+  },
+};
+
+export function alertMail(to: string, alert: string, w?: WithdrawalDetails): OutgoingMail {
+  const { subject, lines } = ALERTS[alert];
+  return { to, subject, ...layout(subject, [...lines, ...(w ? describe(w) : [])]) };
+}

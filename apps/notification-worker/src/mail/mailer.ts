@@ -1,0 +1,28 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import nodemailer, { Transporter } from 'nodemailer';
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** The SMTP adapter: nodemailer over SMTP_URL. A failed send throws, so the job's retries apply. */
+@Injectable()
+export class Mailer implements OnApplicationShutdown {
+  private readonly transport: Transporter;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.transport = nodemailer.createTransport(config.smtpUrl);
+  }
+
+  async send(mail: OutgoingMail): Promise<void> {
+    await this.transport.sendMail({ from: this.config.mailFrom, ...mail });
+  }
+
+  onApplicationShutdown(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,40 @@
+import { AppConfig, ConfigModule } from '@app/config';
+import { DatabaseModule } from '@app/database';
+import { QueueModule } from '@app/queue';
+import { DynamicModule, Module } from '@nestjs/common';
+import { SendSecurityAlert } from './alerts/send-security-alert';
+import { ChallengeIssuer } from './challenges/challenge-issuer';
+import { SendChallengeEmail } from './challenges/send-challenge-email';
+import { SendChallengePush } from './challenges/send-challenge-push';
+import { SendWithdrawalChallenges } from './challenges/send-withdrawal-challenges';
+import { WithdrawalReader } from './challenges/withdrawal-reader';
+import { SendEmailVerification } from './email-verification/send-email-verification';
+import { Mailer } from './mail/mailer';
+import { NotificationsConsumer } from './notifications.consumer';
+import { SendOnce } from './outcomes/send-once';
+import { SendOutcomeEmail } from './outcomes/send-outcome-email';
+import { PushSender } from './push/push-sender';
+
+@Module({})
+export class NotificationWorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: NotificationWorkerModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forApp('notifier'), QueueModule],
+      providers: [
+        NotificationsConsumer,
+        SendWithdrawalChallenges,
+        SendChallengeEmail,
+        SendChallengePush,
+        ChallengeIssuer,
+        WithdrawalReader,
+        SendOutcomeEmail,
+        SendOnce,
+        SendEmailVerification,
+        SendSecurityAlert,
+        Mailer,
+        PushSender,
+      ],
+    };
+  }
+}

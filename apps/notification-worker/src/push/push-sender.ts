@@ -1,0 +1,28 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { buildPushRequest, PushKeys } from '@app/crypto';
+import { Inject, Injectable } from '@nestjs/common';
+
+export type PushResult = 'delivered' | 'gone';
+
+export class PushServiceError extends Error {}
+
+/** The web-push adapter: RFC 8291 encryption and VAPID, sent to the subscription's push service. */
+@Injectable()
+export class PushSender {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /** 'gone' when the push service says the subscription no longer exists (404/410); throws to retry otherwise. */
+  async send(subscription: { endpoint: string; keys: PushKeys }, payload: object, ttlSeconds: number): Promise<PushResult> {
+    const request = buildPushRequest(subscription, JSON.stringify(payload), this.config.vapid, Math.max(0, Math.floor(ttlSeconds)));
+    const response = await fetch(request.endpoint, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    await response.arrayBuffer();
+    if (response.status === 404 || response.status === 410) return 'gone';
+    if (!response.ok) throw new PushServiceError(`push service answered ${response.status}`);
+    return 'delivered';
+  }
+}

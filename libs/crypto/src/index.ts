@@ -1,0 +1,5 @@
+export * from './match-code';
+export * from './push-encryption';
+export * from './tokens';
+export * from './totp';
+export * from './totp-seal';

@@ -1,0 +1,12 @@
+/** Amounts cross the edge as decimal strings and live in Postgres as numeric(38,18): never a float. */
+export const AMOUNT_PATTERN = /^(0|[1-9][0-9]{0,19})(\.[0-9]{1,18})?$/;
+
+export function isPositiveAmount(value: string): boolean {
+  return AMOUNT_PATTERN.test(value) && /[1-9]/.test(value);
+}
+
+/** `1.500000000000000000` → `1.5`; `2.000` → `2`. */
+export function formatAmount(numericText: string): string {
+  if (!numericText.includes('.')) return numericText;
+  return numericText.replace(/0+$/, '').replace(/\.$/, '');
+}

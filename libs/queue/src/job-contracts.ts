@@ -1,0 +1,67 @@
+import { QueueName } from './queue-name';
+
+export type Factor = 'email' | 'push' | 'totp';
+export type TokenFactor = Exclude<Factor, 'totp'>;
+export type Decision = 'approve' | 'deny';
+
+/** Jobs of the notification worker. Payloads carry ids: the worker reads the rest from Postgres. */
+export type NotificationJob =
+  | { name: 'send-withdrawal-challenges'; data: { withdrawalId: string } }
+  | { name: 'send-challenge-email'; data: { withdrawalId: string } }
+  | { name: 'send-challenge-push'; data: { withdrawalId: string; subscriptionId: string } }
+  | { name: 'send-outcome-email'; data: { withdrawalId: string } }
+  | { name: 'send-email-verification'; data: { verificationId: string } }
+  | { name: 'send-security-alert'; data: { userId: string; alert: SecurityAlert; withdrawalId?: string } };
+
+export type SecurityAlert = 'totp_code_reused' | 'withdrawal_denied_not_me';
+
+/**
+ * Jobs of the confirmation service. Evidence jobs (a code, a token) come straight from the API, which
+ * waits for their verdict; they are never retried and their evidence is redacted as soon as it is read.
+ */
+export type ConfirmationJob =
+  | { name: 'verify-totp'; data: { userId: string; withdrawalId: string; code: string } }
+  | { name: 'activate-totp'; data: { userId: string; code: string } }
+  | { name: 'verify-account-totp'; data: { userId: string; code: string } }
+  | { name: 'decide-token'; data: { token: string; decision: Decision; matchCode?: string } }
+  | { name: 'cancel-withdrawal'; data: { userId: string; withdrawalId: string } }
+  | { name: 'expire-withdrawal'; data: { withdrawalId: string } }
+  | { name: 'sweep-expired'; data: Record<string, never> };
+
+/** What the exchange's wallet consumes: one job per posted withdrawal, job id = withdrawal id. */
+export interface WithdrawalPostedData {
+  withdrawalId: string;
+  userId: string;
+  asset: string;
+  network: string;
+  amount: string;
+  address: string;
+  postedAt: string;
+}
+export type WithdrawalPostedJob = { name: 'withdrawal-posted'; data: WithdrawalPostedData };
+
+export type QueueJob =
+  | ({ queue: QueueName.Notifications } & NotificationJob)
+  | ({ queue: QueueName.Confirmations } & ConfirmationJob)
+  | ({ queue: QueueName.WithdrawalsPosted } & WithdrawalPostedJob);
+
+/** Evidence fields never shown on the dashboard and wiped from a job once read. */
+export const EVIDENCE_FIELDS = ['code', 'token', 'matchCode'] as const;
+
+/** Problem codes of the public contract (shared/API.md) that a verdict can carry. */
+export type ProblemCode =
+  | 'validation_failed'
+  | 'not_found'
+  | 'account_frozen'
+  | 'factor_not_enrolled'
+  | 'withdrawal_not_pending'
+  | 'invalid_code'
+  | 'code_reused'
+  | 'too_many_attempts'
+  | 'token_invalid'
+  | 'match_code_wrong';
+
+/** The confirmation service's answer to an evidence job. */
+export type Verdict =
+  | { ok: true; factor?: Factor; status?: string }
+  | { ok: false; code: ProblemCode; detail?: string; retryAfterSeconds?: number };

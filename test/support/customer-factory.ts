@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { ApiClient } from './api-client';
+import { sentTo } from './smtp-catcher';
+import { oathtoolCode } from './oathtool';
+import { TestEnvironment } from './test-suite';
+
+export interface TestCustomer {
+  id: string;
+  email: string;
+  client: ApiClient;
+  totpSecret: string;
+  subscriptions: { endpoint: string; keys: { p256dh: string; auth: string } }[];
+  addressId: string;
+  address: string;
+}
+
+const STEP_MS = 30_000;
+
+/**
+ * An authenticator's code for the step `offset` steps from now, computed by oathtool. Waits out the last
+ * second and a half of a step so that the code is still inside the ±1 window when the server checks it;
+ * distinct offsets give distinct steps, so one customer can use several codes in a row without replay.
+ */
+export async function authenticatorCode(secret: string, offset = 0): Promise<string> {
+  const intoStep = Date.now() % STEP_MS;
+  if (intoStep > STEP_MS - 1500) await new Promise((r) => setTimeout(r, STEP_MS - intoStep + 50));
+  return oathtoolCode(secret, new Date(Date.now() + offset * STEP_MS));
+}
+
+export function linkIn(text: string, path: string): string {
+  const match = new RegExp(`https?://[^\\s"<>]+/${path}/([A-Za-z0-9_-]+)`).exec(text);
+  if (!match) throw new Error(`no /${path}/ link in the message`);
+  return match[0];
+}
+
+export function tokenOf(link: string): string {
+  return link.slice(link.lastIndexOf('/') + 1);
+}
+
+/** A customer set up through the public API exactly as a frontend would: email, TOTP, a push device, an address, funds. */
+export async function enrolCustomer(
+  env: TestEnvironment,
+  baseUrl: string,
+  options: { deposit?: string; asset?: string; devices?: number; id?: string } = {},
+): Promise<TestCustomer> {
+  const id = options.id ?? `cust-${randomBytes(5).toString('hex')}`;
+  const email = `${id}@example.test`;
+  const client = new ApiClient(baseUrl, await env.token(id));
+  const expect = (r: { status: number; body: unknown }, status: number, what: string) => {
+    if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
+  };
+
+  expect(await client.call('PUT', '/v1/me/email', { body: { email } }), 202, 'set email');
+  const verification = await env.smtp.waitFor((m) => sentTo(m, email) && /Verify/.test(m.subject ?? ''));
+  expect(await new ApiClient(baseUrl).post('/v1/email-verifications', { token: tokenOf(linkIn(verification.text ?? '', 'verify-email')) }), 204, 'verify email');
+
+  const enrolment = await client.post('/v1/me/totp');
+  expect(enrolment, 201, 'enrol totp');
+  const totpSecret: string = enrolment.body.secret;
+  expect(await client.post('/v1/me/totp/activate', { code: await authenticatorCode(totpSecret, -1) }), 204, 'activate totp');
+
+  const subscriptions = [];
+  for (let i = 0; i < (options.devices ?? 1); i++) {
+    const subscription = env.push.newSubscription();
+    expect(await client.post('/v1/me/push-subscriptions', subscription), 201, 'register push device');
+    subscriptions.push(subscription);
+  }
+
+  const asset = options.asset ?? 'BTC';
+  const address = `bc1q${randomBytes(16).toString('hex')}`;
+  const added = await client.post('/v1/me/addresses', {
+    asset,
+    network: 'bitcoin',
+    address,
+    label: 'test wallet',
+    totpCode: await authenticatorCode(totpSecret, 0),
+  });
+  expect(added, 201, 'add address');
+
+  if (options.deposit) {
+    const operator = new ApiClient(baseUrl, await env.token('operator-1', ['operator']));
+    const deposit = await operator.post('/v1/admin/deposits', { userId: id, asset, amount: options.deposit, reference: `dep-${id}` });
+    expect(deposit, 201, 'deposit');
+  }
+  return { id, email, client, totpSecret, subscriptions, addressId: added.body.id, address };
+}

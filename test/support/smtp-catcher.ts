@@ -1,0 +1,72 @@
+import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+/** A real SMTP server in process (plain SMTP, no auth) that keeps every message it receives, parsed. */
+export class SmtpCatcher {
+  readonly messages: ParsedMail[] = [];
+  private readonly events = new EventEmitter();
+  private readonly server = new SMTPServer({
+    secure: false,
+    disabledCommands: ['STARTTLS'],
+    authOptional: true,
+    logger: false,
+    closeTimeout: 1000, // stop() should not wait 30 s for a client that keeps its connection open
+    onData: (stream, _session, callback) => {
+      simpleParser(stream).then(
+        (mail) => {
+          this.messages.push(mail);
+          this.events.emit('message', mail);
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+  });
+
+  get url(): string {
+    return `smtp://127.0.0.1:${(this.server.server.address() as AddressInfo).port}`;
+  }
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', resolve);
+    });
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(resolve));
+  }
+
+  count(predicate: (mail: ParsedMail) => boolean): number {
+    return this.messages.filter(predicate).length;
+  }
+
+  /** The first message matching `predicate`, whether it already arrived or arrives within the timeout. */
+  waitFor(predicate: (mail: ParsedMail) => boolean, timeoutMs = 10_000): Promise<ParsedMail> {
+    const found = this.messages.find(predicate);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const onMessage = (mail: ParsedMail) => {
+        if (!predicate(mail)) return;
+        clearTimeout(timer);
+        this.events.off('message', onMessage);
+        resolve(mail);
+      };
+      const timer = setTimeout(() => {
+        this.events.off('message', onMessage);
+        const subjects = this.messages.map((m) => JSON.stringify(m.subject)).join(', ') || 'none';
+        reject(new Error(`SmtpCatcher: no matching mail within ${timeoutMs} ms (received: ${subjects})`));
+      }, timeoutMs);
+      this.events.on('message', onMessage);
+    });
+  }
+}
+
+/** Whether a received message was addressed to `address`. */
+export function sentTo(mail: ParsedMail, address: string): boolean {
+  const to = Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : [];
+  return to.some((a) => a.value.some((v) => v.address === address));
+}

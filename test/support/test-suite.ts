@@ -1,0 +1,141 @@
+import { AppConfig, generateDevKeys, loadConfig } from '@app/config';
+import { dropDatabase, migrateDatabase } from '@app/database';
+import { redisConnection } from '@app/queue';
+import { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import IORedis from 'ioredis';
+import { SignJWT } from 'jose';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '@app/database';
+import { createApiApp } from '../../apps/api/src/api-app';
+import { ConfirmationServiceModule } from '../../apps/confirmation-service/src/confirmation-service.module';
+import { NotificationWorkerModule } from '../../apps/notification-worker/src/notification-worker.module';
+import { TestPushService } from './push-service';
+import { SmtpCatcher } from './smtp-catcher';
+
+export const POSTGRES_ADMIN = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A database, a Redis prefix, an SMTP peer and a push service of this run's own: nothing shared with other runs. */
+export class TestEnvironment {
+  readonly id = `cs_t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  readonly smtp = new SmtpCatcher();
+  readonly push = new TestPushService();
+  readonly jwtSecret = randomBytes(32).toString('hex');
+  env: Record<string, string> = {};
+  admin!: DataSource;
+  private readonly keys = generateDevKeys();
+
+  get databaseUrl(): string {
+    return `${POSTGRES_ADMIN}/${this.id}`;
+  }
+
+  async start(overrides: Record<string, string> = {}): Promise<this> {
+    await Promise.all([this.smtp.start(), this.push.start()]);
+    const port = await freePort();
+    this.env = {
+      DATABASE_URL: this.databaseUrl,
+      REDIS_URL,
+      QUEUE_PREFIX: this.id,
+      PORT: String(port),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      JWT_SECRET: this.jwtSecret,
+      SMTP_URL: this.smtp.url,
+      MAIL_FROM: 'Countersign <no-reply@countersign.test>',
+      VAPID_PUBLIC_KEY: this.keys.vapidPublicKey,
+      VAPID_PRIVATE_KEY: this.keys.vapidPrivateKey,
+      VAPID_SUBJECT: 'mailto:security@countersign.test',
+      TOTP_SEAL_PUBLIC_KEY: this.keys.totpSealPublicKey,
+      TOTP_SEAL_PRIVATE_KEY: this.keys.totpSealPrivateKey,
+      ADDRESS_COOLING_OFF: '0',
+      SECURITY_CHANGE_LOCK: '0',
+      CONFIRMATION_WINDOW: '10m',
+      ...overrides,
+    };
+    await migrateDatabase(this.databaseUrl);
+    this.admin = new DataSource(dataSourceOptions(this.databaseUrl, 4));
+    await this.admin.initialize();
+    return this;
+  }
+
+  config(overrides: Record<string, string> = {}): AppConfig {
+    return loadConfig({ ...this.env, ...overrides });
+  }
+
+  async token(userId: string, roles: string[] = []): Promise<string> {
+    return new SignJWT({ roles })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(userId)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(this.jwtSecret));
+  }
+
+  async stop(): Promise<void> {
+    await this.admin?.destroy();
+    await dropDatabase(this.databaseUrl);
+    const redis = new IORedis(redisConnection(REDIS_URL));
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.id}:*`, 'COUNT', 1000);
+        if (keys.length) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+    await Promise.all([this.smtp.stop(), this.push.stop()]);
+  }
+}
+
+/** The three apps in this process, each as its own Nest app with its own database role. */
+export class InProcessSuite {
+  api!: INestApplication;
+  notifier?: INestApplicationContext;
+  confirmer?: INestApplicationContext;
+  baseUrl = '';
+
+  constructor(readonly env: TestEnvironment) {}
+
+  async start(options: { notifier?: boolean; confirmer?: boolean } = {}): Promise<this> {
+    const config = this.env.config();
+    this.api = await createApiApp(config, { logger: false });
+    await this.api.listen(config.port, '127.0.0.1');
+    this.baseUrl = config.publicBaseUrl;
+    if (options.notifier !== false) await this.startNotifier();
+    if (options.confirmer !== false) await this.startConfirmer();
+    return this;
+  }
+
+  async startNotifier(): Promise<INestApplicationContext> {
+    this.notifier = await NestFactory.createApplicationContext(NotificationWorkerModule.forRoot(this.env.config()), { logger: false });
+    await this.notifier.init();
+    return this.notifier;
+  }
+
+  async startConfirmer(): Promise<INestApplicationContext> {
+    this.confirmer = await NestFactory.createApplicationContext(ConfirmationServiceModule.forRoot(this.env.config()), { logger: false });
+    await this.confirmer.init();
+    return this.confirmer;
+  }
+
+  async stop(): Promise<void> {
+    await this.confirmer?.close();
+    await this.notifier?.close();
+    await this.api?.close();
+  }
+}

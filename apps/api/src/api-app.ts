@@ -11,7 +11,7 @@ import { ProblemFilter } from './problems/problem.filter';
 export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     ApiModule.forRoot(config),
-    new FastifyAdapter({ trustProxy: true, bodyLimit: 64 * 1024 }),
+    new FastifyAdapter({ trustProxy: config.trustProxy, bodyLimit: 64 * 1024 }),
     options.logger === false ? { logger: false } : {},
   );
   app.useGlobalFilters(new ProblemFilter());

@@ -15,6 +15,7 @@ import { EmailVerificationController } from './email-verification/email-verifica
 import { HealthController } from './health/health.controller';
 import { Metrics } from './health/metrics';
 import { PushController } from './push/push.controller';
+import { RateLimitModule } from './rate-limits/rate-limit.module';
 import { SecurityController } from './security/security.controller';
 import { SecurityService } from './security/security.service';
 import { VerdictClient } from './verdicts/verdict-client';
@@ -27,7 +28,7 @@ export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forApp('api'), QueueModule, LedgerModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forApp('api'), QueueModule, LedgerModule, RateLimitModule],
       controllers: [
         SecurityController,
         EmailVerificationController,

@@ -28,6 +28,8 @@ export interface AppConfig {
   pushesPerHour: number;
   /** Requests per minute per client IP on the unauthenticated endpoints. */
   publicRateLimitPerMinute: number;
+  /** Fastify's trustProxy: whether (or which hops') X-Forwarded-For names the client. Off by default: spoofable. */
+  trustProxy: boolean | number | string;
   /** Set only for development, when JWT_SECRET was not given. */
   warnings: string[];
 }
@@ -73,6 +75,7 @@ const envSchema = z.object({
   VERDICT_TIMEOUT: duration('VERDICT_TIMEOUT').default('10s'),
   PUSHES_PER_HOUR: z.coerce.number().int().min(1).default(20),
   PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  TRUST_PROXY: z.string().default('false'),
   DEV_KEYS_FILE: z.string().default('.data/dev-keys.json'),
 });
 
@@ -145,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     verdictTimeoutMs: e.VERDICT_TIMEOUT,
     pushesPerHour: e.PUSHES_PER_HOUR,
     publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE,
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^[0-9]+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     warnings,
   };
 }

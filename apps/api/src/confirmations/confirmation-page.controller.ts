@@ -1,6 +1,7 @@
+import { PublicRateLimitGuard } from '../rate-limits/public-rate-limit.guard';
 import { hashToken, safeEqual } from '@app/crypto';
 import { formatAmount } from '@app/ledger';
-import { Controller, Get, Header, Param, Res } from '@nestjs/common';
+import { Controller, Get, Header, Param, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { FastifyReply } from 'fastify';
@@ -12,6 +13,7 @@ import { escapeHtml, htmlPage } from './html-page';
  * scanner) changes nothing and uses nothing up: only the POST to /v1/confirmations decides.
  */
 @ApiExcludeController()
+@UseGuards(PublicRateLimitGuard)
 @Controller('confirm')
 export class ConfirmationPageController {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}

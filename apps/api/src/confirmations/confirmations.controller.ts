@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { PublicRateLimitGuard } from '../rate-limits/public-rate-limit.guard';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { VerdictClient } from '../verdicts/verdict-client';
@@ -16,6 +17,7 @@ export class ConfirmationResultDto {
 
 /** No bearer: the token is the credential. The confirmation service decides; this relays. */
 @ApiTags('customer: out-of-band confirmation')
+@UseGuards(PublicRateLimitGuard)
 @Controller('v1/confirmations')
 export class ConfirmationsController {
   constructor(private readonly verdicts: VerdictClient) {}

@@ -1,7 +1,8 @@
+import { PublicRateLimitGuard } from '../rate-limits/public-rate-limit.guard';
 import { hashToken } from '@app/crypto';
 import { appendAudit, updateReturning } from '@app/database';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsString, Length } from 'class-validator';
@@ -17,6 +18,7 @@ export class EmailVerificationDto {
 
 /** The token is the credential: no bearer. Opening the page changes nothing; only the POST verifies. */
 @ApiTags('customer: security setup')
+@UseGuards(PublicRateLimitGuard)
 @Controller()
 export class EmailVerificationController {
   constructor(

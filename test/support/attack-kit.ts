@@ -1,0 +1,160 @@
+import { ApiClient, ApiResponse } from './api-client';
+import { linkIn, TestCustomer, tokenOf } from './customer-factory';
+import { oathtoolCode } from './oathtool';
+import { sentTo } from './smtp-catcher';
+import { TestEnvironment } from './test-suite';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Helpers for the attack tests: absolute TOTP steps (so a test knows exactly which steps a customer has
+ * already burnt), customers enrolled on chosen steps, operators, the audit log, and polling.
+ */
+
+export const STEP_MS = 30_000;
+
+export function currentStep(now = Date.now()): number {
+  return Math.floor(now / STEP_MS);
+}
+
+/** oathtool's code for an absolute 30-second step (computed one second into the step). */
+export function codeForStep(secret: string, step: number): string {
+  return oathtoolCode(secret, new Date(step * STEP_MS + 1000));
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The current step, after waiting for the next one if fewer than `minRemainingMs` are left in it: work that
+ * depends on "the server's step is S" then has that long to run before the step rolls over.
+ */
+export async function freshStep(minRemainingMs = 15_000): Promise<number> {
+  const left = STEP_MS - (Date.now() % STEP_MS);
+  if (left < minRemainingMs) await sleep(left + 100);
+  return currentStep();
+}
+
+/** Throws (it is a precondition, not an assertion) if the step moved on while a step-sensitive check ran. */
+export function assertStillStep(step: number, what: string): void {
+  if (currentStep() !== step) throw new Error(`precondition broken: the TOTP step rolled over during "${what}"; rerun`);
+}
+
+export interface AttackCustomer extends TestCustomer {
+  /** The code that activated the enrolment, and the code that added the address (both consumed). */
+  activationCode: string;
+  addressCode: string;
+  usedSteps: number[];
+}
+
+/**
+ * enrolCustomer of customer-factory.ts, but with the two enrolment codes (activation, address) taken from
+ * the absolute steps given, so tests decide which of the ±1 window's steps stay free for them.
+ */
+export async function enrolOnSteps(
+  env: TestEnvironment,
+  baseUrl: string,
+  options: { deposit?: string; devices?: number; activationStep?: number; addressStep?: number; id?: string; subscriptions?: { endpoint: string; keys: { p256dh: string; auth: string } }[] } = {},
+): Promise<AttackCustomer> {
+  const id = options.id ?? `cust-${randomBytes(5).toString('hex')}`;
+  const email = `${id}@example.test`;
+  const client = new ApiClient(baseUrl, await env.token(id));
+  const expectStatus = (r: ApiResponse, status: number, what: string) => {
+    if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
+  };
+  const now = currentStep();
+  const activationStep = options.activationStep ?? now - 1;
+  const addressStep = options.addressStep ?? now;
+  if (activationStep === addressStep) throw new Error('activation and address codes need two distinct steps');
+
+  expectStatus(await client.call('PUT', '/v1/me/email', { body: { email } }), 202, 'set email');
+  const verification = await env.smtp.waitFor((m) => sentTo(m, email) && /Verify/.test(m.subject ?? ''));
+  expectStatus(await new ApiClient(baseUrl).post('/v1/email-verifications', { token: tokenOf(linkIn(verification.text ?? '', 'verify-email')) }), 204, 'verify email');
+
+  const enrolment = await client.post('/v1/me/totp');
+  expectStatus(enrolment, 201, 'enrol totp');
+  const totpSecret: string = enrolment.body.secret;
+  const activationCode = codeForStep(totpSecret, activationStep);
+  expectStatus(await client.post('/v1/me/totp/activate', { code: activationCode }), 204, 'activate totp');
+
+  const subscriptions = options.subscriptions ?? [];
+  if (!options.subscriptions) for (let i = 0; i < (options.devices ?? 1); i++) subscriptions.push(env.push.newSubscription());
+  for (const s of subscriptions) expectStatus(await client.post('/v1/me/push-subscriptions', s), 201, 'register push device');
+
+  const address = `bc1q${randomBytes(16).toString('hex')}`;
+  const addressCode = codeForStep(totpSecret, addressStep);
+  const added = await client.post('/v1/me/addresses', { asset: 'BTC', network: 'bitcoin', address, label: 'test wallet', totpCode: addressCode });
+  expectStatus(added, 201, 'add address');
+
+  if (options.deposit) {
+    const operator = new ApiClient(baseUrl, await env.token('operator-1', ['operator']));
+    expectStatus(await operator.post('/v1/admin/deposits', { userId: id, asset: 'BTC', amount: options.deposit, reference: `dep-${id}` }), 201, 'deposit');
+  }
+  return {
+    id, email, client, totpSecret, subscriptions, addressId: added.body.id, address,
+    activationCode, addressCode, usedSteps: [activationStep, addressStep],
+  };
+}
+
+export async function operatorClient(env: TestEnvironment, baseUrl: string): Promise<ApiClient> {
+  return new ApiClient(baseUrl, await env.token('op', ['operator']));
+}
+
+export interface AuditItem {
+  id: string;
+  at: string;
+  actor: string;
+  event: string;
+  userId: string | null;
+  withdrawalId: string | null;
+  detail: Record<string, unknown>;
+}
+
+/** The audit log as an operator reads it over the API (newest first, first page). */
+export async function auditOf(env: TestEnvironment, baseUrl: string, query: { userId?: string; withdrawalId?: string }): Promise<AuditItem[]> {
+  const op = await operatorClient(env, baseUrl);
+  const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v) as [string, string][]).toString();
+  const r = await op.get(`/v1/admin/audit?${qs}`);
+  if (r.status !== 200) throw new Error(`audit: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.items;
+}
+
+export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+export async function balanceOf(customer: TestCustomer, asset = 'BTC'): Promise<{ available: string; held: string }> {
+  const r = await customer.client.get('/v1/me/balances');
+  const row = (r.body as { asset: string; available: string; held: string }[]).find((b) => b.asset === asset);
+  return row ? { available: row.available, held: row.held } : { available: '0', held: '0' };
+}
+
+/** Ledger transfers of one withdrawal by kind, read as the superuser. */
+export async function transfersOf(env: TestEnvironment, withdrawalId: string): Promise<Record<string, number>> {
+  const rows: { kind: string; n: number }[] = await env.admin.query(
+    'SELECT kind, count(*)::int AS n FROM ledger_transfers WHERE withdrawal_id = $1 GROUP BY kind',
+    [withdrawalId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+}
+
+/** The status document as its owner sees it. */
+export async function statusOf(customer: TestCustomer, withdrawalId: string): Promise<any> {
+  const r = await customer.client.get(`/v1/withdrawals/${withdrawalId}`);
+  if (r.status !== 200) throw new Error(`status of ${withdrawalId}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** Every problem answer must be RFC 9457 with the stable code. */
+export function problemCode(r: ApiResponse): string | undefined {
+  const type = r.headers.get('content-type') ?? '';
+  return type.startsWith('application/problem+json') ? (r.body as { code?: string }).code : undefined;
+}
+
+export function tally(values: (string | number)[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[String(v)] = (out[String(v)] ?? 0) + 1;
+  return out;
+}

@@ -61,6 +61,37 @@ export class AdminController {
     }
   }
 
+  /** The global kill switch: while paused, no withdrawal is accepted (those pending still complete or expire). */
+  @Post('withdrawals/pause')
+  async pause(@CurrentCaller() operator: Caller, @Body() body: ReasonDto) {
+    await this.dataSource.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO withdrawal_pause (paused_by, reason) VALUES ($1, $2)
+           ON CONFLICT (singleton) DO UPDATE SET paused_by = EXCLUDED.paused_by, reason = EXCLUDED.reason, paused_at = now()`,
+        [operator.id, body.reason],
+      );
+      await appendAudit(m, { actor: `operator:${operator.id}`, event: 'withdrawals_paused', detail: { reason: body.reason } });
+    });
+    return this.pauseState();
+  }
+
+  @Post('withdrawals/resume')
+  async resume(@CurrentCaller() operator: Caller) {
+    await this.dataSource.transaction(async (m) => {
+      await m.query('DELETE FROM withdrawal_pause');
+      await appendAudit(m, { actor: `operator:${operator.id}`, event: 'withdrawals_resumed' });
+    });
+    return this.pauseState();
+  }
+
+  @Get('withdrawals/pause')
+  async pauseState(): Promise<{ paused: boolean; reason: string | null; pausedAt: string | null; pausedBy: string | null }> {
+    const [row] = await this.dataSource.query('SELECT reason, paused_at, paused_by FROM withdrawal_pause');
+    return row
+      ? { paused: true, reason: row.reason, pausedAt: row.paused_at.toISOString(), pausedBy: row.paused_by }
+      : { paused: false, reason: null, pausedAt: null, pausedBy: null };
+  }
+
   @Post('users/:userId/freeze')
   @HttpCode(204)
   async freeze(@CurrentCaller() operator: Caller, @Param('userId') userId: string, @Body() body: ReasonDto): Promise<void> {

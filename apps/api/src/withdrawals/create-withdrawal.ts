@@ -40,6 +40,8 @@ export class CreateWithdrawal {
     const requestHash = createHash('sha256').update(JSON.stringify([input.addressId, input.amount])).digest();
     const replay = await this.replay(input, requestHash);
     if (replay) return replay;
+    const [pause] = await this.dataSource.query('SELECT reason FROM withdrawal_pause');
+    if (pause) throw new Problem('withdrawals_paused', 'withdrawals are paused by the operators; try again later');
     const customer = await this.customers.ensure(input.userId);
     if (customer.withdrawals_frozen_at) throw new Problem('account_frozen', 'an operator must unfreeze withdrawals on this account');
     if (customer.withdrawals_locked_until && customer.withdrawals_locked_until.getTime() > Date.now()) {

@@ -1,0 +1,71 @@
+import { ApiClient } from './support/api-client';
+import { ConfirmationChannels } from './support/confirmation-channels';
+import { enrolCustomer } from './support/customer-factory';
+import { InProcessSuite, TestEnvironment } from './support/test-suite';
+
+describe('operator controls', () => {
+  const env = new TestEnvironment();
+  let suite: InProcessSuite;
+  let channels: ConfirmationChannels;
+  let operator: ApiClient;
+
+  beforeAll(async () => {
+    await env.start();
+    suite = await new InProcessSuite(env).start();
+    channels = new ConfirmationChannels(env, suite.baseUrl);
+    operator = new ApiClient(suite.baseUrl, await env.token('op-1', ['operator']));
+  });
+  afterAll(async () => {
+    await suite?.stop();
+    await env.stop();
+  });
+
+  it('pauses every new withdrawal until resumed, and audits both', async () => {
+    const customer = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    expect((await operator.get('/v1/admin/withdrawals/pause')).body.paused).toBe(false);
+    const paused = await operator.post('/v1/admin/withdrawals/pause', { reason: 'incident 42' });
+    expect(paused.body).toMatchObject({ paused: true, reason: 'incident 42', pausedBy: 'op-1' });
+    const refused = await channels.requestWithdrawal(customer, '0.1');
+    expect([refused.status, refused.body.code]).toEqual([503, 'withdrawals_paused']);
+    expect((await operator.post('/v1/admin/withdrawals/resume')).body.paused).toBe(false);
+    expect((await channels.requestWithdrawal(customer, '0.1')).status).toBe(202);
+    const audit = (await operator.get('/v1/admin/audit')).body.items.map((e: { event: string }) => e.event);
+    expect(audit).toEqual(expect.arrayContaining(['withdrawals_paused', 'withdrawals_resumed']));
+  });
+
+  it('keeps operator endpoints from customers (403) and from strangers (401)', async () => {
+    const customer = new ApiClient(suite.baseUrl, await env.token('someone'));
+    const forbidden = await customer.post('/v1/admin/withdrawals/pause', { reason: 'x' });
+    expect([forbidden.status, forbidden.body.code]).toEqual([403, 'forbidden']);
+    const anonymous = await new ApiClient(suite.baseUrl).post('/v1/admin/deposits', { userId: 'a', asset: 'BTC', amount: '1', reference: 'r' });
+    expect([anonymous.status, anonymous.body.code]).toEqual([401, 'unauthorized']);
+  });
+
+  it('credits a deposit once per reference and refuses a reused reference for another amount', async () => {
+    const body = { userId: 'depositor', asset: 'ETH', amount: '2.5', reference: 'chain-tx-77' };
+    const first = await operator.post('/v1/admin/deposits', body);
+    const again = await operator.post('/v1/admin/deposits', body);
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body.transferId).toBe(first.body.transferId);
+    const conflict = await operator.post('/v1/admin/deposits', { ...body, amount: '3' });
+    expect([conflict.status, conflict.body.code]).toEqual([422, 'idempotency_conflict']);
+    const depositor = new ApiClient(suite.baseUrl, await env.token('depositor'));
+    expect((await depositor.get('/v1/me/balances')).body).toEqual([{ asset: 'ETH', available: '2.5', held: '0' }]);
+  });
+
+  it('answers bad input with problem documents and stable codes', async () => {
+    const customer = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const noKey = await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: '0.1' });
+    expect([noKey.status, noKey.headers.get('content-type'), noKey.body.code]).toEqual([400, 'application/problem+json; charset=utf-8', 'validation_failed']);
+    const float = await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: 0.1 }, { 'idempotency-key': 'k-float' });
+    expect([float.status, float.body.code]).toEqual([400, 'validation_failed']);
+    const tooPrecise = await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: '0.0000000000000000001' }, { 'idempotency-key': 'k-precise' });
+    expect([tooPrecise.status, tooPrecise.body.code]).toEqual([400, 'validation_failed']);
+    const stranger = await customer.client.post('/v1/withdrawals', { addressId: '00000000-0000-4000-8000-000000000000', amount: '0.1' }, { 'idempotency-key': 'k-addr' });
+    expect([stranger.status, stranger.body.code]).toEqual([422, 'address_not_whitelisted']);
+    const extra = await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: '0.1', fee: '0' }, { 'idempotency-key': 'k-extra' });
+    expect([extra.status, extra.body.code]).toEqual([400, 'validation_failed']);
+    const notUuid = await customer.client.get('/v1/withdrawals/not-a-uuid');
+    expect([notUuid.status, notUuid.body.code]).toEqual([404, 'not_found']);
+  });
+});

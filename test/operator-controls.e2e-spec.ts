@@ -1,43 +1,33 @@
 import { ApiClient } from './support/api-client';
-import { ConfirmationChannels } from './support/confirmation-channels';
 import { enrolCustomer } from './support/customer-factory';
-import { InProcessSuite, TestEnvironment } from './support/test-suite';
+import { useSuite } from './support/use-suite';
 
 describe('operator controls', () => {
-  const env = new TestEnvironment();
-  let suite: InProcessSuite;
-  let channels: ConfirmationChannels;
+  const t = useSuite();
   let operator: ApiClient;
 
   beforeAll(async () => {
-    await env.start();
-    suite = await new InProcessSuite(env).start();
-    channels = new ConfirmationChannels(env, suite.baseUrl);
-    operator = new ApiClient(suite.baseUrl, await env.token('op-1', ['operator']));
-  });
-  afterAll(async () => {
-    await suite?.stop();
-    await env.stop();
+    operator = new ApiClient(t.suite.baseUrl, await t.env.token('op-1', ['operator']));
   });
 
   it('pauses every new withdrawal until resumed, and audits both', async () => {
-    const customer = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const customer = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     expect((await operator.get('/v1/admin/withdrawals/pause')).body.paused).toBe(false);
     const paused = await operator.post('/v1/admin/withdrawals/pause', { reason: 'incident 42' });
     expect(paused.body).toMatchObject({ paused: true, reason: 'incident 42', pausedBy: 'op-1' });
-    const refused = await channels.requestWithdrawal(customer, '0.1');
+    const refused = await t.channels.requestWithdrawal(customer, '0.1');
     expect([refused.status, refused.body.code]).toEqual([503, 'withdrawals_paused']);
     expect((await operator.post('/v1/admin/withdrawals/resume')).body.paused).toBe(false);
-    expect((await channels.requestWithdrawal(customer, '0.1')).status).toBe(202);
+    expect((await t.channels.requestWithdrawal(customer, '0.1')).status).toBe(202);
     const audit = (await operator.get('/v1/admin/audit')).body.items.map((e: { event: string }) => e.event);
     expect(audit).toEqual(expect.arrayContaining(['withdrawals_paused', 'withdrawals_resumed']));
   });
 
   it('keeps operator endpoints from customers (403) and from strangers (401)', async () => {
-    const customer = new ApiClient(suite.baseUrl, await env.token('someone'));
+    const customer = new ApiClient(t.suite.baseUrl, await t.env.token('someone'));
     const forbidden = await customer.post('/v1/admin/withdrawals/pause', { reason: 'x' });
     expect([forbidden.status, forbidden.body.code]).toEqual([403, 'forbidden']);
-    const anonymous = await new ApiClient(suite.baseUrl).post('/v1/admin/deposits', { userId: 'a', asset: 'BTC', amount: '1', reference: 'r' });
+    const anonymous = await new ApiClient(t.suite.baseUrl).post('/v1/admin/deposits', { userId: 'a', asset: 'BTC', amount: '1', reference: 'r' });
     expect([anonymous.status, anonymous.body.code]).toEqual([401, 'unauthorized']);
   });
 
@@ -49,12 +39,12 @@ describe('operator controls', () => {
     expect(again.body.transferId).toBe(first.body.transferId);
     const conflict = await operator.post('/v1/admin/deposits', { ...body, amount: '3' });
     expect([conflict.status, conflict.body.code]).toEqual([422, 'idempotency_conflict']);
-    const depositor = new ApiClient(suite.baseUrl, await env.token('depositor'));
+    const depositor = new ApiClient(t.suite.baseUrl, await t.env.token('depositor'));
     expect((await depositor.get('/v1/me/balances')).body).toEqual([{ asset: 'ETH', available: '2.5', held: '0' }]);
   });
 
   it('answers bad input with problem documents and stable codes', async () => {
-    const customer = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const customer = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const noKey = await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: '0.1' });
     expect([noKey.status, noKey.headers.get('content-type'), noKey.body.code]).toEqual([400, 'application/problem+json; charset=utf-8', 'validation_failed']);
     const float = await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: 0.1 }, { 'idempotency-key': 'k-float' });

@@ -55,9 +55,10 @@ export class DecideToken {
         return TOKEN_INVALID;
       }
       const factor = (await this.locks.lockFactors(m, w.id))[challenge.factor];
-      if (factor.status !== 'pending') return TOKEN_INVALID;
-
+      // Deny wins: an unused token may still stop the withdrawal after its factor was approved elsewhere
+      // (another device), but it can approve only a factor that is still pending.
       if (input.decision === 'deny') return this.deny(m, w, challenge);
+      if (factor.status !== 'pending') return TOKEN_INVALID;
       if (this.config.numberMatching) {
         if (!input.matchCode) return { ok: false, code: 'match_code_wrong', detail: 'pick the code shown in your app' };
         if (!safeEqual(input.matchCode, w.match_code)) return this.wrongPick(m, w, challenge, factor.wrong_match_picks + 1);

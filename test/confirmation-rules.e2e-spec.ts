@@ -69,6 +69,20 @@ describe('three of three, in any order (10 minute window)', () => {
     await t.env.smtp.waitFor((m) => sentTo(m, customer.email) && /stopped/.test(m.subject ?? ''));
   });
 
+  it('deny wins: the second device can still stop a withdrawal the first device approved', async () => {
+    const customer = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1', devices: 2 });
+    const w = (await t.channels.requestWithdrawal(customer, '0.2')).body;
+    await approve(t.channels, customer, w, 'email');
+    expect((await t.channels.decide(await t.channels.pushToken(customer, w.id, 0), 'approve', w.matchCode)).status).toBe(200);
+    const second = await t.channels.pushToken(customer, w.id, 1);
+    const approveAgain = await t.channels.decide(second, 'approve', w.matchCode);
+    expect([approveAgain.status, approveAgain.body.code]).toEqual([410, 'token_invalid']);
+    expect((await t.channels.decide(second, 'deny')).body).toEqual({ factor: 'push', status: 'denied' });
+    await t.channels.waitForStatus(customer, w.id, 'denied');
+    expect(await postings(t.env, w.id)).toBe(0);
+    expect((await customer.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '1', held: '0' }]);
+  });
+
   it('five wrong TOTP codes lock the factor and end the withdrawal denied with the hold released', async () => {
     const customer = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = (await t.channels.requestWithdrawal(customer, '0.6')).body;

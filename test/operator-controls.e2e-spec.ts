@@ -1,5 +1,6 @@
 import { ApiClient } from './support/api-client';
 import { enrolCustomer } from './support/customer-factory';
+import { sentTo } from './support/smtp-catcher';
 import { useSuite } from './support/use-suite';
 
 describe('operator controls', () => {
@@ -57,5 +58,31 @@ describe('operator controls', () => {
     expect([extra.status, extra.body.code]).toEqual([400, 'validation_failed']);
     const notUuid = await customer.client.get('/v1/withdrawals/not-a-uuid');
     expect([notUuid.status, notUuid.body.code]).toEqual([404, 'not_found']);
+  });
+
+  it('rejects an open withdrawal (hold released, customer mailed), releases only held ones, lists for review without the match code', async () => {
+    const customer = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const w = (await t.channels.requestWithdrawal(customer, '0.4')).body;
+    const notHeld = await operator.post(`/v1/admin/withdrawals/${w.id}/release`);
+    expect([notHeld.status, notHeld.body.code]).toEqual([409, 'withdrawal_not_pending']);
+    const rejected = await operator.post(`/v1/admin/withdrawals/${w.id}/reject`, { reason: 'sanctions screening' });
+    expect(rejected.body).toMatchObject({ id: w.id, status: 'rejected', reason: 'sanctions screening', userId: customer.id });
+    expect(rejected.body.matchCode).toBeUndefined();
+    expect((await customer.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '1', held: '0' }]);
+    await t.env.smtp.waitFor((m) => sentTo(m, customer.email) && /rejected/.test(m.subject ?? ''));
+    const listed = (await operator.get('/v1/admin/withdrawals?status=rejected')).body.items;
+    expect(listed.map((i: { id: string }) => i.id)).toContain(w.id);
+    expect(listed.every((i: object) => !('matchCode' in i))).toBe(true);
+  });
+
+  it('revokes every TOTP enrolment at once: open withdrawals are voided and customers must re-enrol', async () => {
+    const customer = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const w = (await t.channels.requestWithdrawal(customer, '0.4')).body;
+    expect((await operator.post('/v1/admin/totp/revoke-all', { reason: 'authenticator seed leak' })).status).toBe(200);
+    expect((await customer.client.get(`/v1/withdrawals/${w.id}`)).body).toMatchObject({ status: 'denied', reason: 'totp_revoked' });
+    expect((await customer.client.get('/v1/me/security')).body.totp).toEqual({ active: false });
+    expect((await customer.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '1', held: '0' }]);
+    const again = await t.channels.requestWithdrawal(customer, '0.1');
+    expect([again.status, again.body.code]).toEqual([409, 'factor_not_enrolled']);
   });
 });

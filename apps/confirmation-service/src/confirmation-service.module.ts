@@ -12,6 +12,7 @@ import { CustomerTotp } from './totp/customer-totp';
 import { TotpAttempts } from './totp/totp-attempts';
 import { VerifyWithdrawalTotp } from './totp/verify-withdrawal-totp';
 import { CancelWithdrawal } from './withdrawals/cancel-withdrawal';
+import { OperatorDecisions } from './withdrawals/operator-decisions';
 import { WithdrawalLocks } from './withdrawals/withdrawal-locks';
 import { WithdrawalSettlement } from './withdrawals/withdrawal-settlement';
 
@@ -31,6 +32,7 @@ export class ConfirmationServiceModule {
         TotpAttempts,
         VerifyWithdrawalTotp,
         CancelWithdrawal,
+        OperatorDecisions,
         WithdrawalLocks,
         WithdrawalSettlement,
       ],

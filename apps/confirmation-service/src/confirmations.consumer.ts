@@ -6,6 +6,7 @@ import { DecideToken } from './tokens/decide-token';
 import { CustomerTotp } from './totp/customer-totp';
 import { VerifyWithdrawalTotp } from './totp/verify-withdrawal-totp';
 import { CancelWithdrawal } from './withdrawals/cancel-withdrawal';
+import { OperatorDecisions } from './withdrawals/operator-decisions';
 
 type Unwrap<T> = T extends ConfirmationJob ? Job<T['data'], unknown, T['name']> : never;
 
@@ -17,6 +18,7 @@ export class ConfirmationsConsumer extends WorkerHost {
     private readonly customerTotp: CustomerTotp,
     private readonly decideToken: DecideToken,
     private readonly cancelWithdrawal: CancelWithdrawal,
+    private readonly operators: OperatorDecisions,
     private readonly expiry: ExpireWithdrawals,
     private readonly relay: OutboxRelay,
   ) {
@@ -44,6 +46,12 @@ export class ConfirmationsConsumer extends WorkerHost {
         return this.decideToken.execute(await this.takeEvidence(typed, typed.data));
       case 'cancel-withdrawal':
         return this.cancelWithdrawal.execute(typed.data);
+      case 'release-withdrawal':
+        return this.operators.release(typed.data);
+      case 'reject-withdrawal':
+        return this.operators.reject(typed.data);
+      case 'revoke-all-totp':
+        return this.operators.revokeAllTotp(typed.data);
       case 'expire-withdrawal':
         return { expired: await this.expiry.expire(typed.data.withdrawalId) };
       case 'sweep-expired':

@@ -25,6 +25,9 @@ export type ConfirmationJob =
   | { name: 'verify-account-totp'; data: { userId: string; code: string } }
   | { name: 'decide-token'; data: { token: string; decision: Decision; matchCode?: string } }
   | { name: 'cancel-withdrawal'; data: { userId: string; withdrawalId: string } }
+  | { name: 'release-withdrawal'; data: { operatorId: string; withdrawalId: string } }
+  | { name: 'reject-withdrawal'; data: { operatorId: string; withdrawalId: string; reason: string } }
+  | { name: 'revoke-all-totp'; data: { operatorId: string; reason: string } }
   | { name: 'expire-withdrawal'; data: { withdrawalId: string } }
   | { name: 'sweep-expired'; data: Record<string, never> };
 

@@ -1,14 +1,16 @@
 import { appendAudit, PG, postgresError, updateReturning } from '@app/database';
 import { isPositiveAmount, LedgerRepository } from '@app/ledger';
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
 import { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { BearerGuard, CurrentCaller, OperatorOnly } from '../auth/bearer.guard';
 import { Caller } from '../auth/jwt-verifier';
 import { Problem } from '../problems/problem';
+import { VerdictClient } from '../verdicts/verdict-client';
+import { OperatorWithdrawalView, WithdrawalStatusReader } from '../withdrawals/withdrawal-status';
 
 export class DepositDto {
   @ApiProperty() @IsString() @Length(1, 200) userId: string;
@@ -19,6 +21,13 @@ export class DepositDto {
 
 export class ReasonDto {
   @ApiProperty() @IsString() @Length(1, 500) reason: string;
+}
+
+const STATUSES = ['pending_confirmation', 'held', 'posted', 'denied', 'expired', 'cancelled', 'rejected'];
+
+export class AdminWithdrawalsQuery {
+  @ApiPropertyOptional({ enum: STATUSES, default: 'held' }) @IsOptional() @IsIn(STATUSES) status?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() cursor?: string;
 }
 
 export class AuditQuery {
@@ -36,6 +45,8 @@ export class AdminController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ledger: LedgerRepository,
+    private readonly verdicts: VerdictClient,
+    private readonly withdrawals: WithdrawalStatusReader,
   ) {}
 
   /** Credits a customer once per reference: 201 the first time, 200 with the same transfer after. */
@@ -63,6 +74,7 @@ export class AdminController {
 
   /** The global kill switch: while paused, no withdrawal is accepted (those pending still complete or expire). */
   @Post('withdrawals/pause')
+  @HttpCode(200)
   async pause(@CurrentCaller() operator: Caller, @Body() body: ReasonDto) {
     await this.dataSource.transaction(async (m) => {
       await m.query(
@@ -76,6 +88,7 @@ export class AdminController {
   }
 
   @Post('withdrawals/resume')
+  @HttpCode(200)
   async resume(@CurrentCaller() operator: Caller) {
     await this.dataSource.transaction(async (m) => {
       await m.query('DELETE FROM withdrawal_pause');
@@ -90,6 +103,35 @@ export class AdminController {
     return row
       ? { paused: true, reason: row.reason, pausedAt: row.paused_at.toISOString(), pausedBy: row.paused_by }
       : { paused: false, reason: null, pausedAt: null, pausedBy: null };
+  }
+
+  /** The review queue (held by default), any customer's, oldest first. */
+  @Get('withdrawals')
+  async review(@Query() query: AdminWithdrawalsQuery) {
+    return this.withdrawals.listForOperators(query.status ?? 'held', query.cursor, 100);
+  }
+
+  /** A held withdrawal goes on; it still posts only with all three factors. */
+  @Post('withdrawals/:id/release')
+  @HttpCode(200)
+  async release(@CurrentCaller() operator: Caller, @Param('id', ParseUUIDPipe) id: string): Promise<OperatorWithdrawalView> {
+    await this.verdicts.ask({ name: 'release-withdrawal', data: { operatorId: operator.id, withdrawalId: id } });
+    return (await this.withdrawals.forOperator(id))!;
+  }
+
+  @Post('withdrawals/:id/reject')
+  @HttpCode(200)
+  async reject(@CurrentCaller() operator: Caller, @Param('id', ParseUUIDPipe) id: string, @Body() body: ReasonDto): Promise<OperatorWithdrawalView> {
+    await this.verdicts.ask({ name: 'reject-withdrawal', data: { operatorId: operator.id, withdrawalId: id, reason: body.reason } });
+    return (await this.withdrawals.forOperator(id))!;
+  }
+
+  /** Mass revocation: customers must re-enrol TOTP; open withdrawals are voided. */
+  @Post('totp/revoke-all')
+  @HttpCode(200)
+  async revokeAllTotp(@CurrentCaller() operator: Caller, @Body() body: ReasonDto): Promise<{ result: string }> {
+    const verdict = await this.verdicts.ask({ name: 'revoke-all-totp', data: { operatorId: operator.id, reason: body.reason } });
+    return { result: verdict.status ?? 'done' };
   }
 
   @Post('users/:userId/freeze')

@@ -21,6 +21,9 @@ export class WithdrawalStatusDocument {
   @ApiProperty({ nullable: true, type: String }) reason: string | null;
 }
 
+/** What operators see: the owner, and no match code (it is the owner's alone). */
+export type OperatorWithdrawalView = Omit<WithdrawalStatusDocument, 'matchCode'> & { userId: string };
+
 const SELECT = `
   SELECT w.id, w.user_id, w.status, w.asset, w.network, w.amount::text AS amount, w.fee::text AS fee, w.address,
          w.match_code, w.created_at, w.expires_at, w.posted_at, w.reason,
@@ -39,21 +42,39 @@ export class WithdrawalStatusReader {
     return row ? this.document(row) : undefined;
   }
 
+  /** For operators: any customer's, with the owner's id; the match code is left out. */
+  async forOperator(id: string): Promise<OperatorWithdrawalView | undefined> {
+    const [row] = await this.dataSource.query(`${SELECT} WHERE w.id = $1`, [id]);
+    return row ? this.operatorDocument(row) : undefined;
+  }
+
   /** Newest first, keyset-paginated by (created_at, id). */
   async list(userId: string, status: string | undefined, cursor: string | undefined, limit: number) {
+    const page = await this.page('w.user_id = $1', userId, status, cursor, limit);
+    return { items: page.rows.map((r) => this.document(r)), nextCursor: page.nextCursor };
+  }
+
+  async listForOperators(status: string, cursor: string | undefined, limit: number) {
+    const page = await this.page('$1::text IS NULL', null, status, cursor, limit);
+    return { items: page.rows.map((r) => this.operatorDocument(r)), nextCursor: page.nextCursor };
+  }
+
+  private async page(scope: string, scopeValue: string | null, status: string | undefined, cursor: string | undefined, limit: number) {
     const after = cursor ? decodeCursor(cursor) : undefined;
     const rows: Row[] = await this.dataSource.query(
-      `${SELECT} WHERE w.user_id = $1 AND ($2::text IS NULL OR w.status = $2)
+      `${SELECT} WHERE ${scope} AND ($2::text IS NULL OR w.status = $2)
          AND ($3::timestamptz IS NULL OR (w.created_at, w.id) < ($3::timestamptz, $4::uuid))
        ORDER BY w.created_at DESC, w.id DESC LIMIT $5`,
-      [userId, status ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1],
+      [scopeValue, status ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1],
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => this.document(r)),
-      nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
-    };
+    const kept = rows.slice(0, limit);
+    const last = kept[kept.length - 1];
+    return { rows: kept, nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null };
+  }
+
+  private operatorDocument(r: Row): OperatorWithdrawalView {
+    const { matchCode: _hidden, ...doc } = this.document(r);
+    return { ...doc, userId: r.user_id as string };
   }
 
   private document(r: Row): WithdrawalStatusDocument {

@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { LockedWithdrawal, WithdrawalLocks } from './withdrawal-locks';
 
-export type FinalStatus = 'denied' | 'expired' | 'cancelled';
+export type FinalStatus = 'denied' | 'expired' | 'cancelled' | 'rejected';
 
 export const ACTOR = 'confirmation-service';
 
@@ -48,7 +48,8 @@ export class WithdrawalSettlement {
       await this.finish(m, w, 'denied', factors.find((f) => f.status === 'locked') ? 'totp_locked' : 'denied_by_customer');
       return 'denied';
     }
-    if (!factors.every((f) => f.status === 'approved')) return w.status;
+    // A held withdrawal waits for an operator's release even with three approvals.
+    if (!factors.every((f) => f.status === 'approved') || w.status === 'held') return w.status;
     if (!factors.every((f) => f.digest !== null && f.digest.equals(w.digest))) {
       // An approval given for other details is void: the withdrawal as it stands was never confirmed.
       await this.finish(m, w, 'denied', 'details_changed');
@@ -81,7 +82,7 @@ export class WithdrawalSettlement {
     return 'posted';
   }
 
-  /** Ends an open withdrawal and releases its hold; customers hear of denials and expiries by email. */
+  /** Ends an open withdrawal and releases its hold; the customer hears by email unless they cancelled it. */
   async finish(m: EntityManager, w: LockedWithdrawal, status: FinalStatus, reason: string): Promise<void> {
     await m.query(`UPDATE withdrawals SET status = $2, reason = $3, decided_at = now() WHERE id = $1`, [w.id, status, reason]);
     if (status === 'expired') {

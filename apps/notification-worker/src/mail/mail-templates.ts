@@ -49,6 +49,7 @@ const OUTCOME_TITLES: Record<string, string> = {
   posted: 'Your withdrawal was confirmed and sent',
   denied: 'Your withdrawal was stopped',
   expired: 'Your withdrawal expired unconfirmed',
+  rejected: 'Your withdrawal was rejected by our operators',
 };
 
 export function outcomeMail(to: string, w: WithdrawalDetails): OutgoingMail {

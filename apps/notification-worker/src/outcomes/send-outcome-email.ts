@@ -5,9 +5,9 @@ import { outcomeMail } from '../mail/mail-templates';
 import { Mailer } from '../mail/mailer';
 import { SendOnce } from './send-once';
 
-const FINAL = new Set(['posted', 'denied', 'expired']);
+const FINAL = new Set(['posted', 'denied', 'expired', 'rejected']);
 
-/** Tells the customer how a withdrawal ended: posted, denied or expired, with amount and destination. */
+/** Tells the customer how a withdrawal ended: posted, denied, expired or rejected, with amount and destination. */
 @Injectable()
 export class SendOutcomeEmail {
   constructor(

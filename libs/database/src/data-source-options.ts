@@ -3,8 +3,9 @@ import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-s
 import { Ledger1763900000001 } from './migrations/1763900000001-ledger';
 import { AppRoles1763900000002 } from './migrations/1763900000002-app-roles';
 import { WithdrawalPause1763900000003 } from './migrations/1763900000003-withdrawal-pause';
+import { ChallengeClaims1763900000004 } from './migrations/1763900000004-challenge-claims';
 
-export const MIGRATIONS = [InitialSchema1763900000000, Ledger1763900000001, AppRoles1763900000002, WithdrawalPause1763900000003];
+export const MIGRATIONS = [InitialSchema1763900000000, Ledger1763900000001, AppRoles1763900000002, WithdrawalPause1763900000003, ChallengeClaims1763900000004];
 
 /** Every app reads and writes through SQL of its own; the schema belongs to the migrations alone. */
 export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {

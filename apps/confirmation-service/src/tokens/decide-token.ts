@@ -9,7 +9,11 @@ import { LockedWithdrawal, WithdrawalLocks } from '../withdrawals/withdrawal-loc
 import { ACTOR, WithdrawalSettlement } from '../withdrawals/withdrawal-settlement';
 import { NotMeAlarm } from './not-me-alarm';
 
-export const WRONG_MATCH_PICKS_LIMIT = 3;
+/**
+ * The page offers three numbers: any limit above one lets whoever holds the link (a fatigued customer
+ * tapping until it works, a script, a mailbox thief) approve by trying them in turn. One wrong pick denies.
+ */
+export const WRONG_MATCH_PICKS_LIMIT = 1;
 
 interface ChallengeRow {
   id: string;
@@ -101,6 +105,6 @@ export class DecideToken {
     await this.consume(m, challenge);
     await this.settlement.setFactor(m, w, challenge.factor, 'denied', `match-code-wrong:${picks}`);
     await this.settlement.evaluate(m, w);
-    return { ok: false, code: 'match_code_wrong', detail: `the ${challenge.factor} confirmation is denied after ${picks} wrong picks` };
+    return { ok: false, code: 'match_code_wrong', detail: `wrong code: the ${challenge.factor} confirmation is denied and the withdrawal stopped` };
   }
 }

@@ -21,13 +21,14 @@ export class VerifyWithdrawalTotp {
     return this.dataSource.transaction(async (m): Promise<Verdict> => {
       const w = await this.locks.lockWithdrawal(m, input.withdrawalId, input.userId);
       if (!w) return { ok: false, code: 'not_found' };
+      const totp = (await this.locks.lockFactors(m, w.id)).totp;
+      // Locked by wrong codes: that stays the answer, although locking also ended the withdrawal.
+      if (totp.status === 'locked') return { ok: false, code: 'too_many_attempts', detail: 'the TOTP factor is locked after too many wrong codes' };
       if (w.status !== 'pending_confirmation') return { ok: false, code: 'withdrawal_not_pending' };
       if (this.settlement.isExpired(w)) {
         await this.settlement.finish(m, w, 'expired', 'confirmation_window_passed');
         return { ok: false, code: 'withdrawal_not_pending' };
       }
-      const totp = (await this.locks.lockFactors(m, w.id)).totp;
-      if (totp.status === 'locked') return { ok: false, code: 'too_many_attempts' };
       const lockout = await this.attempts.userLockout(m, w.user_id);
       if (lockout) return lockout;
       const [enrolment] = await m.query(

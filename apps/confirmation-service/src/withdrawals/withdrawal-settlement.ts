@@ -55,6 +55,13 @@ export class WithdrawalSettlement {
       await this.finish(m, w, 'denied', 'details_changed');
       return 'denied';
     }
+    // A frozen account ("this wasn't me", or an operator) posts nothing, not even what was already in flight.
+    // The customer row is locked (WithdrawalLocks.lockWithdrawal), so a concurrent freeze cannot slip past.
+    const [owner] = await m.query('SELECT withdrawals_frozen_at FROM users WHERE id = $1', [w.user_id]);
+    if (owner?.withdrawals_frozen_at) {
+      await this.finish(m, w, 'denied', 'account_frozen');
+      return 'denied';
+    }
     await this.ledger.post(m, w.id);
     const [{ posted_at }] = await updateReturning(
       m,

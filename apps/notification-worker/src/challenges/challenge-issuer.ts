@@ -8,6 +8,12 @@ import { WithdrawalForMessage, WithdrawalReader } from './withdrawal-reader';
 
 export const ACTOR = 'notification-worker';
 
+/** How long one delivery attempt owns a challenge; a duplicate job waits this out (by retrying) before taking over. */
+export const DELIVERY_LEASE_SECONDS = 30;
+
+/** Thrown to a duplicate job while another delivers the same challenge; BullMQ retries it with backoff. */
+export class DeliveryInProgress extends Error {}
+
 export type IssueOutcome = 'sent' | 'already_sent' | 'withdrawal_closed' | 'not_sent';
 
 /**
@@ -37,18 +43,29 @@ export class ChallengeIssuer {
         [withdrawalId, factor, subscriptionId, w.digest],
       );
       const [challenge] = await m.query(
-        `SELECT id, sent_at FROM challenges WHERE withdrawal_id = $1 AND factor = $2
+        `SELECT id, sent_at, coalesce(claimed_at > now() - make_interval(secs => $4), false) AS leased
+           FROM challenges WHERE withdrawal_id = $1 AND factor = $2
             AND subscription_id IS NOT DISTINCT FROM $3 FOR UPDATE`,
-        [withdrawalId, factor, subscriptionId],
+        [withdrawalId, factor, subscriptionId, DELIVERY_LEASE_SECONDS],
       );
       if (challenge.sent_at) return { w, challengeId: challenge.id as string, token: undefined };
+      // A duplicate of this job is delivering this very challenge right now: let it finish, look again later.
+      if (challenge.leased) throw new DeliveryInProgress(`challenge ${challenge.id} is being delivered by another job`);
       const token = newToken();
-      await m.query('UPDATE challenges SET token_hash = $2 WHERE id = $1', [challenge.id, hashToken(token)]);
+      await m.query('UPDATE challenges SET token_hash = $2, claimed_at = now() WHERE id = $1', [challenge.id, hashToken(token)]);
       return { w, challengeId: challenge.id as string, token };
     });
     if (!claimed) return 'withdrawal_closed';
     if (!claimed.token) return 'already_sent';
-    if (!(await deliver(claimed.w, claimed.token))) return 'not_sent';
+    let delivered: boolean;
+    try {
+      delivered = await deliver(claimed.w, claimed.token);
+    } catch (error) {
+      // Release the claim so that this job's own retry delivers at once; after a crash the lease runs out instead.
+      await this.dataSource.query('UPDATE challenges SET claimed_at = NULL WHERE id = $1', [claimed.challengeId]);
+      throw error;
+    }
+    if (!delivered) return 'not_sent';
     await this.dataSource.transaction(async (m) => {
       await m.query('UPDATE challenges SET sent_at = now() WHERE id = $1', [claimed.challengeId]);
       await appendAudit(m, {

@@ -24,20 +24,37 @@ export class SendWithdrawalChallenges {
   async execute(withdrawalId: string): Promise<{ email: number; push: number; pushSkipped: number }> {
     const [w] = await this.dataSource.query('SELECT user_id FROM withdrawals WHERE id = $1', [withdrawalId]);
     if (!w) return { email: 0, push: 0, pushSkipped: 0 };
-    const devices: { id: string; already: boolean }[] = await this.dataSource.query(
-      `SELECT s.id, EXISTS (SELECT 1 FROM challenges c WHERE c.withdrawal_id = $2 AND c.subscription_id = s.id) AS already
-         FROM push_subscriptions s WHERE s.user_id = $1 AND s.retired_at IS NULL ORDER BY s.created_at`,
-      [w.user_id, withdrawalId],
-    );
-    const [{ recent }] = await this.dataSource.query(
-      `SELECT count(*)::int AS recent FROM challenges c JOIN withdrawals w ON w.id = c.withdrawal_id
-        WHERE w.user_id = $1 AND c.factor = 'push' AND c.created_at > now() - interval '1 hour'`,
-      [w.user_id],
-    );
-    const budget = Math.max(0, this.config.pushesPerHour - recent);
-    const fresh = devices.filter((d) => !d.already);
-    const allowed = [...devices.filter((d) => d.already), ...fresh.slice(0, budget)];
-    const skipped = fresh.length - Math.min(fresh.length, budget);
+    // Counted and spent under one lock per customer, in one transaction: concurrent fan-outs for one customer
+    // take turns, and each reserves its pushes (challenge rows) before the next one counts.
+    const { allowed, skipped } = await this.dataSource.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`push-budget:${w.user_id}`]);
+      const devices: { id: string; already: boolean }[] = await m.query(
+        `SELECT s.id, EXISTS (SELECT 1 FROM challenges c WHERE c.withdrawal_id = $2 AND c.subscription_id = s.id) AS already
+           FROM push_subscriptions s WHERE s.user_id = $1 AND s.retired_at IS NULL ORDER BY s.created_at`,
+        [w.user_id, withdrawalId],
+      );
+      const [{ recent }] = await m.query(
+        `SELECT count(*)::int AS recent FROM challenges c JOIN withdrawals w ON w.id = c.withdrawal_id
+          WHERE w.user_id = $1 AND c.factor = 'push' AND c.created_at > now() - interval '1 hour'`,
+        [w.user_id],
+      );
+      const budget = Math.max(0, this.config.pushesPerHour - recent);
+      const fresh = devices.filter((d) => !d.already);
+      const granted = fresh.slice(0, budget);
+      for (const d of granted) {
+        await m.query(
+          `INSERT INTO challenges (withdrawal_id, factor, subscription_id, digest)
+             SELECT id, 'push', $2, digest FROM withdrawals WHERE id = $1
+           ON CONFLICT ON CONSTRAINT challenges_one_per_device DO NOTHING`,
+          [withdrawalId, d.id],
+        );
+      }
+      const skipped = fresh.length - granted.length;
+      if (skipped > 0) {
+        await appendAudit(m, { actor: ACTOR, event: 'push_rate_limited', userId: w.user_id, withdrawalId, detail: { skipped } });
+      }
+      return { allowed: [...devices.filter((d) => d.already), ...granted], skipped };
+    });
     const options = JOB_OPTIONS[QueueName.Notifications];
     await this.notifications.addBulk([
       { name: 'send-challenge-email', data: { withdrawalId }, opts: { ...options, jobId: `email-${withdrawalId}` } },
@@ -47,11 +64,6 @@ export class SendWithdrawalChallenges {
         opts: { ...options, jobId: `push-${withdrawalId}-${d.id}` },
       })),
     ]);
-    if (skipped > 0) {
-      await this.dataSource.transaction((m) =>
-        appendAudit(m, { actor: ACTOR, event: 'push_rate_limited', userId: w.user_id, withdrawalId, detail: { skipped } }),
-      );
-    }
     return { email: 1, push: allowed.length, pushSkipped: skipped };
   }
 }

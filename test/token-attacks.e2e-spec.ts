@@ -77,6 +77,18 @@ describe('tokens, bearer JWTs and other customers', () => {
       const [{ n }] = await env.admin.query('SELECT count(*)::int AS n FROM totp_failures WHERE withdrawal_id = $1 AND user_id = $2', [wb.id, a.id]);
       expect(n).toBe(0);
     });
+
+    it("B replaying A's Idempotency-Key gets a withdrawal of B's own, never A's status document or match code", async () => {
+      const key = `shared-key-${randomBytes(4).toString('hex')}`;
+      const mine = await a.client.post('/v1/withdrawals', { addressId: a.addressId, amount: '0.05' }, { 'idempotency-key': key });
+      expect(mine.status).toBe(202);
+      const theirs = await b.client.post('/v1/withdrawals', { addressId: a.addressId, amount: '0.05' }, { 'idempotency-key': key });
+      expect(answer(theirs)).toBe('422 address_not_whitelisted');
+      const own = await b.client.post('/v1/withdrawals', { addressId: b.addressId, amount: '0.05' }, { 'idempotency-key': key });
+      expect(own.status).toBe(202);
+      expect(own.body.id).not.toBe(mine.body.id);
+      expect(own.body.address).toBe(b.address);
+    });
   });
 
   it('a token is single use: a second approve, a later deny and the page all answer token_invalid / 410', async () => {

@@ -158,3 +158,39 @@ export function tally(values: (string | number)[]): Record<string, number> {
   for (const v of values) out[String(v)] = (out[String(v)] ?? 0) + 1;
   return out;
 }
+
+/** Waits until the given jobs have finished (completed or failed); returns their return values / failure reasons. */
+export async function settledJobs(queue: import('bullmq').Queue, ids: string[], timeoutMs = 15_000): Promise<{ id: string; state: string; value: unknown }[]> {
+  const out: { id: string; state: string; value: unknown }[] = [];
+  for (const id of ids) {
+    let state = '';
+    await waitUntil(async () => {
+      state = (await (await queue.getJob(id))?.getState()) ?? 'missing';
+      return state === 'completed' || state === 'failed';
+    }, timeoutMs, `job ${id} to finish`);
+    const job = (await queue.getJob(id))!;
+    out.push({ id, state, value: state === 'completed' ? job.returnvalue : job.failedReason });
+  }
+  return out;
+}
+
+/** Waits until a queue has nothing waiting, active or delayed-and-due (prioritized included). */
+export async function queueIdle(queue: import('bullmq').Queue, timeoutMs = 15_000): Promise<void> {
+  await waitUntil(async () => {
+    const c = await queue.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children');
+    return Object.values(c).every((n) => n === 0);
+  }, timeoutMs, `queue ${queue.name} to go idle`);
+}
+
+/** The value of one sample in Prometheus text format, 0 when absent. */
+export async function metricValue(baseUrl: string, name: string, labels: Record<string, string>): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const inside = line.slice(name.length + 1, line.indexOf('}'));
+    const have = inside.split(',');
+    if (want.every((w) => have.includes(w))) return Number(line.slice(line.indexOf('}') + 1).trim());
+  }
+  return 0;
+}

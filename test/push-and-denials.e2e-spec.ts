@@ -1,0 +1,268 @@
+import { JOB_OPTIONS, QueueName } from '@app/queue';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
+import {
+  auditOf,
+  balanceOf,
+  enrolOnSteps,
+  metricValue,
+  operatorClient,
+  problemCode,
+  queueIdle,
+  settledJobs,
+  statusOf,
+  transfersOf,
+  waitUntil,
+} from './support/attack-kit';
+import { ConfirmationChannels } from './support/confirmation-channels';
+import { enrolCustomer, TestCustomer } from './support/customer-factory';
+import { GonePushEndpoint } from './support/gone-push-endpoint';
+import { sentTo } from './support/smtp-catcher';
+import { InProcessSuite, TestEnvironment } from './support/test-suite';
+
+const answer = (r: { status: number; headers: Headers; body: any }) => `${r.status} ${problemCode(r) ?? ''}`.trim();
+
+describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
+  const env = new TestEnvironment();
+  const gone = new GonePushEndpoint(410);
+  let suite: InProcessSuite;
+  let channels: ConfirmationChannels;
+  let notifications: Queue;
+
+  beforeAll(async () => {
+    await Promise.all([env.start(), gone.start()]);
+    suite = await new InProcessSuite(env).start();
+    channels = new ConfirmationChannels(env, suite.baseUrl);
+    notifications = suite.api.get<Queue>(getQueueToken(QueueName.Notifications));
+  });
+  afterAll(async () => {
+    await suite?.stop();
+    await Promise.all([env.stop(), gone.stop()]);
+  });
+
+  async function withdrawal(c: TestCustomer, amount = '0.1') {
+    const r = await channels.requestWithdrawal(c, amount);
+    expect([r.status, r.body.detail]).toEqual([202, undefined]);
+    return r.body as { id: string; matchCode: string; expiresAt: string };
+  }
+
+  const pushesFor = (endpoint: string, withdrawalId: string) =>
+    env.push.messages.filter((m) => m.endpoint === endpoint && m.payload.withdrawalId === withdrawalId);
+
+  async function subscriptionIds(c: TestCustomer): Promise<string[]> {
+    const rows: { id: string }[] = await env.admin.query('SELECT id FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at', [c.id]);
+    return rows.map((r) => r.id);
+  }
+
+  it('two devices both get the push; approving on one counts once and the other device’s token is then token_invalid', async () => {
+    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1', devices: 2 });
+    const w = await withdrawal(c);
+    const [first, second] = await Promise.all([channels.push(c, w.id, 0), channels.push(c, w.id, 1)]);
+    expect(first.payload.token).not.toBe(second.payload.token);
+    expect((await channels.decide(String(second.payload.token), 'approve', w.matchCode)).body).toEqual({ factor: 'push', status: 'approved' });
+    expect(answer(await channels.decide(String(first.payload.token), 'approve', w.matchCode))).toBe('410 token_invalid');
+    expect((await channels.openPage(String(first.payload.token))).status).toBe(410);
+    const approvals = (await auditOf(env, suite.baseUrl, { withdrawalId: w.id })).filter((e) => e.event === 'factor_approved');
+    expect(approvals.map((e) => e.detail.factor)).toEqual(['push']);
+    const doc = await statusOf(c, w.id);
+    expect([doc.status, doc.factors.push]).toEqual(['pending_confirmation', 'approved']);
+  });
+
+  it('deny wins: the other device’s unused token can still stop a withdrawal whose push factor was approved', async () => {
+    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1', devices: 2 });
+    const w = await withdrawal(c);
+    const [first, second] = await Promise.all([channels.push(c, w.id, 0), channels.push(c, w.id, 1)]);
+    expect((await channels.decide(String(first.payload.token), 'approve', w.matchCode)).status).toBe(200);
+    expect((await channels.decide(String(second.payload.token), 'deny')).body).toEqual({ factor: 'push', status: 'denied' });
+    expect((await statusOf(c, w.id)).status).toBe('denied');
+    expect(await balanceOf(c)).toEqual({ available: '1', held: '0' });
+    expect(answer(await channels.decide(String(second.payload.token), 'deny'))).toBe('410 token_invalid');
+    const operator = await operatorClient(env, suite.baseUrl);
+    expect((await operator.post(`/v1/admin/users/${encodeURIComponent(c.id)}/unfreeze`)).status).toBe(204);
+  });
+
+  it('a subscription the push service answers 410 for is retired: pushDevices drops and it gets no more pushes', async () => {
+    const viaTestService = env.push.newSubscription();
+    const viaGone = gone.subscription();
+    const healthy = env.push.newSubscription();
+    const c = await enrolOnSteps(env, suite.baseUrl, { deposit: '1', subscriptions: [viaTestService, viaGone, healthy] });
+    expect((await c.client.get('/v1/me/security')).body.pushDevices).toBe(3);
+    env.push.respondWith(viaTestService.endpoint, 410);
+
+    const w1 = await withdrawal(c);
+    await env.push.waitFor((m) => m.endpoint === healthy.endpoint && m.payload.withdrawalId === w1.id);
+    await waitUntil(async () => (await c.client.get('/v1/me/security')).body.pushDevices === 1, 15_000, 'pushDevices to drop to 1');
+    expect(gone.hits).toBe(1);
+    const retired = (await auditOf(env, suite.baseUrl, { userId: c.id })).filter((e) => e.event === 'push_subscription_retired');
+    expect(retired).toHaveLength(2);
+
+    const w2 = await withdrawal(c);
+    await env.push.waitFor((m) => m.endpoint === healthy.endpoint && m.payload.withdrawalId === w2.id);
+    await env.smtp.waitFor((m) => sentTo(m, c.email) && (m.text ?? '').includes(w2.id));
+    await queueIdle(notifications);
+    expect(gone.hits).toBe(1);
+    const [{ n }] = await env.admin.query(
+      `SELECT count(*)::int AS n FROM challenges c JOIN push_subscriptions s ON s.id = c.subscription_id
+        WHERE c.withdrawal_id = $1 AND s.retired_at IS NOT NULL`,
+      [w2.id],
+    );
+    expect(n).toBe(0);
+    // The customer confirms on the device that still works.
+    expect((await channels.decide(await channels.pushToken(c, w2.id, 2), 'approve', w2.matchCode)).status).toBe(200);
+  });
+
+  it('a challenge job delivered again after it ran sends no second push or email', async () => {
+    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const [subscriptionId] = await subscriptionIds(c);
+    const w = await withdrawal(c);
+    const push = await channels.push(c, w.id);
+    await channels.challengeEmail(c, w.id);
+    await settledJobs(notifications, [`push-${w.id}-${subscriptionId}`, `email-${w.id}`, `challenges-${w.id}`]);
+
+    const options = JOB_OPTIONS[QueueName.Notifications];
+    await notifications.addBulk([
+      { name: 'send-challenge-push', data: { withdrawalId: w.id, subscriptionId }, opts: { ...options, jobId: `redelivered-push-${w.id}` } },
+      { name: 'send-challenge-email', data: { withdrawalId: w.id }, opts: { ...options, jobId: `redelivered-email-${w.id}` } },
+      { name: 'send-withdrawal-challenges', data: { withdrawalId: w.id }, opts: { ...options, jobId: `redelivered-fanout-${w.id}` } },
+    ]);
+    const settled = await settledJobs(notifications, [`redelivered-push-${w.id}`, `redelivered-email-${w.id}`, `redelivered-fanout-${w.id}`]);
+    expect(settled.map((s) => s.state)).toEqual(['completed', 'completed', 'completed']);
+    await queueIdle(notifications);
+    expect(pushesFor(c.subscriptions[0].endpoint, w.id)).toHaveLength(1);
+    expect(env.smtp.count((m) => sentTo(m, c.email) && (m.text ?? '').includes(w.id))).toBe(1);
+    // The one push that went out still works.
+    expect((await channels.decide(String(push.payload.token), 'approve', w.matchCode)).status).toBe(200);
+  });
+
+  it('a challenge job delivered several times at once still sends at most one push per device', async () => {
+    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const [subscriptionId] = await subscriptionIds(c);
+    const w = await withdrawal(c);
+    const options = JOB_OPTIONS[QueueName.Notifications];
+    const ids = Array.from({ length: 5 }, (_, i) => `concurrent-${i}-${w.id}`);
+    await notifications.addBulk(ids.map((jobId) => ({ name: 'send-challenge-push', data: { withdrawalId: w.id, subscriptionId }, opts: { ...options, jobId } })));
+    await settledJobs(notifications, [...ids, `push-${w.id}-${subscriptionId}`]);
+    await queueIdle(notifications);
+    const received = pushesFor(c.subscriptions[0].endpoint, w.id);
+    expect(received).toHaveLength(1);
+    expect((await channels.decide(String(received[0].payload.token), 'approve', w.matchCode)).status).toBe(200);
+  });
+
+  describe('"this wasn\'t me"', () => {
+    const reportedNotMe = () => metricValue(suite.baseUrl, 'countersign_security_events', { event: 'withdrawal_reported_not_me' });
+
+    async function expectReportedAndFrozen(c: TestCustomer, w: { id: string }, factor: string, before: number) {
+      const doc = await statusOf(c, w.id);
+      expect([doc.status, doc.factors[factor]]).toEqual(['denied', 'denied']);
+      expect(await balanceOf(c)).toEqual({ available: '1', held: '0' });
+      expect(await transfersOf(env, w.id)).toEqual({ pending: 1, void_pending: 1 });
+
+      const refused = await channels.requestWithdrawal(c, '0.1');
+      expect(answer(refused)).toBe('423 account_frozen');
+
+      const audit = await auditOf(env, suite.baseUrl, { userId: c.id });
+      const reported = audit.filter((e) => e.event === 'withdrawal_reported_not_me');
+      expect(reported).toHaveLength(1);
+      expect(reported[0]).toMatchObject({ withdrawalId: w.id, detail: { factor } });
+      expect(await reportedNotMe()).toBe(before + 1);
+
+      const alert = await env.smtp.waitFor((m) => sentTo(m, c.email) && /Security alert: withdrawals frozen/.test(m.subject ?? ''));
+      expect(alert.text).toContain(w.id);
+      const outcome = await env.smtp.waitFor((m) => sentTo(m, c.email) && /stopped/.test(m.subject ?? ''));
+      expect(outcome.text).toContain('0.1 BTC');
+      expect(outcome.text).toContain(c.address);
+
+      const operator = await operatorClient(env, suite.baseUrl);
+      expect((await operator.post(`/v1/admin/users/${encodeURIComponent(c.id)}/unfreeze`)).status).toBe(204);
+      expect((await channels.requestWithdrawal(c, '0.1')).status).toBe(202);
+      expect((await auditOf(env, suite.baseUrl, { userId: c.id })).map((e) => e.event)).toContain('account_unfrozen');
+    }
+
+    it('on the email link: denied, hold released, account frozen until an operator unfreezes, audited, counted, mailed', async () => {
+      const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+      const w = await withdrawal(c);
+      const before = await reportedNotMe();
+      expect((await channels.decide(await channels.emailToken(c, w.id), 'deny')).body).toEqual({ factor: 'email', status: 'denied' });
+      await expectReportedAndFrozen(c, w, 'email', before);
+    });
+
+    it('on the push: the same', async () => {
+      const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+      const w = await withdrawal(c);
+      const before = await reportedNotMe();
+      expect((await channels.decide(await channels.pushToken(c, w.id), 'deny')).body).toEqual({ factor: 'push', status: 'denied' });
+      await expectReportedAndFrozen(c, w, 'push', before);
+    });
+
+    it('freezes the withdrawals already in flight too: another pending withdrawal cannot be completed afterwards', async () => {
+      const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+      const reported = await withdrawal(c, '0.1');
+      const other = await withdrawal(c, '0.2');
+      await channels.approveEmail(c, other.id, other.matchCode);
+      await channels.approvePush(c, other.id, other.matchCode);
+      expect((await channels.decide(await channels.pushToken(c, reported.id), 'deny')).status).toBe(200);
+      await channels.submitTotp(c, other.id, 1);
+      const doc = await statusOf(c, other.id);
+      expect(doc.status).not.toBe('posted');
+      expect((await transfersOf(env, other.id)).post_pending).toBeUndefined();
+    });
+
+    it('an operator freeze also stops a withdrawal that is already two-thirds confirmed', async () => {
+      const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+      const w = await withdrawal(c, '0.2');
+      await channels.approveEmail(c, w.id, w.matchCode);
+      await channels.approvePush(c, w.id, w.matchCode);
+      const operator = await operatorClient(env, suite.baseUrl);
+      expect((await operator.post(`/v1/admin/users/${encodeURIComponent(c.id)}/freeze`, { reason: 'suspected account takeover' })).status).toBe(204);
+      await channels.submitTotp(c, w.id, 1);
+      expect((await statusOf(c, w.id)).status).not.toBe('posted');
+      expect((await transfersOf(env, w.id)).post_pending).toBeUndefined();
+    });
+  });
+});
+
+describe('push budget per customer per hour (PUSHES_PER_HOUR=2)', () => {
+  const env = new TestEnvironment();
+  let suite: InProcessSuite;
+  let channels: ConfirmationChannels;
+  let notifications: Queue;
+
+  beforeAll(async () => {
+    await env.start({ PUSHES_PER_HOUR: '2' });
+    suite = await new InProcessSuite(env).start();
+    channels = new ConfirmationChannels(env, suite.baseUrl);
+    notifications = suite.api.get<Queue>(getQueueToken(QueueName.Notifications));
+  });
+  afterAll(async () => {
+    await suite?.stop();
+    await env.stop();
+  });
+
+  it('the third withdrawal in an hour sends no push, and that is audited as push_rate_limited', async () => {
+    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const w = (await channels.requestWithdrawal(c, '0.1')).body;
+      ids.push(w.id);
+      await channels.challengeEmail(c, w.id);
+      if (i < 2) await channels.push(c, w.id);
+    }
+    await waitUntil(async () => (await auditOf(env, suite.baseUrl, { withdrawalId: ids[2] })).some((e) => e.event === 'push_rate_limited'));
+    await queueIdle(notifications);
+    expect(env.push.messages.filter((m) => m.payload.withdrawalId === ids[2])).toHaveLength(0);
+    expect(await metricValue(suite.baseUrl, 'countersign_security_events', { event: 'push_rate_limited' })).toBe(1);
+  });
+
+  it('eight withdrawals at once still send at most two pushes', async () => {
+    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const created = await Promise.all(Array.from({ length: 8 }, () => channels.requestWithdrawal(c, '0.1')));
+    expect(created.map((r) => r.status)).toEqual(Array(8).fill(202));
+    const ids = created.map((r) => r.body.id as string);
+    for (const id of ids) await channels.challengeEmail(c, id);
+    await queueIdle(notifications);
+    await settledJobs(notifications, ids.map((id) => `challenges-${id}`));
+    await queueIdle(notifications);
+    const pushes = env.push.messages.filter((m) => ids.includes(String(m.payload.withdrawalId)));
+    expect(pushes.length).toBeLessThanOrEqual(2);
+  });
+});

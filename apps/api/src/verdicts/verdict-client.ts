@@ -22,6 +22,9 @@ export class VerdictClient implements OnModuleInit, OnApplicationShutdown {
       connection: redisConnection(config.redisUrl),
       prefix: config.queuePrefix,
     });
+    // Every waiting request listens on both emitters until its verdict arrives; hundreds at once are normal.
+    this.events.setMaxListeners(0);
+    this.confirmations.setMaxListeners(0);
   }
 
   async onModuleInit(): Promise<void> {

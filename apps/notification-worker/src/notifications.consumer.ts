@@ -36,7 +36,7 @@ export class NotificationsConsumer extends WorkerHost {
       case 'send-email-verification':
         return this.verification.execute(typed.data.verificationId);
       case 'send-security-alert':
-        return this.alert.execute(String(job.id), typed.data);
+        return this.alert.execute(typed.data);
       default: {
         const unknown: never = typed;
         throw new UnrecoverableError(`unknown notification job ${(unknown as Job).name}`);

@@ -11,7 +11,8 @@ export type NotificationJob =
   | { name: 'send-challenge-push'; data: { withdrawalId: string; subscriptionId: string } }
   | { name: 'send-outcome-email'; data: { withdrawalId: string } }
   | { name: 'send-email-verification'; data: { verificationId: string } }
-  | { name: 'send-security-alert'; data: { userId: string; alert: SecurityAlert; withdrawalId?: string } };
+  /** `dedupeKey` names the alert itself, so a redelivery under any job id mails once. */
+  | { name: 'send-security-alert'; data: { userId: string; alert: SecurityAlert; withdrawalId?: string; dedupeKey: string } };
 
 export type SecurityAlert = 'totp_code_reused' | 'withdrawal_denied_not_me';
 

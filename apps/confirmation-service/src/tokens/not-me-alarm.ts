@@ -36,7 +36,7 @@ export class NotMeAlarm {
         queue: QueueName.Notifications,
         name: 'send-security-alert',
         jobId: `alert-not-me-${w.id}`,
-        data: { userId: w.user_id, alert: 'withdrawal_denied_not_me', withdrawalId: w.id },
+        data: { userId: w.user_id, alert: 'withdrawal_denied_not_me', withdrawalId: w.id, dedupeKey: `alert-not-me-${w.id}` },
       },
     ]);
   }

@@ -62,7 +62,7 @@ export class TotpAttempts {
         queue: QueueName.Notifications,
         name: 'send-security-alert',
         jobId: `alert-totp-reused-${userId}-${step}`,
-        data: { userId, alert: 'totp_code_reused', ...(withdrawalId ? { withdrawalId } : {}) },
+        data: { userId, alert: 'totp_code_reused', dedupeKey: `alert-totp-reused-${userId}-${step}`, ...(withdrawalId ? { withdrawalId } : {}) },
       },
     ]);
     return { kind: 'reused', step };

@@ -15,8 +15,8 @@ export class SendSecurityAlert {
     private readonly mailer: Mailer,
   ) {}
 
-  execute(key: string, data: { userId: string; alert: SecurityAlert; withdrawalId?: string }): Promise<string> {
-    return this.once.run(key, async (m) => {
+  execute(data: { userId: string; alert: SecurityAlert; withdrawalId?: string; dedupeKey: string }): Promise<string> {
+    return this.once.run(data.dedupeKey, async (m) => {
       const [user] = await m.query('SELECT email FROM users WHERE id = $1', [data.userId]);
       if (!user?.email) throw new UnrecoverableError('the customer has no email address');
       const w = data.withdrawalId ? await this.withdrawals.read(m, data.withdrawalId) : undefined;

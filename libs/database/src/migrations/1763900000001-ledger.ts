@@ -85,6 +85,12 @@ export class Ledger1763900000001 implements MigrationInterface {
             RAISE EXCEPTION 'a single-phase transfer must credit a customer from the deposits account'
               USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_single_phase_deposits_only';
           END IF;
+          -- Only a role trusted with deposits (the operators' path, through ledger_credit_deposit) may credit:
+          -- the confirmation service's INSERT on transfers must not mint money.
+          IF NOT has_function_privilege(session_user, 'ledger_credit_deposit(text, text, numeric, text)', 'EXECUTE') THEN
+            RAISE EXCEPTION 'only ledger_credit_deposit may credit a customer'
+              USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'ledger_single_phase_deposits_only';
+          END IF;
           RETURN NEW;
         END IF;
 

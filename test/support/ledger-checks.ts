@@ -103,3 +103,41 @@ export function runLedgerVerify(env: Record<string, string>): Promise<CommandRes
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/**
+ * Test instrumentation in the test's own database: a trigger that copies every version of a ledger
+ * account row written by any transaction into `test_ledger_account_versions`. The copy commits or rolls
+ * back with the transaction that wrote it, so the table ends up holding exactly the committed versions —
+ * every state the account was ever in after a commit, not just the ones a poller happened to see.
+ */
+export async function recordAccountVersions(admin: DataSource): Promise<void> {
+  await admin.query(`
+    CREATE TABLE IF NOT EXISTS test_ledger_account_versions (
+      seq bigserial PRIMARY KEY, txid bigint NOT NULL DEFAULT txid_current(), account_id bigint NOT NULL, kind text NOT NULL,
+      user_id text, debits_pending numeric NOT NULL, debits_posted numeric NOT NULL, credits_posted numeric NOT NULL);
+    CREATE OR REPLACE FUNCTION test_record_account_version() RETURNS trigger
+      LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    BEGIN
+      INSERT INTO test_ledger_account_versions (account_id, kind, user_id, debits_pending, debits_posted, credits_posted)
+        VALUES (NEW.id, NEW.kind, NEW.user_id, NEW.debits_pending, NEW.debits_posted, NEW.credits_posted);
+      RETURN NULL;
+    END $$;
+    DROP TRIGGER IF EXISTS test_record_account_version ON ledger_accounts;
+    CREATE TRIGGER test_record_account_version AFTER INSERT OR UPDATE ON ledger_accounts
+      FOR EACH ROW EXECUTE FUNCTION test_record_account_version();`);
+}
+
+/** Committed versions of the customers' accounts, and those among them that hold or spent more than was credited. */
+export async function accountVersions(admin: DataSource, userIds: string[]): Promise<{ versions: number; transactions: number; overdrawn: unknown[] }> {
+  const [{ versions, transactions }] = await admin.query(
+    `SELECT count(*)::int AS versions, count(DISTINCT txid)::int AS transactions
+       FROM test_ledger_account_versions WHERE kind = 'customer' AND user_id = ANY($1)`,
+    [userIds],
+  );
+  const overdrawn = await admin.query(
+    `SELECT * FROM test_ledger_account_versions
+      WHERE kind = 'customer' AND user_id = ANY($1) AND debits_pending + debits_posted > credits_posted`,
+    [userIds],
+  );
+  return { versions, transactions, overdrawn };
+}

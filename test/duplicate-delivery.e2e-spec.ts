@@ -1,0 +1,263 @@
+import { JOB_OPTIONS, QueueName } from '@app/queue';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue, QueueEvents } from 'bullmq';
+import { createHash, randomUUID } from 'node:crypto';
+import { ConfirmationChannels } from './support/confirmation-channels';
+import { authenticatorCode, enrolCustomer, TestCustomer } from './support/customer-factory';
+import { JobReplayer, republishOutbox } from './support/job-replayer';
+import { ledgerFaults, transfersOf, waitUntil } from './support/ledger-checks';
+import { sentTo } from './support/smtp-catcher';
+import { InProcessSuite, TestEnvironment } from './support/test-suite';
+
+/**
+ * BullMQ delivers at least once. Here every job of the notification and confirmation queues is delivered
+ * two or three times (a replayer re-adds each completed job once or twice under new ids), and the
+ * outbox is republished wholesale; a customer and the exchange's wallet must see each effect exactly once.
+ */
+describe('every job of the flow delivered two or three times', () => {
+  const env = new TestEnvironment();
+  let suite: InProcessSuite;
+  let channels: ConfirmationChannels;
+  let replayer: JobReplayer;
+  let posted: Queue;
+  let confirmations: Queue;
+  let confirmationEvents: QueueEvents;
+
+  const outcomeMails = (c: TestCustomer, withdrawalId: string, subject: RegExp) =>
+    env.smtp.count((m) => sentTo(m, c.email) && subject.test(m.subject ?? '') && (m.text ?? '').includes(withdrawalId));
+
+  beforeAll(async () => {
+    await env.start({ PUBLIC_RATE_LIMIT_PER_MINUTE: '100000' });
+    suite = await new InProcessSuite(env).start();
+    channels = new ConfirmationChannels(env, suite.baseUrl);
+    // Delivered twice or three times: one or two extra copies, chosen by the job's id.
+    replayer = await new JobReplayer(env, [QueueName.Notifications, QueueName.Confirmations], (job) =>
+      createHash('sha256').update(String(job.id)).digest()[0] % 2 === 0 ? 1 : 2,
+    ).start();
+    posted = suite.api.get<Queue>(getQueueToken(QueueName.WithdrawalsPosted));
+    confirmations = suite.api.get<Queue>(getQueueToken(QueueName.Confirmations));
+    confirmationEvents = new QueueEvents(QueueName.Confirmations, { connection: confirmations.opts.connection, prefix: env.id });
+    await confirmationEvents.waitUntilReady();
+  });
+
+  afterAll(async () => {
+    await confirmationEvents?.close();
+    await replayer?.stop();
+    await suite?.stop();
+    await env.stop();
+  });
+
+  async function postedJobsFor(withdrawalId: string) {
+    const jobs = await posted.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'paused']);
+    return jobs.filter((j) => j.data.withdrawalId === withdrawalId);
+  }
+
+  async function settleQueues(): Promise<void> {
+    await replayer.settle();
+    const notifications = suite.api.get<Queue>(getQueueToken(QueueName.Notifications));
+    await waitUntil(async () => {
+      const [n, c] = await Promise.all([
+        notifications.getJobCounts('waiting', 'active', 'prioritized'),
+        confirmations.getJobCounts('waiting', 'active', 'prioritized'),
+      ]);
+      return n.waiting + n.active + n.prioritized + c.waiting + c.active + c.prioritized === 0;
+    }, 'queues drained');
+    await replayer.settle();
+  }
+
+  let alice: TestCustomer;
+  let aliceWithdrawal: string;
+
+  it('posts once, publishes once and mails the outcome once when every job runs two or three times', async () => {
+    alice = await enrolCustomer(env, suite.baseUrl, { deposit: '2' });
+    const requested = await channels.requestWithdrawal(alice, '0.5');
+    expect(requested.status).toBe(202);
+    const w = requested.body;
+    aliceWithdrawal = w.id;
+
+    expect((await channels.approveEmail(alice, w.id, w.matchCode)).body).toEqual({ factor: 'email', status: 'approved' });
+    expect((await channels.approvePush(alice, w.id, w.matchCode)).body).toEqual({ factor: 'push', status: 'approved' });
+    expect((await channels.submitTotp(alice, w.id)).status).toBe(200);
+    const done = await channels.waitForStatus(alice, w.id, 'posted');
+    await env.smtp.waitFor((m) => sentTo(m, alice.email) && /confirmed and sent/.test(m.subject ?? ''));
+    await settleQueues();
+    await new Promise((r) => setTimeout(r, 500)); // room for a late duplicate to show itself
+    await settleQueues();
+
+    // Every kind of job of the flow really was delivered again, once or twice.
+    const replayedNames = new Set([...replayer.replays.values()].map((r) => r.name));
+    for (const name of ['send-withdrawal-challenges', 'send-challenge-email', 'send-challenge-push', 'send-outcome-email', 'verify-totp', 'decide-token']) {
+      expect([name, replayedNames.has(name)]).toEqual([name, true]);
+    }
+    const forThis = [...replayer.replays.values()].filter((r) => r.data.withdrawalId === w.id || r.name === 'decide-token');
+    const copies = new Map<string, number>();
+    for (const r of forThis) copies.set(r.originalId, (copies.get(r.originalId) ?? 0) + 1);
+    expect([...copies.values()].every((n) => n === 1 || n === 2)).toBe(true);
+
+    // The idempotent jobs ran again and changed nothing.
+    for (const r of replayer.of(QueueName.Notifications).filter((r) => r.data.withdrawalId === w.id)) {
+      expect([r.name, r.state]).toEqual([r.name, 'completed']);
+    }
+    for (const r of replayer.of(QueueName.Notifications, 'send-challenge-email').concat(replayer.of(QueueName.Notifications, 'send-challenge-push'))) {
+      if (r.data.withdrawalId === w.id) expect(r.result).toBe('already_sent');
+    }
+    for (const r of replayer.of(QueueName.Notifications, 'send-outcome-email').filter((r) => r.data.withdrawalId === w.id)) {
+      expect(r.result).toBe('already_sent');
+    }
+    // Evidence jobs: the evidence was redacted when first read, so their replays fail and do nothing.
+    const evidenceReplays = [...replayer.of(QueueName.Confirmations, 'verify-totp'), ...replayer.of(QueueName.Confirmations, 'decide-token')];
+    expect(evidenceReplays.length).toBeGreaterThanOrEqual(3);
+    for (const r of evidenceReplays) {
+      expect(r.state).toBe('failed');
+      expect(r.failedReason).toMatch(/evidence already taken/);
+      expect(r.data).not.toHaveProperty('code');
+      expect(r.data).not.toHaveProperty('token');
+      expect(r.data).not.toHaveProperty('matchCode');
+    }
+
+    // What the customer, the wallet and the ledger show: everything exactly once.
+    expect(await transfersOf(env.admin, w.id)).toEqual({ pending: 1, post_pending: 1, void_pending: 0 });
+    const jobs = await postedJobsFor(w.id);
+    expect(jobs.map((j) => j.id)).toEqual([w.id]);
+    expect(jobs[0].data).toMatchObject({ withdrawalId: w.id, amount: '0.5', postedAt: done.postedAt });
+    expect(outcomeMails(alice, w.id, /confirmed and sent/)).toBe(1);
+    expect(env.smtp.count((m) => sentTo(m, alice.email) && /Confirm your withdrawal/.test(m.subject ?? ''))).toBe(1);
+    expect(env.push.messages.filter((m) => m.payload.withdrawalId === w.id)).toHaveLength(1);
+    expect((await alice.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '1.5', held: '0' }]);
+    const [{ n }] = await env.admin.query(`SELECT count(*)::int AS n FROM audit_events WHERE withdrawal_id = $1 AND event = 'withdrawal_posted'`, [w.id]);
+    expect(n).toBe(1);
+    expect(await ledgerFaults(env.admin)).toEqual([]);
+  });
+
+  it('republishing the whole outbox (with the finished jobs gone from Redis) runs every job again and changes nothing', async () => {
+    const republished = await republishOutbox(env.admin, env, true);
+    expect(republished).toBeGreaterThanOrEqual(5);
+    await waitUntil(async () => (await env.admin.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'))[0].n === 0, 'outbox republished');
+    await settleQueues();
+    await new Promise((r) => setTimeout(r, 500));
+    await settleQueues();
+
+    // The fan-out, the challenge and the outcome jobs ran once more (and were replayed again): all no-ops.
+    const rerun = [...replayer.replays.values()].filter((r) => r.data.withdrawalId === aliceWithdrawal && r.name === 'send-challenge-email');
+    expect(rerun.some((r) => r.result === 'withdrawal_closed')).toBe(true);
+
+    expect(await transfersOf(env.admin, aliceWithdrawal)).toEqual({ pending: 1, post_pending: 1, void_pending: 0 });
+    expect((await postedJobsFor(aliceWithdrawal)).map((j) => j.id)).toEqual([aliceWithdrawal]);
+    expect(outcomeMails(alice, aliceWithdrawal, /confirmed and sent/)).toBe(1);
+    expect(env.smtp.count((m) => sentTo(m, alice.email) && /Confirm your withdrawal/.test(m.subject ?? ''))).toBe(1);
+    expect(env.push.messages.filter((m) => m.payload.withdrawalId === aliceWithdrawal)).toHaveLength(1);
+    expect(env.smtp.count((m) => sentTo(m, alice.email) && /Verify/.test(m.subject ?? ''))).toBe(1);
+    expect((await alice.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '1.5', held: '0' }]);
+    expect(await ledgerFaults(env.admin)).toEqual([]);
+  });
+
+  it('a denial delivered two or three times voids the hold once, freezes once and mails once', async () => {
+    const bob = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const w = (await channels.requestWithdrawal(bob, '0.4')).body;
+    const token = await channels.emailToken(bob, w.id);
+    expect((await channels.decide(token, 'deny')).body).toEqual({ factor: 'email', status: 'denied' });
+    await channels.waitForStatus(bob, w.id, 'denied');
+    await env.smtp.waitFor((m) => sentTo(m, bob.email) && /was stopped/.test(m.subject ?? ''));
+    await env.smtp.waitFor((m) => sentTo(m, bob.email) && /withdrawals frozen/.test(m.subject ?? ''));
+    await settleQueues();
+    await new Promise((r) => setTimeout(r, 500));
+    await settleQueues();
+
+    expect(await transfersOf(env.admin, w.id)).toEqual({ pending: 1, post_pending: 0, void_pending: 1 });
+    expect(outcomeMails(bob, w.id, /was stopped/)).toBe(1);
+    expect((await bob.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '1', held: '0' }]);
+    expect(await postedJobsFor(w.id)).toEqual([]);
+    expect(await ledgerFaults(env.admin)).toEqual([]);
+    const alertReplays = replayer.of(QueueName.Notifications, 'send-security-alert').filter((r) => r.data.withdrawalId === w.id);
+    expect(alertReplays.length).toBeGreaterThanOrEqual(1);
+    // FAILS today (app bug, see the report): the alert's send-once key is the job's id, so each redelivery
+    // under another id (a replay, a republished row after retention) mails the customer again.
+    const alertMails = env.smtp.count((m) => sentTo(m, bob.email) && /withdrawals frozen/.test(m.subject ?? ''));
+    expect({ alertJobDeliveries: 1 + alertReplays.length, alertMails }).toEqual({ alertJobDeliveries: 1 + alertReplays.length, alertMails: 1 });
+  });
+
+  it('an expiry delivered three times at once, and replayed after, voids once and mails once', async () => {
+    const carol = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const w = (await channels.requestWithdrawal(carol, '0.3')).body;
+    await channels.approveEmail(carol, w.id, w.matchCode); // one factor approved before time runs out
+    // Time passes: the confirmation window closes (the delayed expiry job itself is 10 minutes away).
+    await env.admin.query(`UPDATE withdrawals SET expires_at = now() - interval '1 second' WHERE id = $1`, [w.id]);
+    const jobs = await Promise.all(
+      [1, 2, 3].map((i) =>
+        confirmations.add('expire-withdrawal', { withdrawalId: w.id }, { ...JOB_OPTIONS[QueueName.Confirmations], jobId: `dup-expire-${i}-${w.id}` }),
+      ),
+    );
+    const results = await Promise.all(jobs.map((j) => j.waitUntilFinished(confirmationEvents, 10_000)));
+    // At most one of them expired it (none, if the background sweeper happened to get there first).
+    expect(results.filter((r) => r.expired === true).length).toBeLessThanOrEqual(1);
+    const doc = await channels.waitForStatus(carol, w.id, 'expired');
+    expect(doc.factors).toEqual({ email: 'approved', push: 'expired', totp: 'expired' });
+    await env.smtp.waitFor((m) => sentTo(m, carol.email) && /expired unconfirmed/.test(m.subject ?? ''));
+    await settleQueues();
+    await new Promise((r) => setTimeout(r, 500));
+    await settleQueues();
+
+    expect(replayer.of(QueueName.Confirmations, 'expire-withdrawal').filter((r) => r.data.withdrawalId === w.id).every((r) => r.state === 'completed' && (r.result as { expired: boolean }).expired === false)).toBe(true);
+    expect(await transfersOf(env.admin, w.id)).toEqual({ pending: 1, post_pending: 0, void_pending: 1 });
+    const [{ expiries }] = await env.admin.query(`SELECT count(*)::int AS expiries FROM audit_events WHERE withdrawal_id = $1 AND event = 'withdrawal_expired'`, [w.id]);
+    expect(expiries).toBe(1);
+    expect(outcomeMails(carol, w.id, /expired unconfirmed/)).toBe(1);
+    expect((await carol.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '1', held: '0' }]);
+    // Too late now: the remaining factors cannot be approved.
+    expect((await channels.approvePush(carol, w.id, w.matchCode)).body.code).toBe('token_invalid');
+    expect((await channels.submitTotp(carol, w.id)).body.code).toBe('withdrawal_not_pending');
+    expect(await ledgerFaults(env.admin)).toEqual([]);
+  });
+
+  it('the same evidence sent three times at once, or replayed raw onto the queue, counts once', async () => {
+    const dave = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const w = (await channels.requestWithdrawal(dave, '0.25')).body;
+
+    // A double-clicking customer, or a proxy retrying: one approval, the others find the token used.
+    const emailToken = await channels.emailToken(dave, w.id);
+    const answers = await Promise.all([1, 2, 3].map(() => channels.decide(emailToken, 'approve', w.matchCode)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 410, 410]);
+    expect(answers.filter((a) => a.status === 410).every((a) => a.body.code === 'token_invalid')).toBe(true);
+
+    // Someone who read the evidence (Redis, logs) replays it raw onto the queue: the token is used.
+    const raw = await confirmations.add(
+      'decide-token',
+      { token: emailToken, decision: 'deny', matchCode: w.matchCode },
+      { attempts: 1, jobId: randomUUID() },
+    );
+    expect(await raw.waitUntilFinished(confirmationEvents, 10_000)).toEqual({ ok: false, code: 'token_invalid' });
+
+    // The same TOTP code three times at once: one accepted, two refused as reused.
+    const code = await authenticatorCode(dave.totpSecret, 1);
+    const totps = await Promise.all([1, 2, 3].map(() => dave.client.post(`/v1/withdrawals/${w.id}/totp`, { code })));
+    expect(totps.map((t) => t.status).sort()).toEqual([200, 422, 422]);
+    expect(totps.filter((t) => t.status === 422).every((t) => t.body.code === 'code_reused')).toBe(true);
+    const rawTotp = await confirmations.add('verify-totp', { userId: dave.id, withdrawalId: w.id, code }, { attempts: 1, jobId: randomUUID() });
+    expect(await rawTotp.waitUntilFinished(confirmationEvents, 10_000)).toEqual({ ok: false, code: 'code_reused' });
+
+    const doc = (await dave.client.get(`/v1/withdrawals/${w.id}`)).body;
+    expect([doc.status, doc.factors]).toEqual(['pending_confirmation', { email: 'approved', push: 'pending', totp: 'approved' }]);
+    expect(await transfersOf(env.admin, w.id)).toEqual({ pending: 1, post_pending: 0, void_pending: 0 });
+
+    const pushToken = await channels.pushToken(dave, w.id);
+    const pushes = await Promise.all([1, 2, 3].map(() => channels.decide(pushToken, 'approve', w.matchCode)));
+    expect(pushes.map((a) => a.status).sort()).toEqual([200, 410, 410]);
+    await channels.waitForStatus(dave, w.id, 'posted');
+    await settleQueues();
+    expect(await transfersOf(env.admin, w.id)).toEqual({ pending: 1, post_pending: 1, void_pending: 0 });
+    expect((await postedJobsFor(w.id)).map((j) => j.id)).toEqual([w.id]);
+    expect((await dave.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '0.75', held: '0' }]);
+    expect(await ledgerFaults(env.admin)).toEqual([]);
+  });
+
+  afterAll(() => {
+    const byName = new Map<string, { replays: number; failed: number }>();
+    for (const r of replayer?.replays.values() ?? []) {
+      const entry = byName.get(`${r.queue}/${r.name}`) ?? { replays: 0, failed: 0 };
+      entry.replays++;
+      if (r.state === 'failed') entry.failed++;
+      byName.set(`${r.queue}/${r.name}`, entry);
+    }
+    console.log(`duplicate-delivery replays: ${JSON.stringify(Object.fromEntries(byName))}`);
+  });
+});

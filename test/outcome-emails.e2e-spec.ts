@@ -2,10 +2,9 @@ import { QueueName } from '@app/queue';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { balanceOf, problemCode, queueIdle, statusOf, transfersOf } from './support/attack-kit';
-import { ConfirmationChannels } from './support/confirmation-channels';
 import { enrolCustomer, TestCustomer } from './support/customer-factory';
 import { sentTo } from './support/smtp-catcher';
-import { InProcessSuite, TestEnvironment } from './support/test-suite';
+import { useSuite } from './support/use-suite';
 
 const answer = (r: { status: number; headers: Headers; body: any }) => `${r.status} ${problemCode(r) ?? ''}`.trim();
 
@@ -17,82 +16,59 @@ function expectDescribes(text: string | undefined, c: TestCustomer, amount: stri
 }
 
 describe('outcome emails for posted and denied withdrawals', () => {
-  const env = new TestEnvironment();
-  let suite: InProcessSuite;
-  let channels: ConfirmationChannels;
+  const t = useSuite();
 
-  beforeAll(async () => {
-    await env.start();
-    suite = await new InProcessSuite(env).start();
-    channels = new ConfirmationChannels(env, suite.baseUrl);
-  });
-  afterAll(async () => {
-    await suite?.stop();
-    await env.stop();
-  });
 
   it('posted: "confirmed and sent" with amount and destination, once', async () => {
-    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
-    const w = (await channels.requestWithdrawal(c, '0.35')).body;
-    await channels.approveEmail(c, w.id, w.matchCode);
-    await channels.approvePush(c, w.id, w.matchCode);
-    expect((await channels.submitTotp(c, w.id, 1)).status).toBe(200);
-    const mail = await env.smtp.waitFor((m) => sentTo(m, c.email) && /confirmed and sent/.test(m.subject ?? ''));
+    const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const w = (await t.channels.requestWithdrawal(c, '0.35')).body;
+    await t.channels.approveEmail(c, w.id, w.matchCode);
+    await t.channels.approvePush(c, w.id, w.matchCode);
+    expect((await t.channels.submitTotp(c, w.id, 1)).status).toBe(200);
+    const mail = await t.env.smtp.waitFor((m) => sentTo(m, c.email) && /confirmed and sent/.test(m.subject ?? ''));
     expectDescribes(mail.text, c, '0.35', w.id);
-    await queueIdle(suite.api.get<Queue>(getQueueToken(QueueName.Notifications)));
-    expect(env.smtp.count((m) => sentTo(m, c.email) && /confirmed and sent/.test(m.subject ?? ''))).toBe(1);
+    await queueIdle(t.suite.api.get<Queue>(getQueueToken(QueueName.Notifications)));
+    expect(t.env.smtp.count((m) => sentTo(m, c.email) && /confirmed and sent/.test(m.subject ?? ''))).toBe(1);
   });
 
   it('denied (TOTP locked): "stopped" with amount, destination and that the funds are available again', async () => {
-    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
-    const w = (await channels.requestWithdrawal(c, '0.45')).body;
+    const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const w = (await t.channels.requestWithdrawal(c, '0.45')).body;
     for (let i = 0; i < 5; i++) await c.client.post(`/v1/withdrawals/${w.id}/totp`, { code: i % 2 ? '000000' : '999999' });
     expect((await statusOf(c, w.id)).status).toBe('denied');
-    const mail = await env.smtp.waitFor((m) => sentTo(m, c.email) && /stopped/.test(m.subject ?? ''));
+    const mail = await t.env.smtp.waitFor((m) => sentTo(m, c.email) && /stopped/.test(m.subject ?? ''));
     expectDescribes(mail.text, c, '0.45', w.id);
     expect(mail.text).toMatch(/available in your account again/);
   });
 });
 
 describe('expiry (CONFIRMATION_WINDOW=3s)', () => {
-  const env = new TestEnvironment();
-  let suite: InProcessSuite;
-  let channels: ConfirmationChannels;
-
-  beforeAll(async () => {
-    await env.start({ CONFIRMATION_WINDOW: '3s' });
-    suite = await new InProcessSuite(env).start();
-    channels = new ConfirmationChannels(env, suite.baseUrl);
-  });
-  afterAll(async () => {
-    await suite?.stop();
-    await env.stop();
-  });
+  const t = useSuite({ CONFIRMATION_WINDOW: '3s' });
 
   it('expires unconfirmed: hold released, factors expired, one "expired" email; late approvals and codes are refused', async () => {
-    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
-    const w = (await channels.requestWithdrawal(c, '0.55')).body;
-    const emailToken = await channels.emailToken(c, w.id);
-    const pushToken = await channels.pushToken(c, w.id);
-    await channels.decide(emailToken, 'approve', w.matchCode); // one of three, in time
+    const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const w = (await t.channels.requestWithdrawal(c, '0.55')).body;
+    const emailToken = await t.channels.emailToken(c, w.id);
+    const pushToken = await t.channels.pushToken(c, w.id);
+    await t.channels.decide(emailToken, 'approve', w.matchCode); // one of three, in time
 
-    const expired = await channels.waitForStatus(c, w.id, 'expired', 30_000);
+    const expired = await t.channels.waitForStatus(c, w.id, 'expired', 30_000);
     expect(expired.factors).toEqual({ email: 'approved', push: 'expired', totp: 'expired' });
     expect(await balanceOf(c)).toEqual({ available: '1', held: '0' });
-    expect(await transfersOf(env, w.id)).toEqual({ pending: 1, void_pending: 1 });
+    expect(await transfersOf(t.env, w.id)).toEqual({ pending: 1, void_pending: 1 });
 
-    const mail = await env.smtp.waitFor((m) => sentTo(m, c.email) && /expired unconfirmed/.test(m.subject ?? ''));
+    const mail = await t.env.smtp.waitFor((m) => sentTo(m, c.email) && /expired unconfirmed/.test(m.subject ?? ''));
     expectDescribes(mail.text, c, '0.55', w.id);
 
-    expect(answer(await channels.decide(pushToken, 'approve', w.matchCode))).toBe('410 token_invalid');
-    expect(answer(await channels.decide(pushToken, 'deny'))).toBe('410 token_invalid');
-    expect((await channels.openPage(pushToken)).status).toBe(410);
-    expect(answer(await channels.submitTotp(c, w.id, 1))).toBe('409 withdrawal_not_pending');
+    expect(answer(await t.channels.decide(pushToken, 'approve', w.matchCode))).toBe('410 token_invalid');
+    expect(answer(await t.channels.decide(pushToken, 'deny'))).toBe('410 token_invalid');
+    expect((await t.channels.openPage(pushToken)).status).toBe(410);
+    expect(answer(await t.channels.submitTotp(c, w.id, 1))).toBe('409 withdrawal_not_pending');
     expect((await statusOf(c, w.id)).status).toBe('expired');
     // Not frozen: a late deny is refused rather than freezing the account.
-    expect((await channels.requestWithdrawal(c, '0.1')).status).toBe(202);
+    expect((await t.channels.requestWithdrawal(c, '0.1')).status).toBe(202);
 
-    await queueIdle(suite.api.get<Queue>(getQueueToken(QueueName.Notifications)));
-    expect(env.smtp.count((m) => sentTo(m, c.email) && /expired unconfirmed/.test(m.subject ?? '') && (m.text ?? '').includes(w.id))).toBe(1);
+    await queueIdle(t.suite.api.get<Queue>(getQueueToken(QueueName.Notifications)));
+    expect(t.env.smtp.count((m) => sentTo(m, c.email) && /expired unconfirmed/.test(m.subject ?? '') && (m.text ?? '').includes(w.id))).toBe(1);
   });
 });

@@ -1,4 +1,3 @@
-import { ConfirmationChannels } from './support/confirmation-channels';
 import { authenticatorCode, enrolCustomer } from './support/customer-factory';
 import {
   assertStillStep,
@@ -14,7 +13,7 @@ import {
   transfersOf,
 } from './support/attack-kit';
 import { sentTo } from './support/smtp-catcher';
-import { InProcessSuite, TestEnvironment } from './support/test-suite';
+import { useSuite } from './support/use-suite';
 
 /**
  * Attacks on the TOTP factor through the public API, against the three apps running on real Postgres and
@@ -22,19 +21,8 @@ import { InProcessSuite, TestEnvironment } from './support/test-suite';
  * enrolled on chosen steps (attack-kit enrolOnSteps) to keep the steps a test needs free.
  */
 describe('TOTP: replay, drift window and guessing limits', () => {
-  const env = new TestEnvironment();
-  let suite: InProcessSuite;
-  let channels: ConfirmationChannels;
+  const t = useSuite();
 
-  beforeAll(async () => {
-    await env.start();
-    suite = await new InProcessSuite(env).start();
-    channels = new ConfirmationChannels(env, suite.baseUrl);
-  });
-  afterAll(async () => {
-    await suite?.stop();
-    await env.stop();
-  });
 
   /** Codes that are certainly wrong for `secret` within ±2 steps of `step`. */
   function wrongCodes(secret: string, step: number, n: number): string[] {
@@ -48,13 +36,13 @@ describe('TOTP: replay, drift window and guessing limits', () => {
   }
 
   async function withdrawal(c: { client: any; addressId: string } & any, amount = '0.01') {
-    const r = await channels.requestWithdrawal(c, amount);
+    const r = await t.channels.requestWithdrawal(c, amount);
     expect([r.status, r.body.detail]).toEqual([202, undefined]);
     return r.body as { id: string; matchCode: string; expiresAt: string };
   }
 
   it('20 concurrent submissions of one valid code: exactly one acceptance, 19 code_reused', async () => {
-    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = await withdrawal(c);
     const code = await authenticatorCode(c.totpSecret, 1); // enrolment burnt steps now-1 and now
     const answers = await Promise.all(
@@ -66,10 +54,10 @@ describe('TOTP: replay, drift window and guessing limits', () => {
   });
 
   it('20 concurrent submissions of the deciding code: posted once, never two acceptances', async () => {
-    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = await withdrawal(c, '0.25');
-    await channels.approveEmail(c, w.id, w.matchCode);
-    await channels.approvePush(c, w.id, w.matchCode);
+    await t.channels.approveEmail(c, w.id, w.matchCode);
+    await t.channels.approvePush(c, w.id, w.matchCode);
     const code = await authenticatorCode(c.totpSecret, 1);
     const answers = await Promise.all(
       Array.from({ length: 20 }, () => c.client.post(`/v1/withdrawals/${w.id}/totp`, { code })),
@@ -78,7 +66,7 @@ describe('TOTP: replay, drift window and guessing limits', () => {
     expect(outcomes['200']).toBe(1);
     for (const key of Object.keys(outcomes)) expect(['200', '422 code_reused', '409 withdrawal_not_pending']).toContain(key);
     expect((await statusOf(c, w.id)).status).toBe('posted');
-    expect(await transfersOf(env, w.id)).toEqual({ pending: 1, post_pending: 1 });
+    expect(await transfersOf(t.env, w.id)).toEqual({ pending: 1, post_pending: 1 });
     expect(await balanceOf(c)).toEqual({ available: '0.75', held: '0' });
   });
 
@@ -86,10 +74,10 @@ describe('TOTP: replay, drift window and guessing limits', () => {
     const S = await freshStep(20_000);
     // Each customer burns two of the three window steps at enrolment and keeps the third free.
     const [minus, zero, plus, far] = await Promise.all([
-      enrolOnSteps(env, suite.baseUrl, { deposit: '1', activationStep: S, addressStep: S + 1 }),
-      enrolOnSteps(env, suite.baseUrl, { deposit: '1', activationStep: S - 1, addressStep: S + 1 }),
-      enrolOnSteps(env, suite.baseUrl, { deposit: '1', activationStep: S - 1, addressStep: S }),
-      enrolOnSteps(env, suite.baseUrl, { deposit: '1', activationStep: S - 1, addressStep: S }),
+      enrolOnSteps(t.env, t.suite.baseUrl, { deposit: '1', activationStep: S, addressStep: S + 1 }),
+      enrolOnSteps(t.env, t.suite.baseUrl, { deposit: '1', activationStep: S - 1, addressStep: S + 1 }),
+      enrolOnSteps(t.env, t.suite.baseUrl, { deposit: '1', activationStep: S - 1, addressStep: S }),
+      enrolOnSteps(t.env, t.suite.baseUrl, { deposit: '1', activationStep: S - 1, addressStep: S }),
     ]);
     const [wm, wz, wp, wf] = await Promise.all([withdrawal(minus), withdrawal(zero), withdrawal(plus), withdrawal(far)]);
     const submit = (c: AttackCustomer, id: string, step: number) => c.client.post(`/v1/withdrawals/${id}/totp`, { code: codeForStep(c.totpSecret, step) });
@@ -111,7 +99,7 @@ describe('TOTP: replay, drift window and guessing limits', () => {
   it('the code that activated the enrolment cannot confirm a withdrawal (code_reused), nor can the address code', async () => {
     const S = await freshStep(20_000);
     // Activation with the next step's code (an authenticator a little fast), so it is still inside the window now.
-    const c = await enrolOnSteps(env, suite.baseUrl, { deposit: '1', activationStep: S + 1, addressStep: S });
+    const c = await enrolOnSteps(t.env, t.suite.baseUrl, { deposit: '1', activationStep: S + 1, addressStep: S });
     const w = await withdrawal(c);
     const activation = await c.client.post(`/v1/withdrawals/${w.id}/totp`, { code: c.activationCode });
     const address = await c.client.post(`/v1/withdrawals/${w.id}/totp`, { code: c.addressCode });
@@ -122,7 +110,7 @@ describe('TOTP: replay, drift window and guessing limits', () => {
   });
 
   it('a replayed code is refused, written to the audit log and mailed to the customer as a security alert', async () => {
-    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const [w1, w2] = [await withdrawal(c), await withdrawal(c)];
     const code = await authenticatorCode(c.totpSecret, 1);
     expect((await c.client.post(`/v1/withdrawals/${w1.id}/totp`, { code })).status).toBe(200);
@@ -130,13 +118,13 @@ describe('TOTP: replay, drift window and guessing limits', () => {
     expect([replay.status, problemCode(replay)]).toEqual([422, 'code_reused']);
     expect((await statusOf(c, w2.id)).factors.totp).toBe('pending');
 
-    const audit = await auditOf(env, suite.baseUrl, { userId: c.id });
+    const audit = await auditOf(t.env, t.suite.baseUrl, { userId: c.id });
     const reused = audit.filter((e) => e.event === 'totp_code_reused');
     expect(reused).toHaveLength(1);
     expect(reused[0]).toMatchObject({ userId: c.id, withdrawalId: w2.id });
     expect(JSON.stringify(audit)).not.toContain(code); // the code itself is never logged
 
-    const alert = await env.smtp.waitFor((m) => sentTo(m, c.email) && /authenticator code was used twice/.test(m.subject ?? ''));
+    const alert = await t.env.smtp.waitFor((m) => sentTo(m, c.email) && /authenticator code was used twice/.test(m.subject ?? ''));
     expect(alert.text).toContain(w2.id);
   });
 
@@ -147,7 +135,7 @@ describe('TOTP: replay, drift window and guessing limits', () => {
 
     beforeAll(async () => {
       const S = await freshStep(10_000);
-      c = await enrolOnSteps(env, suite.baseUrl, { deposit: '1' });
+      c = await enrolOnSteps(t.env, t.suite.baseUrl, { deposit: '1' });
       w = await withdrawal(c, '0.4');
       const guesses = wrongCodes(c.totpSecret, S, 30);
       const raw = await Promise.all(guesses.map((code) => c.client.post(`/v1/withdrawals/${w.id}/totp`, { code })));
@@ -155,7 +143,7 @@ describe('TOTP: replay, drift window and guessing limits', () => {
     });
 
     it('counts at most 5 failures: the factor is locked, the withdrawal denied, the hold released', async () => {
-      const [{ failures }] = await env.admin.query('SELECT count(*)::int AS failures FROM totp_failures WHERE withdrawal_id = $1', [w.id]);
+      const [{ failures }] = await t.env.admin.query('SELECT count(*)::int AS failures FROM totp_failures WHERE withdrawal_id = $1', [w.id]);
       expect(failures).toBe(5);
       expect(answers.filter((a) => a.status === 200)).toHaveLength(0);
       expect(answers.filter((a) => a.code === 'invalid_code')).toHaveLength(4);
@@ -164,7 +152,7 @@ describe('TOTP: replay, drift window and guessing limits', () => {
       expect(doc.factors.totp).toBe('locked');
       expect(doc.reason).toBe('totp_locked');
       expect(await balanceOf(c)).toEqual({ available: '1', held: '0' });
-      expect(await transfersOf(env, w.id)).toEqual({ pending: 1, void_pending: 1 });
+      expect(await transfersOf(t.env, w.id)).toEqual({ pending: 1, void_pending: 1 });
     });
 
     it('answers 423 too_many_attempts to every guess past the fifth, and to a correct code afterwards', async () => {
@@ -177,7 +165,7 @@ describe('TOTP: replay, drift window and guessing limits', () => {
 
   it('per customer: at most 10 failures per 15 minutes across withdrawals, then 423 with Retry-After even for a correct code', async () => {
     const S = await freshStep(10_000);
-    const c = await enrolOnSteps(env, suite.baseUrl, { deposit: '1' });
+    const c = await enrolOnSteps(t.env, t.suite.baseUrl, { deposit: '1' });
     const ws = [await withdrawal(c), await withdrawal(c), await withdrawal(c)];
     const untouched = await withdrawal(c);
     const guesses = wrongCodes(c.totpSecret, S, 30);
@@ -186,9 +174,9 @@ describe('TOTP: replay, drift window and guessing limits', () => {
     for (const key of Object.keys(outcomes)) {
       expect(['422 invalid_code', '423 too_many_attempts', '409 withdrawal_not_pending']).toContain(key);
     }
-    const [{ failures }] = await env.admin.query('SELECT count(*)::int AS failures FROM totp_failures WHERE user_id = $1', [c.id]);
+    const [{ failures }] = await t.env.admin.query('SELECT count(*)::int AS failures FROM totp_failures WHERE user_id = $1', [c.id]);
     expect(failures).toBe(10);
-    const perWithdrawal: { n: number }[] = await env.admin.query(
+    const perWithdrawal: { n: number }[] = await t.env.admin.query(
       'SELECT count(*)::int AS n FROM totp_failures WHERE user_id = $1 GROUP BY withdrawal_id',
       [c.id],
     );
@@ -202,8 +190,8 @@ describe('TOTP: replay, drift window and guessing limits', () => {
     expect((await statusOf(c, untouched.id)).factors.totp).toBe('pending');
 
     // Another customer is not affected by this one's lockout.
-    const other = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const other = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const ow = await withdrawal(other);
-    expect((await channels.submitTotp(other, ow.id, 1)).status).toBe(200);
+    expect((await t.channels.submitTotp(other, ow.id, 1)).status).toBe(200);
   });
 });

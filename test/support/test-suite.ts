@@ -18,15 +18,20 @@ import { SmtpCatcher } from './smtp-catcher';
 export const POSTGRES_ADMIN = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/**
+ * A port that was free a moment ago, drawn below Linux's ephemeral range (32768+) so that the many
+ * outgoing connections to Postgres and Redis cannot take it between this check and the listen.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 /** A database, a Redis prefix, an SMTP peer and a push service of this run's own: nothing shared with other runs. */
@@ -71,6 +76,13 @@ export class TestEnvironment {
     return this;
   }
 
+  /** A new API port (and the origin in links) for the apps started after this. */
+  async movePort(): Promise<void> {
+    const port = await freePort();
+    this.env.PORT = String(port);
+    this.env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
+  }
+
   config(overrides: Record<string, string> = {}): AppConfig {
     return loadConfig({ ...this.env, ...overrides });
   }
@@ -112,10 +124,20 @@ export class InProcessSuite {
   constructor(readonly env: TestEnvironment) {}
 
   async start(options: { notifier?: boolean; confirmer?: boolean } = {}): Promise<this> {
-    const config = this.env.config();
-    this.api = await createApiApp(config, { logger: false });
-    await this.api.listen(config.port, '127.0.0.1');
-    this.baseUrl = config.publicBaseUrl;
+    for (let attempt = 1; ; attempt++) {
+      const config = this.env.config();
+      this.api = await createApiApp(config, { logger: false });
+      try {
+        await this.api.listen(config.port, '127.0.0.1');
+        this.baseUrl = config.publicBaseUrl;
+        break;
+      } catch (error) {
+        await this.api.close();
+        // Another test process took the port between our check and our listen: take another.
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 5) throw error;
+        await this.env.movePort();
+      }
+    }
     if (options.notifier !== false) await this.startNotifier();
     if (options.confirmer !== false) await this.startConfirmer();
     return this;

@@ -8,8 +8,6 @@ import { VerifyWithdrawalTotp } from './totp/verify-withdrawal-totp';
 import { CancelWithdrawal } from './withdrawals/cancel-withdrawal';
 import { OperatorDecisions } from './withdrawals/operator-decisions';
 
-type Unwrap<T> = T extends ConfirmationJob ? Job<T['data'], unknown, T['name']> : never;
-
 /** Every state change of a withdrawal happens here, one job at a time per customer (row locks). */
 @Processor(QueueName.Confirmations, { concurrency: 8 })
 export class ConfirmationsConsumer extends WorkerHost {
@@ -25,7 +23,7 @@ export class ConfirmationsConsumer extends WorkerHost {
     super();
   }
 
-  async process(job: Unwrap<ConfirmationJob>): Promise<unknown> {
+  async process(job: Job): Promise<unknown> {
     try {
       return await this.decide(job as Job & ConfirmationJob);
     } finally {

@@ -52,7 +52,8 @@ async function bullmqRoundTripsPerSecond(env: TestEnvironment, n: number): Promi
   await Promise.all([events.waitUntilReady(), worker.waitUntilReady()]);
   const seconds = await timed(() =>
     pool([...Array(n).keys()], CONCURRENCY, async (i) => {
-      await (await queue.add('noop', { i }, { removeOnComplete: true })).waitUntilFinished(events, 10000);
+      // Kept a minute after completion: removed at once, a fast job can vanish before its waiter looks ("Missing key").
+      await (await queue.add('noop', { i }, { removeOnComplete: { age: 60 } })).waitUntilFinished(events, 10000);
     }),
   );
   await Promise.all([worker.close(), events.close()]);

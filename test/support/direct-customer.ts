@@ -1,26 +1,10 @@
-import { sealTotpSecret } from '@app/crypto';
+import { newTotpSecret, sealTotpSecret } from '@app/crypto';
 import { createHmac, randomBytes } from 'node:crypto';
 import { ApiClient } from './api-client';
 import { TestCustomer } from './customer-factory';
 import { TestEnvironment } from './test-suite';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-function base32Encode(bytes: Buffer): string {
-  let out = '';
-  let value = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  return bits > 0 ? out + BASE32[(value << (5 - bits)) & 31] : out;
-}
 
 function base32Decode(text: string): Buffer {
   const bytes: number[] = [];
@@ -63,7 +47,7 @@ export const currentStep = (atMs = Date.now()) => Math.floor(atMs / 30_000);
  */
 export async function createCustomerDirect(env: TestEnvironment, baseUrl: string, id = `cust-${randomBytes(5).toString('hex')}`): Promise<TestCustomer> {
   const email = `${id}@example.test`;
-  const totpSecret = base32Encode(randomBytes(20));
+  const totpSecret = newTotpSecret();
   const subscription = env.push.newSubscription();
   const address = `bc1q${randomBytes(16).toString('hex')}`;
   const [{ address_id }] = await env.admin.query(

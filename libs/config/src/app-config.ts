@@ -102,7 +102,10 @@ export function roleName(databaseUrl: string, role: AppRole): string {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    // Name the variable and the rule, never the value: a mistyped secret must not reach the logs.
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.')}: ${i.code === z.ZodIssueCode.invalid_enum_value ? `must be one of ${i.options.join(', ')}` : i.message}`)
+      .join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;

@@ -1,0 +1,66 @@
+import { ConfigError, defaultRoleUrl, loadConfig } from './app-config';
+
+const keys = {
+  VAPID_PUBLIC_KEY: 'vapid-public',
+  VAPID_PRIVATE_KEY: 'vapid-private',
+  TOTP_SEAL_PUBLIC_KEY: 'seal-public',
+  TOTP_SEAL_PRIVATE_KEY: 'seal-private',
+  JWT_SECRET: 'a-secret-of-sixteen-or-more',
+};
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(keys);
+    expect(config).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      queuePrefix: 'countersign',
+      port: 3000,
+      publicBaseUrl: 'http://localhost:3000',
+      smtpUrl: 'smtp://127.0.0.1:1025',
+      confirmationWindowMs: 10 * 60_000,
+      addressCoolingOffMs: 24 * 3600_000,
+      securityChangeLockMs: 24 * 3600_000,
+      numberMatching: true,
+      trustProxy: false,
+      warnings: [],
+    });
+    expect(config.dashboard).toBeUndefined();
+    expect(config.databaseUrls.api).toBe('postgres://countersign_api:countersign_api@127.0.0.1:5432/countersign');
+  });
+
+  it('reads durations, booleans and per-app database URLs', () => {
+    const config = loadConfig({
+      ...keys,
+      CONFIRMATION_WINDOW: '90s',
+      ADDRESS_COOLING_OFF: '0',
+      NUMBER_MATCHING: 'false',
+      API_DATABASE_URL: 'postgres://edge:pw@db:5432/cs',
+      TRUST_PROXY: '1',
+    });
+    expect(config.confirmationWindowMs).toBe(90_000);
+    expect(config.addressCoolingOffMs).toBe(0);
+    expect(config.numberMatching).toBe(false);
+    expect(config.databaseUrls.api).toBe('postgres://edge:pw@db:5432/cs');
+    expect(config.trustProxy).toBe(1);
+  });
+
+  it('refuses bad values with every problem named and no value echoed', () => {
+    const attempt = () => loadConfig({ ...keys, CONFIRMATION_WINDOW: 'soon', PORT: '99999', NUMBER_MATCHING: 'perhaps' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/CONFIRMATION_WINDOW: CONFIRMATION_WINDOW must be a duration/);
+    expect(attempt).toThrow(/PORT/);
+    expect(attempt).toThrow(/NUMBER_MATCHING: must be one of true, false/);
+    expect(attempt).not.toThrow(/perhaps|soon|99999/);
+  });
+
+  it('warns loudly when no JWT verification key is configured', () => {
+    const { JWT_SECRET: _unused, ...withoutJwt } = keys;
+    expect(loadConfig(withoutJwt).warnings.join(' ')).toMatch(/NEVER run like this in production/);
+  });
+
+  it('names each role after its database', () => {
+    expect(defaultRoleUrl('postgres://postgres@10.0.0.5:6543/exchange', 'confirmer')).toBe(
+      'postgres://exchange_confirmer:exchange_confirmer@10.0.0.5:6543/exchange',
+    );
+  });
+});

@@ -69,6 +69,12 @@ describe('database guards', () => {
       });
     });
 
+    it('cannot credit a deposit: EXECUTE ledger_credit_deposit is 42501 (a stolen API password mints nothing)', async () => {
+      expect(await refusal(api.query(`SELECT * FROM ledger_credit_deposit($1, 'BTC', 1000, 'minted-by-api')`, [alice.id]))).toMatchObject({
+        code: PERMISSION_DENIED,
+      });
+    });
+
     it('cannot approve a factor: UPDATE withdrawal_factors is 42501', async () => {
       expect(
         await refusal(api.query(`UPDATE withdrawal_factors SET status = 'approved' WHERE withdrawal_id = $1 AND factor = 'totp'`, [twoOfThree.id])),

@@ -1,3 +1,6 @@
+import { QueueName, redisConnection } from '@app/queue';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { ApiClient } from './support/api-client';
 import { enrolCustomer } from './support/customer-factory';
 import { sentTo } from './support/smtp-catcher';
@@ -42,6 +45,23 @@ describe('operator controls', () => {
     expect([conflict.status, conflict.body.code]).toEqual([422, 'idempotency_conflict']);
     const depositor = new ApiClient(t.suite.baseUrl, await t.env.token('depositor'));
     expect((await depositor.get('/v1/me/balances')).body).toEqual([{ asset: 'ETH', available: '2.5', held: '0' }]);
+  });
+
+  it('credits nothing for a deposit job forged into Redis without an operator token', async () => {
+    const confirmations = t.suite.api.get<Queue>(getQueueToken(QueueName.Confirmations));
+    const events = new QueueEvents(QueueName.Confirmations, { connection: redisConnection(t.env.env.REDIS_URL), prefix: t.env.id });
+    try {
+      await events.waitUntilReady();
+      const forged = { userId: 'forger', asset: 'BTC', amount: '1000', reference: 'forged-1' };
+      for (const operatorToken of ['', 'not-a-jwt', await t.env.token('forger')]) {
+        const job = await confirmations.add('credit-deposit', { operatorToken, ...forged });
+        expect(await job.waitUntilFinished(events, 10000)).toMatchObject({ ok: false, code: 'forbidden' });
+      }
+    } finally {
+      await events.close();
+    }
+    const forger = new ApiClient(t.suite.baseUrl, await t.env.token('forger'));
+    expect((await forger.get('/v1/me/balances')).body).toEqual([]);
   });
 
   it('answers bad input with problem documents and stable codes', async () => {

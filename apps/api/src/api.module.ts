@@ -6,7 +6,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AddressesController } from './addresses/addresses.controller';
 import { AdminController } from './admin/admin.controller';
 import { BearerGuard } from './auth/bearer.guard';
-import { JwtVerifier } from './auth/jwt-verifier';
+import { JwtVerifier } from '@app/crypto';
 import { BalancesController } from './balances/balances.controller';
 import { ConfirmationPageController } from './confirmations/confirmation-page.controller';
 import { ConfirmationsController } from './confirmations/confirmations.controller';

@@ -3,7 +3,9 @@ import { DatabaseModule } from '@app/database';
 import { LedgerModule } from '@app/ledger';
 import { QueueModule } from '@app/queue';
 import { DynamicModule, Module } from '@nestjs/common';
+import { JwtVerifier } from '@app/crypto';
 import { ConfirmationsConsumer } from './confirmations.consumer';
+import { CreditDeposit } from './deposits/credit-deposit';
 import { ExpireWithdrawals } from './expiry/expire-withdrawals';
 import { ExpirySchedule } from './expiry/expiry-schedule';
 import { DecideToken } from './tokens/decide-token';
@@ -24,6 +26,8 @@ export class ConfirmationServiceModule {
       imports: [ConfigModule.forRoot(config), DatabaseModule.forApp('confirmer'), QueueModule, LedgerModule],
       providers: [
         ConfirmationsConsumer,
+        CreditDeposit,
+        JwtVerifier,
         ExpirySchedule,
         ExpireWithdrawals,
         DecideToken,

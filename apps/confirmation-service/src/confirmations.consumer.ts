@@ -1,6 +1,7 @@
 import { ConfirmationJob, EVIDENCE_FIELDS, OutboxRelay, QueueName } from '@app/queue';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
+import { CreditDeposit } from './deposits/credit-deposit';
 import { ExpireWithdrawals } from './expiry/expire-withdrawals';
 import { DecideToken } from './tokens/decide-token';
 import { CustomerTotp } from './totp/customer-totp';
@@ -17,6 +18,7 @@ export class ConfirmationsConsumer extends WorkerHost {
     private readonly decideToken: DecideToken,
     private readonly cancelWithdrawal: CancelWithdrawal,
     private readonly operators: OperatorDecisions,
+    private readonly deposits: CreditDeposit,
     private readonly expiry: ExpireWithdrawals,
     private readonly relay: OutboxRelay,
   ) {
@@ -50,6 +52,8 @@ export class ConfirmationsConsumer extends WorkerHost {
         return this.operators.reject(typed.data);
       case 'revoke-all-totp':
         return this.operators.revokeAllTotp(typed.data);
+      case 'credit-deposit':
+        return this.deposits.execute(await this.takeEvidence(typed, typed.data));
       case 'expire-withdrawal':
         return { expired: await this.expiry.expire(typed.data.withdrawalId) };
       case 'sweep-expired':

@@ -29,6 +29,8 @@ export type ConfirmationJob =
   | { name: 'release-withdrawal'; data: { operatorId: string; withdrawalId: string } }
   | { name: 'reject-withdrawal'; data: { operatorId: string; withdrawalId: string; reason: string } }
   | { name: 'revoke-all-totp'; data: { operatorId: string; reason: string } }
+  /** The operator's own bearer token travels as evidence: the confirmation service checks it before crediting. */
+  | { name: 'credit-deposit'; data: { operatorToken: string; userId: string; asset: string; amount: string; reference: string } }
   | { name: 'expire-withdrawal'; data: { withdrawalId: string } }
   | { name: 'sweep-expired'; data: Record<string, never> };
 
@@ -50,12 +52,14 @@ export type QueueJob =
   | ({ queue: QueueName.WithdrawalsPosted } & WithdrawalPostedJob);
 
 /** Evidence fields never shown on the dashboard and wiped from a job once read. */
-export const EVIDENCE_FIELDS = ['code', 'token', 'matchCode'] as const;
+export const EVIDENCE_FIELDS = ['code', 'token', 'matchCode', 'operatorToken'] as const;
 
 /** Problem codes of the public contract (shared/API.md) that a verdict can carry. */
 export type ProblemCode =
   | 'validation_failed'
+  | 'forbidden'
   | 'not_found'
+  | 'idempotency_conflict'
   | 'account_frozen'
   | 'factor_not_enrolled'
   | 'withdrawal_not_pending'
@@ -67,5 +71,5 @@ export type ProblemCode =
 
 /** The confirmation service's answer to an evidence job. */
 export type Verdict =
-  | { ok: true; factor?: Factor; status?: string }
+  | { ok: true; factor?: Factor; status?: string; transferId?: string; created?: boolean }
   | { ok: false; code: ProblemCode; detail?: string; retryAfterSeconds?: number };

@@ -6,7 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { IsString, Length, Matches, MaxLength } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { BearerGuard, CurrentCaller } from '../auth/bearer.guard';
-import { Caller } from '../auth/jwt-verifier';
+import { Caller } from '@app/crypto';
 import { CustomerRepository } from '../customers/customer.repository';
 import { Problem } from '../problems/problem';
 import { ACTOR } from '../security/security.service';

@@ -1,13 +1,13 @@
-import { appendAudit, PG, postgresError, updateReturning } from '@app/database';
-import { isPositiveAmount, LedgerRepository } from '@app/ledger';
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { appendAudit, updateReturning } from '@app/database';
+import { isPositiveAmount } from '@app/ledger';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
-import { FastifyReply } from 'fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { BearerGuard, CurrentCaller, OperatorOnly } from '../auth/bearer.guard';
-import { Caller } from '../auth/jwt-verifier';
+import { Caller } from '@app/crypto';
 import { Problem } from '../problems/problem';
 import { VerdictClient } from '../verdicts/verdict-client';
 import { OperatorWithdrawalView, WithdrawalStatusReader } from '../withdrawals/withdrawal-status';
@@ -44,32 +44,21 @@ export class AuditQuery {
 export class AdminController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly ledger: LedgerRepository,
     private readonly verdicts: VerdictClient,
     private readonly withdrawals: WithdrawalStatusReader,
   ) {}
 
-  /** Credits a customer once per reference: 201 the first time, 200 with the same transfer after. */
+  /**
+   * Credits a customer once per reference: 201 the first time, 200 with the same transfer after. The API
+   * cannot credit: it relays the operator's own token to the confirmation service, which checks it.
+   */
   @Post('deposits')
-  async deposit(@CurrentCaller() operator: Caller, @Body() body: DepositDto, @Res({ passthrough: true }) reply: FastifyReply) {
+  async deposit(@Body() body: DepositDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     if (!isPositiveAmount(body.amount)) throw new Problem('validation_failed', 'amount must be a positive decimal string');
-    try {
-      const result = await this.dataSource.transaction(async (m) => {
-        const r = await this.ledger.creditDeposit(m, body);
-        if (r.created) {
-          await appendAudit(m, { actor: `operator:${operator.id}`, event: 'deposit_credited', userId: body.userId, detail: { reference: body.reference, asset: body.asset, amount: body.amount } });
-        }
-        return r;
-      });
-      void reply.status(result.created ? 201 : 200);
-      return { transferId: result.transferId, userId: body.userId, asset: body.asset, amount: body.amount, reference: body.reference };
-    } catch (error) {
-      const pg = postgresError(error);
-      if (pg?.code === PG.uniqueViolation && pg.constraint === 'ledger_deposit_reference_conflict') {
-        throw new Problem('idempotency_conflict', 'this reference was used for another deposit');
-      }
-      throw error;
-    }
+    const operatorToken = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+    const verdict = await this.verdicts.ask({ name: 'credit-deposit', data: { operatorToken, ...body } });
+    void reply.status(verdict.created ? 201 : 200);
+    return { transferId: verdict.transferId, userId: body.userId, asset: body.asset, amount: body.amount, reference: body.reference };
   }
 
   /** The global kill switch: while paused, no withdrawal is accepted (those pending still complete or expire). */

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDeco
 import { Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
 import { Problem } from '../problems/problem';
-import { Caller, JwtVerifier } from './jwt-verifier';
+import { Caller, JwtVerifier } from '@app/crypto';
 
 const OPERATOR_ONLY = 'countersign:operator-only';
 

@@ -7,7 +7,7 @@ import { Type } from 'class-transformer';
 import { IsString, IsUrl, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { BearerGuard, CurrentCaller } from '../auth/bearer.guard';
-import { Caller } from '../auth/jwt-verifier';
+import { Caller } from '@app/crypto';
 import { CustomerRepository } from '../customers/customer.repository';
 import { Problem } from '../problems/problem';
 import { ACTOR } from '../security/security.service';

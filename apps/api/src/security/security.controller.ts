@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { BearerGuard, CurrentCaller } from '../auth/bearer.guard';
-import { Caller } from '../auth/jwt-verifier';
+import { Caller } from '@app/crypto';
 import { SecurityStatusDto, SetEmailDto, TotpCodeDto, TotpEnrolmentDto } from './security.dto';
 import { SecurityService } from './security.service';
 

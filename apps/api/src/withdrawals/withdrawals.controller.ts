@@ -5,7 +5,7 @@ import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { BearerGuard, CurrentCaller } from '../auth/bearer.guard';
-import { Caller } from '../auth/jwt-verifier';
+import { Caller } from '@app/crypto';
 import { Problem } from '../problems/problem';
 import { TotpCodeDto } from '../security/security.dto';
 import { VerdictClient } from '../verdicts/verdict-client';

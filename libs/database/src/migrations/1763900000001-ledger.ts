@@ -66,9 +66,11 @@ export class Ledger1763900000001 implements MigrationInterface {
         RETURN account_id;
       END $$;
 
-      -- Fills in and checks each transfer before it lands; the three-of-three rule lives here.
+      -- Fills in and checks each transfer before it lands; the three-of-three rule lives here. It runs as
+      -- the inserting role (not SECURITY DEFINER), so it can tell an insert made through the ledger's own
+      -- functions (current_user is then their owner) from a role's direct INSERT.
       CREATE FUNCTION ledger_transfers_guard() RETURNS trigger
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
       DECLARE
         w withdrawals;
         hold ledger_transfers;
@@ -85,9 +87,10 @@ export class Ledger1763900000001 implements MigrationInterface {
             RAISE EXCEPTION 'a single-phase transfer must credit a customer from the deposits account'
               USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_single_phase_deposits_only';
           END IF;
-          -- Only a role trusted with deposits (the operators' path, through ledger_credit_deposit) may credit:
-          -- the confirmation service's INSERT on transfers must not mint money.
-          IF NOT has_function_privilege(session_user, 'ledger_credit_deposit(text, text, numeric, text)', 'EXECUTE') THEN
+          -- Credits come only through ledger_credit_deposit, idempotent by reference: the confirmation
+          -- service's INSERT on transfers (it posts and voids holds) must not mint money.
+          IF current_user <> (SELECT pg_get_userbyid(proowner) FROM pg_proc
+                               WHERE oid = 'ledger_credit_deposit(text, text, numeric, text)'::regprocedure) THEN
             RAISE EXCEPTION 'only ledger_credit_deposit may credit a customer'
               USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'ledger_single_phase_deposits_only';
           END IF;
@@ -162,7 +165,8 @@ export class Ledger1763900000001 implements MigrationInterface {
       CREATE TRIGGER ledger_transfers_apply AFTER INSERT ON ledger_transfers
         FOR EACH ROW EXECUTE FUNCTION ledger_transfers_apply();
 
-      -- The API's only two ways into the ledger: place a withdrawal's hold, credit an operator's deposit.
+      -- The ledger's two narrow entry points: a withdrawal's hold (the API, at request time) and an
+      -- operator's deposit (the confirmation service, once it has checked the operator's own token).
       CREATE FUNCTION ledger_reserve(p_withdrawal uuid) RETURNS uuid
         LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
         -- The guard fills in accounts, asset and amount from the withdrawal itself.

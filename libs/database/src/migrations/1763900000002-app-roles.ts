@@ -5,7 +5,7 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /**
- * Least privilege per app. The API can neither approve, post nor read TOTP secrets; the notification
+ * Least privilege per app. The API can neither approve, post, credit nor read TOTP secrets; the notification
  * worker writes challenges but not approvals; only the confirmation service records factor outcomes
  * and resolves holds. Grants are per column where a table is shared.
  */
@@ -27,7 +27,7 @@ const GRANTS: Record<RoleSpec['role'], string[]> = {
     'GRANT SELECT ON withdrawal_factors TO {r}',
     'GRANT SELECT (id, withdrawal_id, factor, subscription_id, token_hash, created_at, sent_at, consumed_at) ON challenges TO {r}',
     'GRANT SELECT ON ledger_accounts, ledger_transfers TO {r}',
-    'GRANT EXECUTE ON FUNCTION ledger_reserve(uuid), ledger_credit_deposit(text, text, numeric, text) TO {r}',
+    'GRANT EXECUTE ON FUNCTION ledger_reserve(uuid) TO {r}',
   ],
   notifier: [
     'GRANT SELECT ON users, withdrawals, withdrawal_factors, push_subscriptions TO {r}',
@@ -53,6 +53,7 @@ const GRANTS: Record<RoleSpec['role'], string[]> = {
     'GRANT UPDATE (consumed_at) ON challenges TO {r}',
     'GRANT SELECT ON ledger_accounts TO {r}',
     'GRANT SELECT, INSERT ON ledger_transfers TO {r}',
+    'GRANT EXECUTE ON FUNCTION ledger_credit_deposit(text, text, numeric, text) TO {r}',
   ],
 };
 

@@ -1,9 +1,8 @@
 import { ApiClient, ApiResponse } from './api-client';
-import { linkIn, TestCustomer, tokenOf } from './customer-factory';
-import { oathtoolCode } from './oathtool';
-import { sentTo } from './smtp-catcher';
+import { codeForStep, enrolCustomer, EnrolledCustomer, EnrolmentOptions, TestCustomer } from './customer-factory';
+
+export { codeForStep };
 import { TestEnvironment } from './test-suite';
-import { randomBytes } from 'node:crypto';
 
 /**
  * Helpers for the attack tests: absolute TOTP steps (so a test knows exactly which steps a customer has
@@ -14,11 +13,6 @@ export const STEP_MS = 30_000;
 
 export function currentStep(now = Date.now()): number {
   return Math.floor(now / STEP_MS);
-}
-
-/** oathtool's code for an absolute 30-second step (computed one second into the step). */
-export function codeForStep(secret: string, step: number): string {
-  return oathtoolCode(secret, new Date(step * STEP_MS + 1000));
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,60 +32,21 @@ export function assertStillStep(step: number, what: string): void {
   if (currentStep() !== step) throw new Error(`precondition broken: the TOTP step rolled over during "${what}"; rerun`);
 }
 
-export interface AttackCustomer extends TestCustomer {
-  /** The code that activated the enrolment, and the code that added the address (both consumed). */
-  activationCode: string;
-  addressCode: string;
+export interface AttackCustomer extends EnrolledCustomer {
   usedSteps: number[];
 }
 
 /**
- * enrolCustomer of customer-factory.ts, but with the two enrolment codes (activation, address) taken from
- * the absolute steps given, so tests decide which of the ±1 window's steps stay free for them.
+ * enrolCustomer with the two enrolment codes (activation, address) taken from the absolute steps given,
+ * so tests decide which of the ±1 window's steps stay free for them.
  */
-export async function enrolOnSteps(
-  env: TestEnvironment,
-  baseUrl: string,
-  options: { deposit?: string; devices?: number; activationStep?: number; addressStep?: number; id?: string; subscriptions?: { endpoint: string; keys: { p256dh: string; auth: string } }[] } = {},
-): Promise<AttackCustomer> {
-  const id = options.id ?? `cust-${randomBytes(5).toString('hex')}`;
-  const email = `${id}@example.test`;
-  const client = new ApiClient(baseUrl, await env.token(id));
-  const expectStatus = (r: ApiResponse, status: number, what: string) => {
-    if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
-  };
+export async function enrolOnSteps(env: TestEnvironment, baseUrl: string, options: EnrolmentOptions = {}): Promise<AttackCustomer> {
   const now = currentStep();
   const activationStep = options.activationStep ?? now - 1;
   const addressStep = options.addressStep ?? now;
   if (activationStep === addressStep) throw new Error('activation and address codes need two distinct steps');
-
-  expectStatus(await client.call('PUT', '/v1/me/email', { body: { email } }), 202, 'set email');
-  const verification = await env.smtp.waitFor((m) => sentTo(m, email) && /Verify/.test(m.subject ?? ''));
-  expectStatus(await new ApiClient(baseUrl).post('/v1/email-verifications', { token: tokenOf(linkIn(verification.text ?? '', 'verify-email')) }), 204, 'verify email');
-
-  const enrolment = await client.post('/v1/me/totp');
-  expectStatus(enrolment, 201, 'enrol totp');
-  const totpSecret: string = enrolment.body.secret;
-  const activationCode = codeForStep(totpSecret, activationStep);
-  expectStatus(await client.post('/v1/me/totp/activate', { code: activationCode }), 204, 'activate totp');
-
-  const subscriptions = options.subscriptions ?? [];
-  if (!options.subscriptions) for (let i = 0; i < (options.devices ?? 1); i++) subscriptions.push(env.push.newSubscription());
-  for (const s of subscriptions) expectStatus(await client.post('/v1/me/push-subscriptions', s), 201, 'register push device');
-
-  const address = `bc1q${randomBytes(16).toString('hex')}`;
-  const addressCode = codeForStep(totpSecret, addressStep);
-  const added = await client.post('/v1/me/addresses', { asset: 'BTC', network: 'bitcoin', address, label: 'test wallet', totpCode: addressCode });
-  expectStatus(added, 201, 'add address');
-
-  if (options.deposit) {
-    const operator = new ApiClient(baseUrl, await env.token('operator-1', ['operator']));
-    expectStatus(await operator.post('/v1/admin/deposits', { userId: id, asset: 'BTC', amount: options.deposit, reference: `dep-${id}` }), 201, 'deposit');
-  }
-  return {
-    id, email, client, totpSecret, subscriptions, addressId: added.body.id, address,
-    activationCode, addressCode, usedSteps: [activationStep, addressStep],
-  };
+  const customer = await enrolCustomer(env, baseUrl, { ...options, activationStep, addressStep });
+  return { ...customer, usedSteps: [activationStep, addressStep] };
 }
 
 export async function operatorClient(env: TestEnvironment, baseUrl: string): Promise<ApiClient> {

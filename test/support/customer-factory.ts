@@ -37,12 +37,31 @@ export function tokenOf(link: string): string {
   return link.slice(link.lastIndexOf('/') + 1);
 }
 
-/** A customer set up through the public API exactly as a frontend would: email, TOTP, a push device, an address, funds. */
-export async function enrolCustomer(
-  env: TestEnvironment,
-  baseUrl: string,
-  options: { deposit?: string; asset?: string; devices?: number; id?: string } = {},
-): Promise<TestCustomer> {
+export interface EnrolmentOptions {
+  deposit?: string;
+  asset?: string;
+  devices?: number;
+  id?: string;
+  /** Push subscriptions to register instead of `devices` fresh ones. */
+  subscriptions?: TestCustomer['subscriptions'];
+  /** Absolute TOTP steps for the activation and address codes; by default the steps just before and at now. */
+  activationStep?: number;
+  addressStep?: number;
+}
+
+export interface EnrolledCustomer extends TestCustomer {
+  /** The codes that activated the enrolment and added the address: both consumed. */
+  activationCode: string;
+  addressCode: string;
+}
+
+/** oathtool's code for an absolute 30-second step (computed one second into the step). */
+export function codeForStep(secret: string, step: number): string {
+  return oathtoolCode(secret, new Date(step * STEP_MS + 1000));
+}
+
+/** A customer set up through the public API exactly as a frontend would: email, TOTP, push devices, an address, funds. */
+export async function enrolCustomer(env: TestEnvironment, baseUrl: string, options: EnrolmentOptions = {}): Promise<EnrolledCustomer> {
   const id = options.id ?? `cust-${randomBytes(5).toString('hex')}`;
   const email = `${id}@example.test`;
   const client = new ApiClient(baseUrl, await env.token(id));
@@ -57,23 +76,25 @@ export async function enrolCustomer(
   const enrolment = await client.post('/v1/me/totp');
   expect(enrolment, 201, 'enrol totp');
   const totpSecret: string = enrolment.body.secret;
-  expect(await client.post('/v1/me/totp/activate', { code: await authenticatorCode(totpSecret, -1) }), 204, 'activate totp');
+  const code = (step: number | undefined, offset: number) =>
+    step === undefined ? authenticatorCode(totpSecret, offset) : Promise.resolve(codeForStep(totpSecret, step));
+  const activationCode = await code(options.activationStep, -1);
+  expect(await client.post('/v1/me/totp/activate', { code: activationCode }), 204, 'activate totp');
 
-  const subscriptions = [];
-  for (let i = 0; i < (options.devices ?? 1); i++) {
-    const subscription = env.push.newSubscription();
+  const subscriptions = options.subscriptions ?? Array.from({ length: options.devices ?? 1 }, () => env.push.newSubscription());
+  for (const subscription of subscriptions) {
     expect(await client.post('/v1/me/push-subscriptions', subscription), 201, 'register push device');
-    subscriptions.push(subscription);
   }
 
   const asset = options.asset ?? 'BTC';
   const address = `bc1q${randomBytes(16).toString('hex')}`;
+  let addressCode: string;
   const added = await client.post('/v1/me/addresses', {
     asset,
     network: 'bitcoin',
     address,
     label: 'test wallet',
-    totpCode: await authenticatorCode(totpSecret, 0),
+    totpCode: (addressCode = await code(options.addressStep, 0)),
   });
   expect(added, 201, 'add address');
 
@@ -82,5 +103,5 @@ export async function enrolCustomer(
     const deposit = await operator.post('/v1/admin/deposits', { userId: id, asset, amount: options.deposit, reference: `dep-${id}` });
     expect(deposit, 201, 'deposit');
   }
-  return { id, email, client, totpSecret, subscriptions, addressId: added.body.id, address };
+  return { id, email, client, totpSecret, subscriptions, addressId: added.body.id, address, activationCode, addressCode };
 }

@@ -32,6 +32,19 @@ describe('database guards', () => {
     (await env.admin.query(`SELECT id FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'pending'`, [withdrawalId]))[0].id;
   const POST_HOLD = `INSERT INTO ledger_transfers (kind, pending_id) SELECT 'post_pending', id FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'pending'`;
 
+  /** As the API's own role: insert a withdrawal and place its hold with ledger_reserve; the refusal, if any. */
+  const reserveDirectly = async (userId: string, amount: string) => {
+    const address = (await env.admin.query('SELECT id, address FROM withdrawal_addresses WHERE user_id = $1', [userId]))[0];
+    return probe(api, async () => {
+      const { rows } = await api.query(
+        `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices, idempotency_key, request_hash, expires_at)
+         VALUES ($1, $2, 'BTC', 'bitcoin', $3, $4, '11', ARRAY['11','22','33'], 'direct', '\\x00', now() + interval '10 minutes') RETURNING id`,
+        [userId, address.id, address.address, amount],
+      );
+      return refusal(api.query('SELECT ledger_reserve($1)', [rows[0].id]));
+    });
+  };
+
   beforeAll(async () => {
     await env.start({ PUBLIC_RATE_LIMIT_PER_MINUTE: '100000' });
     suite = await new InProcessSuite(env).start();
@@ -97,16 +110,7 @@ describe('database guards', () => {
     });
 
     it('cannot reserve beyond the balance even with its own ledger function: 23514 ledger_accounts_no_overdraft', async () => {
-      const address = (await env.admin.query('SELECT id, address FROM withdrawal_addresses WHERE user_id = $1', [alice.id]))[0];
-      const result = await probe(api, async () => {
-        const { rows } = await api.query(
-          `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices, idempotency_key, request_hash, expires_at)
-           VALUES ($1, $2, 'BTC', 'bitcoin', $3, 100, '11', ARRAY['11','22','33'], 'direct', '\\x00', now() + interval '10 minutes') RETURNING id`,
-          [alice.id, address.id, address.address],
-        );
-        return refusal(api.query('SELECT ledger_reserve($1)', [rows[0].id]));
-      });
-      expect(result).toMatchObject({ code: CHECK_VIOLATION, constraint: 'ledger_accounts_no_overdraft' });
+      expect(await reserveDirectly(alice.id, '100')).toMatchObject({ code: CHECK_VIOLATION, constraint: 'ledger_accounts_no_overdraft' });
     });
   });
 
@@ -221,18 +225,9 @@ describe('database guards', () => {
 
     it('refuses a hold for a frozen account: 23514 ledger_account_frozen', async () => {
       const carol = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
-      const address = (await env.admin.query('SELECT id, address FROM withdrawal_addresses WHERE user_id = $1', [carol.id]))[0];
       await env.admin.query(`UPDATE users SET withdrawals_frozen_at = now(), frozen_reason = 'test' WHERE id = $1`, [carol.id]);
       try {
-        const result = await probe(api, async () => {
-          const { rows } = await api.query(
-            `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices, idempotency_key, request_hash, expires_at)
-             VALUES ($1, $2, 'BTC', 'bitcoin', $3, 0.1, '11', ARRAY['11','22','33'], 'direct', '\\x00', now() + interval '10 minutes') RETURNING id`,
-            [carol.id, address.id, address.address],
-          );
-          return refusal(api.query('SELECT ledger_reserve($1)', [rows[0].id]));
-        });
-        expect(result).toMatchObject({ code: CHECK_VIOLATION, constraint: 'ledger_account_frozen' });
+        expect(await reserveDirectly(carol.id, '0.1')).toMatchObject({ code: CHECK_VIOLATION, constraint: 'ledger_account_frozen' });
       } finally {
         await env.admin.query(`UPDATE users SET withdrawals_frozen_at = NULL, frozen_reason = NULL WHERE id = $1`, [carol.id]);
       }

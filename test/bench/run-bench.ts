@@ -45,7 +45,7 @@ async function postgresCommitsPerSecond(env: TestEnvironment, n: number): Promis
 
 async function bullmqRoundTripsPerSecond(env: TestEnvironment, n: number): Promise<number> {
   const connection = redisConnection(env.env.REDIS_URL);
-  const prefix = `${env.id}-bench`;
+  const prefix = `${env.id}:bench`; // under the run's own prefix, so env.stop() removes it whatever happens
   const queue = new Queue('bench', { connection, prefix });
   const events = new QueueEvents('bench', { connection, prefix });
   const worker = new Worker('bench', async () => 'ok', { connection, prefix, concurrency: CONCURRENCY });

@@ -5,3 +5,4 @@ export * from './database-admin';
 export * from './database.module';
 export * from './postgres-error';
 export * from './update-returning';
+export * from './security-change-lock';

@@ -23,13 +23,4 @@ export class CustomerRepository {
     );
     return row;
   }
-
-  /** A security change (email, TOTP, a new push device) locks withdrawals for SECURITY_CHANGE_LOCK. */
-  async lockWithdrawals(m: EntityManager, id: string, forMs: number): Promise<void> {
-    await m.query(
-      `UPDATE users SET withdrawals_locked_until =
-         greatest(coalesce(withdrawals_locked_until, now()), now() + make_interval(secs => $2)) WHERE id = $1`,
-      [id, forMs / 1000],
-    );
-  }
 }

@@ -1,13 +1,12 @@
 import { PublicRateLimitGuard } from '../rate-limits/public-rate-limit.guard';
 import { hashToken } from '@app/crypto';
-import { appendAudit, updateReturning } from '@app/database';
+import { appendAudit, lockWithdrawalsAfterSecurityChange, updateReturning } from '@app/database';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsString, Length } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { CustomerRepository } from '../customers/customer.repository';
 import { Problem } from '../problems/problem';
 import { ACTOR } from '../security/security.service';
 import { htmlPage } from '../confirmations/html-page';
@@ -24,7 +23,6 @@ export class EmailVerificationController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly customers: CustomerRepository,
   ) {}
 
   @Post('v1/email-verifications')
@@ -39,7 +37,7 @@ export class EmailVerificationController {
       );
       if (!v) throw new Problem('token_invalid');
       await m.query('UPDATE users SET email = $2, email_verified_at = now() WHERE id = $1', [v.user_id, v.email]);
-      await this.customers.lockWithdrawals(m, v.user_id, this.config.securityChangeLockMs);
+      await lockWithdrawalsAfterSecurityChange(m, v.user_id, this.config.securityChangeLockMs);
       await appendAudit(m, { actor: ACTOR, event: 'email_verified', userId: v.user_id });
     });
   }

@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { appendAudit, updateReturning } from '@app/database';
+import { appendAudit, lockWithdrawalsAfterSecurityChange, updateReturning } from '@app/database';
 import { Body, Controller, Delete, Get, Header, HttpCode, Inject, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -64,7 +64,7 @@ export class PushController {
         'INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4) RETURNING id',
         [caller.id, body.endpoint, body.keys.p256dh, body.keys.auth],
       );
-      await this.customers.lockWithdrawals(m, caller.id, this.config.securityChangeLockMs);
+      await lockWithdrawalsAfterSecurityChange(m, caller.id, this.config.securityChangeLockMs);
       await appendAudit(m, { actor: ACTOR, event: 'push_device_added', userId: caller.id, detail: { subscriptionId: row.id } });
       return { id: row.id };
     });

@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { appendAudit } from '@app/database';
+import { appendAudit, lockWithdrawalsAfterSecurityChange } from '@app/database';
 import { Verdict } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -30,11 +30,7 @@ export class CustomerTotp {
       );
       await m.query(`UPDATE totp_enrolments SET status = 'active', activated_at = now() WHERE id = $1`, [enrolmentId]);
       // A security change: withdrawals wait out the lock period (DESIGN.md policies).
-      await m.query(
-        `UPDATE users SET withdrawals_locked_until =
-           greatest(coalesce(withdrawals_locked_until, now()), now() + make_interval(secs => $2)) WHERE id = $1`,
-        [input.userId, this.config.securityChangeLockMs / 1000],
-      );
+      await lockWithdrawalsAfterSecurityChange(m, input.userId, this.config.securityChangeLockMs);
       await appendAudit(m, { actor: ACTOR, event: 'totp_activated', userId: input.userId });
     });
   }

@@ -60,6 +60,15 @@ describe('crash recovery with real processes and SIGKILL', () => {
     await env.stop();
   }, 60_000);
 
+  /** An operator's session holding the outbound account's row: a posting then blocks inside its INSERT. */
+  async function holdOutboundAccount(): Promise<Client> {
+    const blocker = new Client({ connectionString: env.databaseUrl });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT id FROM ledger_accounts WHERE kind = 'withdrawals_outbound' AND asset = 'BTC' FOR UPDATE`);
+    return blocker;
+  }
+
   it('(a) the confirmation service killed inside its posting transaction: rolled back, and after a restart the withdrawal posts exactly once', async () => {
     const started = Date.now();
     // The API reaches Redis through a proxy the test controls (used in (b); transparent until then).
@@ -76,11 +85,7 @@ describe('crash recovery with real processes and SIGKILL', () => {
     expect((await channels.approveEmail(alice, w.id, w.matchCode)).status).toBe(200);
     expect((await channels.approvePush(alice, w.id, w.matchCode)).status).toBe(200);
 
-    // An operator's session holds the outbound account's row: the posting will block inside its INSERT.
-    const blocker = new Client({ connectionString: env.databaseUrl });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query(`SELECT id FROM ledger_accounts WHERE kind = 'withdrawals_outbound' AND asset = 'BTC' FOR UPDATE`);
+    const blocker = await holdOutboundAccount();
 
     const totp = channels.submitTotp(alice, w.id); // the last confirmation: the posting starts
     await waitUntil(async () => (await backends('confirmer', true)).length > 0, 'the confirmer blocked on the ledger row lock', 15_000);
@@ -168,10 +173,7 @@ describe('crash recovery with real processes and SIGKILL', () => {
     expect((await channels.approveEmail(carol, w.id, w.matchCode)).status).toBe(200);
     expect((await channels.approvePush(carol, w.id, w.matchCode)).status).toBe(200);
 
-    const blocker = new Client({ connectionString: env.databaseUrl });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query(`SELECT id FROM ledger_accounts WHERE kind = 'withdrawals_outbound' AND asset = 'BTC' FOR UPDATE`);
+    const blocker = await holdOutboundAccount();
     const totp = channels.submitTotp(carol, w.id);
     await waitUntil(async () => (await backends('confirmer', true)).length > 0, 'the confirmer blocked on the ledger row lock', 15_000);
     confirmerProxy.blackhole(); // from now on the confirmer can reach Postgres but not Redis

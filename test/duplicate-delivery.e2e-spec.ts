@@ -48,7 +48,7 @@ describe('every job of the flow delivered two or three times', () => {
   });
 
   async function postedJobsFor(withdrawalId: string) {
-    const jobs = await posted.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'paused']);
+    const jobs = await posted.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized']);
     return jobs.filter((j) => j.data.withdrawalId === withdrawalId);
   }
 

@@ -7,11 +7,16 @@ import { ApiModule } from './api.module';
 import { mountQueueDashboard } from './dashboard/queue-dashboard';
 import { ProblemFilter } from './problems/problem.filter';
 
+/** A hop count trusts that many proxies nearest to us (proxy-addr's meaning); Fastify's types take it as a function. */
+function fastifyTrustProxy(trust: AppConfig['trustProxy']) {
+  return typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
+}
+
 /** Builds the HTTP app (shared by main.ts, the tests and the demo); the caller listens. */
 export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     ApiModule.forRoot(config),
-    new FastifyAdapter({ trustProxy: config.trustProxy, bodyLimit: 64 * 1024 }),
+    new FastifyAdapter({ trustProxy: fastifyTrustProxy(config.trustProxy), bodyLimit: 64 * 1024 }),
     options.logger === false ? { logger: false } : {},
   );
   app.useGlobalFilters(new ProblemFilter());

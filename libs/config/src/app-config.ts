@@ -34,19 +34,21 @@ export interface AppConfig {
   warnings: string[];
 }
 
-const duration = (name: string) =>
-  z.string().transform((value, ctx) => {
+const duration = (name: string, fallback: string) =>
+  z.string().default(fallback).transform((value, ctx) => {
     const parsed = value.trim() === '0' ? 0 : ms(value);
     if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be a duration like 90s, 10m or 24h` });
+      ctx.addIssue({ code: 'custom', message: `${name} must be a duration like 90s, 10m or 24h` });
       return z.NEVER;
     }
     return parsed;
   });
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be one of true, false, 1, 0, yes, no' })
+    .default(fallback)
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const envSchema = z.object({
   DATABASE_URL: z.string().url().default('postgres://postgres:postgres@127.0.0.1:5432/countersign'),
@@ -66,13 +68,13 @@ const envSchema = z.object({
   VAPID_SUBJECT: z.string().default('mailto:security@localhost'),
   TOTP_SEAL_PUBLIC_KEY: z.string().optional(),
   TOTP_SEAL_PRIVATE_KEY: z.string().optional(),
-  CONFIRMATION_WINDOW: duration('CONFIRMATION_WINDOW').default('10m'),
-  ADDRESS_COOLING_OFF: duration('ADDRESS_COOLING_OFF').default('24h'),
-  SECURITY_CHANGE_LOCK: duration('SECURITY_CHANGE_LOCK').default('24h'),
-  NUMBER_MATCHING: bool.default('true'),
+  CONFIRMATION_WINDOW: duration('CONFIRMATION_WINDOW', '10m'),
+  ADDRESS_COOLING_OFF: duration('ADDRESS_COOLING_OFF', '24h'),
+  SECURITY_CHANGE_LOCK: duration('SECURITY_CHANGE_LOCK', '24h'),
+  NUMBER_MATCHING: bool('true'),
   DASHBOARD_USER: z.string().min(1).optional(),
   DASHBOARD_PASSWORD: z.string().min(1).optional(),
-  VERDICT_TIMEOUT: duration('VERDICT_TIMEOUT').default('10s'),
+  VERDICT_TIMEOUT: duration('VERDICT_TIMEOUT', '10s'),
   PUSHES_PER_HOUR: z.coerce.number().int().min(1).default(20),
   PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   TRUST_PROXY: z.string().default('false'),
@@ -104,7 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success) {
     // Name the variable and the rule, never the value: a mistyped secret must not reach the logs.
     const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.')}: ${i.code === z.ZodIssueCode.invalid_enum_value ? `must be one of ${i.options.join(', ')}` : i.message}`)
+      .map((i) => `${i.path.join('.')}: ${i.message}`)
       .join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }

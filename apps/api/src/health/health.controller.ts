@@ -1,21 +1,26 @@
-import { QueueName } from '@app/queue';
-import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import { AppConfig, APP_CONFIG } from '@app/config';
+import { redisConnection } from '@app/queue';
+import { Controller, Get, Header, Inject, OnApplicationShutdown, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { FastifyReply } from 'fastify';
+import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Metrics } from './metrics';
 
 @ApiTags('operators')
 @Controller()
-export class HealthController {
+export class HealthController implements OnApplicationShutdown {
+  // A probe of its own that fails fast: the queues' connections retry forever and would hang it.
+  private readonly redis: IORedis;
+
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectQueue(QueueName.Confirmations) private readonly confirmations: Queue,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.redis = new IORedis({ ...redisConnection(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  }
 
   /** Readiness: 200 when Postgres and Redis both answer, 503 otherwise. */
   @Get('health')
@@ -30,7 +35,10 @@ export class HealthController {
     };
     const [postgres, redis] = await Promise.all([
       check(() => this.dataSource.query('SELECT 1')),
-      check(async () => (await this.confirmations.client).get(`${this.confirmations.opts.prefix}:health-probe`)),
+      check(async () => {
+        if (this.redis.status === 'wait') await this.redis.connect();
+        return this.redis.ping();
+      }),
     ]);
     const ok = postgres === 'up' && redis === 'up';
     void reply.status(ok ? 200 : 503);
@@ -41,5 +49,9 @@ export class HealthController {
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(): Promise<string> {
     return this.metrics.scrape();
+  }
+
+  onApplicationShutdown(): void {
+    this.redis.disconnect();
   }
 }

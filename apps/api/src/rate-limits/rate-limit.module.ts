@@ -1,23 +1,25 @@
 import { AppConfig, APP_CONFIG } from '@app/config';
 import { redisConnection } from '@app/queue';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { Module } from '@nestjs/common';
+import { Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
+import IORedis from 'ioredis';
 import { PublicRateLimitGuard } from './public-rate-limit.guard';
+import { RedisThrottlerStorage } from './redis-throttler-storage';
 
-/** A provider of its own, so Nest closes its Redis connection on shutdown. */
-@Module({
-  providers: [
-    {
-      provide: ThrottlerStorageRedisService,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) =>
-        new ThrottlerStorageRedisService({ ...redisConnection(config.redisUrl), keyPrefix: `${config.queuePrefix}:rate-limit:` }),
-    },
-  ],
-  exports: [ThrottlerStorageRedisService],
-})
-class RateLimitStorageModule {}
+/** The rate limits' own Redis connection, closed on shutdown. */
+@Injectable()
+export class RateLimitRedis extends IORedis implements OnApplicationShutdown {
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    super(redisConnection(config.redisUrl));
+  }
+
+  onApplicationShutdown(): void {
+    this.disconnect();
+  }
+}
+
+@Module({ providers: [RateLimitRedis], exports: [RateLimitRedis] })
+class RateLimitRedisModule {}
 
 /**
  * Per-client-address limits on the unauthenticated endpoints, counted in Redis so that they hold
@@ -26,11 +28,11 @@ class RateLimitStorageModule {}
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      imports: [RateLimitStorageModule],
-      inject: [APP_CONFIG, ThrottlerStorageRedisService],
-      useFactory: (config: AppConfig, storage: ThrottlerStorageRedisService) => ({
+      imports: [RateLimitRedisModule],
+      inject: [APP_CONFIG, RateLimitRedis],
+      useFactory: (config: AppConfig, redis: RateLimitRedis) => ({
         throttlers: [{ name: 'public', ttl: 60_000, limit: config.publicRateLimitPerMinute }],
-        storage,
+        storage: new RedisThrottlerStorage(redis, `${config.queuePrefix}:rate-limit:`),
       }),
     }),
   ],

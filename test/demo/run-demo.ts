@@ -8,7 +8,7 @@ process.env.TEST_POSTGRES_URL = `${databaseUrl.protocol}//${databaseUrl.username
 process.env.TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 import { totpCode } from '@app/crypto';
-import { verifyLedger } from '@app/ledger';
+import { verifyLedger } from '@app/database';
 import { QueueName, redisConnection } from '@app/queue';
 import { Queue } from 'bullmq';
 import { ApiClient } from '../support/api-client';

@@ -1,4 +1,4 @@
-import { LedgerFault, verifyLedger } from '@app/ledger';
+import { LedgerFault, verifyLedger } from '@app/database';
 import { spawn } from 'node:child_process';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';

@@ -4,8 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ApiModule } from './api.module';
-import { mountQueueDashboard } from './dashboard/queue-dashboard';
-import { ProblemFilter } from './problems/problem.filter';
+import { BODY_LIMIT_BYTES } from './api-constants';
+import { ProblemFilter } from './http/problem.filter';
+import { mountQueueDashboard } from './operators/queue-dashboard';
 
 /** A hop count trusts that many proxies nearest to us (proxy-addr's meaning); Fastify's types take it as a function. */
 function fastifyTrustProxy(trust: AppConfig['trustProxy']) {
@@ -16,7 +17,7 @@ function fastifyTrustProxy(trust: AppConfig['trustProxy']) {
 export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     ApiModule.forRoot(config),
-    new FastifyAdapter({ trustProxy: fastifyTrustProxy(config.trustProxy), bodyLimit: 64 * 1024 }),
+    new FastifyAdapter({ trustProxy: fastifyTrustProxy(config.trustProxy), bodyLimit: BODY_LIMIT_BYTES }),
     options.logger === false ? { logger: false } : {},
   );
   app.useGlobalFilters(new ProblemFilter());

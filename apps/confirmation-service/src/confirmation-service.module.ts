@@ -1,13 +1,13 @@
 import { AppConfig, ConfigModule } from '@app/config';
+import { JwtVerifier } from '@app/crypto';
 import { DatabaseModule } from '@app/database';
-import { LedgerModule } from '@app/ledger';
 import { QueueModule } from '@app/queue';
 import { DynamicModule, Module } from '@nestjs/common';
-import { JwtVerifier } from '@app/crypto';
 import { ConfirmationsConsumer } from './confirmations.consumer';
 import { CreditDeposit } from './deposits/credit-deposit';
 import { ExpireWithdrawals } from './expiry/expire-withdrawals';
 import { ExpirySchedule } from './expiry/expiry-schedule';
+import { ResumeWithdrawals } from './pause/resume-withdrawals';
 import { DecideToken } from './tokens/decide-token';
 import { NotMeAlarm } from './tokens/not-me-alarm';
 import { CustomerTotp } from './totp/customer-totp';
@@ -23,13 +23,14 @@ export class ConfirmationServiceModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ConfirmationServiceModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forApp('confirmer'), QueueModule, LedgerModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forApp('confirmer'), QueueModule],
       providers: [
         ConfirmationsConsumer,
         CreditDeposit,
         JwtVerifier,
         ExpirySchedule,
         ExpireWithdrawals,
+        ResumeWithdrawals,
         DecideToken,
         NotMeAlarm,
         CustomerTotp,

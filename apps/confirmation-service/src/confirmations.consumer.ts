@@ -3,6 +3,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { CreditDeposit } from './deposits/credit-deposit';
 import { ExpireWithdrawals } from './expiry/expire-withdrawals';
+import { ResumeWithdrawals } from './pause/resume-withdrawals';
 import { DecideToken } from './tokens/decide-token';
 import { CustomerTotp } from './totp/customer-totp';
 import { VerifyWithdrawalTotp } from './totp/verify-withdrawal-totp';
@@ -20,6 +21,7 @@ export class ConfirmationsConsumer extends WorkerHost {
     private readonly operators: OperatorDecisions,
     private readonly deposits: CreditDeposit,
     private readonly expiry: ExpireWithdrawals,
+    private readonly resume: ResumeWithdrawals,
     private readonly relay: OutboxRelay,
   ) {
     super();
@@ -56,6 +58,8 @@ export class ConfirmationsConsumer extends WorkerHost {
         return this.deposits.execute(await this.takeEvidence(typed, typed.data));
       case 'expire-withdrawal':
         return { expired: await this.expiry.expire(typed.data.withdrawalId) };
+      case 'resume-withdrawals':
+        return this.resume.execute();
       case 'sweep-expired':
         return { expired: await this.expiry.sweep() };
       default: {

@@ -1,4 +1,5 @@
 import { DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
 import { Ledger1763900000001 } from './migrations/1763900000001-ledger';
 import { AppRoles1763900000002 } from './migrations/1763900000002-app-roles';
@@ -7,11 +8,12 @@ import { ChallengeClaims1763900000004 } from './migrations/1763900000004-challen
 
 export const MIGRATIONS = [InitialSchema1763900000000, Ledger1763900000001, AppRoles1763900000002, WithdrawalPause1763900000003, ChallengeClaims1763900000004];
 
-/** Every app reads and writes through SQL of its own; the schema belongs to the migrations alone. */
+/** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */
 export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
     type: 'postgres',
     url,
+    entities: ENTITIES,
     synchronize: false,
     migrationsRun: false,
     migrations: MIGRATIONS,

@@ -1,21 +1,55 @@
 import { AppConfig, APP_CONFIG, AppRole } from '@app/config';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { WithdrawalAddressRepository } from './addresses/withdrawal-address.repository';
+import { APP_ROLE } from './app-role';
+import { AuditRepository } from './audit/audit.repository';
+import { ChallengeRepository } from './challenges/challenge.repository';
+import { CustomerRepository } from './customers/customer.repository';
 import { dataSourceOptions } from './data-source-options';
+import { EmailVerificationRepository } from './email-verifications/email-verification.repository';
+import { LedgerRepository } from './ledger/ledger.repository';
+import { OutboxRepository } from './outbox/outbox.repository';
+import { WithdrawalPauseRepository } from './pause/withdrawal-pause.repository';
+import { PushSubscriptionRepository } from './push-subscriptions/push-subscription.repository';
+import { SentNotificationRepository } from './sent-notifications/sent-notification.repository';
+import { TotpRepository } from './totp/totp.repository';
+import { Transactions } from './transactions';
+import { WithdrawalRepository } from './withdrawals/withdrawal.repository';
 
-/** Connects an app to Postgres as its own least-privilege role. */
+const REPOSITORIES = [
+  AuditRepository,
+  ChallengeRepository,
+  CustomerRepository,
+  EmailVerificationRepository,
+  LedgerRepository,
+  OutboxRepository,
+  PushSubscriptionRepository,
+  SentNotificationRepository,
+  TotpRepository,
+  WithdrawalAddressRepository,
+  WithdrawalPauseRepository,
+  WithdrawalRepository,
+];
+
+/**
+ * Connects an app to Postgres as its own least-privilege role and gives it the repositories: the only
+ * code that reads or writes the tables. What a role may not do, Postgres refuses whatever the code says.
+ */
 @Module({})
 export class DatabaseModule {
   static forApp(role: AppRole): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) => dataSourceOptions(config.databaseUrls[role]),
         }),
       ],
-      exports: [TypeOrmModule],
+      providers: [{ provide: APP_ROLE, useValue: role }, Transactions, ...REPOSITORIES],
+      exports: [APP_ROLE, Transactions, ...REPOSITORIES],
     };
   }
 }

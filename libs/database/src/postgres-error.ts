@@ -19,3 +19,9 @@ export const PG = {
   checkViolation: '23514',
   insufficientPrivilege: '42501',
 } as const;
+
+/** Whether Postgres refused the statement by this constraint (with this SQLSTATE). */
+export function refusedBy(error: unknown, code: string, constraint: string): boolean {
+  const pg = postgresError(error);
+  return pg?.code === code && pg.constraint === constraint;
+}

@@ -1,8 +1,5 @@
+import { Decision } from '@app/domain';
 import { QueueName } from './queue-name';
-
-export type Factor = 'email' | 'push' | 'totp';
-export type TokenFactor = Exclude<Factor, 'totp'>;
-export type Decision = 'approve' | 'deny';
 
 /** Jobs of the notification worker. Payloads carry ids: the worker reads the rest from Postgres. */
 export type NotificationJob =
@@ -32,6 +29,8 @@ export type ConfirmationJob =
   /** The operator's own bearer token travels as evidence: the confirmation service checks it before crediting. */
   | { name: 'credit-deposit'; data: { operatorToken: string; userId: string; asset: string; amount: string; reference: string } }
   | { name: 'expire-withdrawal'; data: { withdrawalId: string } }
+  /** After a pause is lifted: post what was confirmed while paused. */
+  | { name: 'resume-withdrawals'; data: { resumedAt: string } }
   | { name: 'sweep-expired'; data: Record<string, never> };
 
 /** What the exchange's wallet consumes: one job per posted withdrawal, job id = withdrawal id. */
@@ -53,23 +52,3 @@ export type QueueJob =
 
 /** Evidence fields never shown on the dashboard and wiped from a job once read. */
 export const EVIDENCE_FIELDS = ['code', 'token', 'matchCode', 'operatorToken'] as const;
-
-/** Problem codes of the public contract (shared/API.md) that a verdict can carry. */
-export type ProblemCode =
-  | 'validation_failed'
-  | 'forbidden'
-  | 'not_found'
-  | 'idempotency_conflict'
-  | 'account_frozen'
-  | 'factor_not_enrolled'
-  | 'withdrawal_not_pending'
-  | 'invalid_code'
-  | 'code_reused'
-  | 'too_many_attempts'
-  | 'token_invalid'
-  | 'match_code_wrong';
-
-/** The confirmation service's answer to an evidence job. */
-export type Verdict =
-  | { ok: true; factor?: Factor; status?: string; transferId?: string; created?: boolean }
-  | { ok: false; code: ProblemCode; detail?: string; retryAfterSeconds?: number };

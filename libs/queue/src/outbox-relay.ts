@@ -1,19 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { OutboxRepository, Transactions } from '@app/database';
 import { Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { JOB_OPTIONS } from './job-options';
 import { QueueName } from './queue-name';
-
-interface OutboxRow {
-  id: string;
-  queue: QueueName;
-  name: string;
-  job_id: string;
-  data: object;
-  run_at: Date | null;
-}
 
 const BATCH = 100;
 const POLL_MS = 250;
@@ -33,7 +23,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private stopped = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly outbox: OutboxRepository,
     @InjectQueue(QueueName.Notifications) notifications: Queue,
     @InjectQueue(QueueName.Confirmations) confirmations: Queue,
     @InjectQueue(QueueName.WithdrawalsPosted) posted: Queue,
@@ -86,17 +77,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private publishBatch(): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows: OutboxRow[] = await manager.query(
-        `SELECT id, queue, name, job_id, data, run_at FROM outbox
-          WHERE published_at IS NULL ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
-      );
+    return this.transactions.run(async (m) => {
+      const rows = await this.outbox.lockUnpublished(m, BATCH);
       if (!rows.length) return 0;
       for (const row of rows) {
-        const delay = row.run_at ? Math.max(0, row.run_at.getTime() - Date.now()) : undefined;
-        await this.queues[row.queue].add(row.name, row.data, { ...JOB_OPTIONS[row.queue], jobId: row.job_id, delay });
+        const queue = row.queue as QueueName;
+        const delay = row.runAt ? Math.max(0, row.runAt.getTime() - Date.now()) : undefined;
+        await this.queues[queue].add(row.name, row.data, { ...JOB_OPTIONS[queue], jobId: row.jobId, delay });
       }
-      await manager.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+      await this.outbox.markPublished(m, rows.map((r) => r.id));
       return rows.length;
     });
   }

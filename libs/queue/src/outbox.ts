@@ -1,3 +1,5 @@
+import { OutboxRepository } from '@app/database';
+import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { QueueJob } from './job-contracts';
 
@@ -8,14 +10,11 @@ export type OutboxEntry = QueueJob & {
 };
 
 /** Records jobs in the caller's transaction: they are published if and only if the change commits. */
-export async function writeOutbox(manager: EntityManager, entries: OutboxEntry[]): Promise<void> {
-  for (const e of entries) {
-    await manager.query('INSERT INTO outbox (queue, name, job_id, data, run_at) VALUES ($1, $2, $3, $4, $5)', [
-      e.queue,
-      e.name,
-      e.jobId,
-      JSON.stringify(e.data),
-      e.runAt ?? null,
-    ]);
+@Injectable()
+export class Outbox {
+  constructor(private readonly entries: OutboxRepository) {}
+
+  add(m: EntityManager, entries: OutboxEntry[]): Promise<void> {
+    return this.entries.insert(m, entries);
   }
 }

@@ -1,11 +1,12 @@
 import { AppConfig, APP_CONFIG } from '@app/config';
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
+import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import { QueueName } from './queue-name';
 import { redisConnection } from './redis-connection';
 
-/** BullMQ on the configured Redis and prefix, the three queues, and this app's outbox relay. */
+/** BullMQ on the configured Redis and prefix, the three queues, the outbox and this app's relay. */
 @Global()
 @Module({
   imports: [
@@ -19,7 +20,7 @@ import { redisConnection } from './redis-connection';
       { name: QueueName.WithdrawalsPosted },
     ),
   ],
-  providers: [OutboxRelay],
-  exports: [BullModule, OutboxRelay],
+  providers: [Outbox, OutboxRelay],
+  exports: [BullModule, Outbox, OutboxRelay],
 })
 export class QueueModule {}

@@ -1,12 +1,10 @@
-import { PublicRateLimitGuard } from '../rate-limits/public-rate-limit.guard';
-import { hashToken, safeEqual } from '@app/crypto';
-import { formatAmount } from '@app/ledger';
-import { Controller, Get, Header, Param, Res, UseGuards } from '@nestjs/common';
+import { formatAmount } from '@app/domain';
+import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { FastifyReply } from 'fastify';
-import { DataSource } from 'typeorm';
-import { escapeHtml, htmlPage } from './html-page';
+import { escapeHtml, htmlPage, HtmlPage, scriptValue } from '../http/html-page';
+import { PublicRateLimitGuard } from '../http/rate-limits/public-rate-limit.guard';
+import { ConfirmationPageService } from './confirmation-page.service';
 
 /**
  * The page a customer opens from the email or the push. Opening it (GET or HEAD, by a person or a mail
@@ -16,49 +14,37 @@ import { escapeHtml, htmlPage } from './html-page';
 @UseGuards(PublicRateLimitGuard)
 @Controller('confirm')
 export class ConfirmationPageController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly pages: ConfirmationPageService) {}
 
   @Get(':token')
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  @Header('x-frame-options', 'DENY')
-  @Header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'")
+  @HtmlPage()
   async page(@Param('token') token: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
-    const hash = hashToken(token);
-    const [row] = await this.dataSource.query(
-      `SELECT c.token_hash, c.factor, c.consumed_at, w.status, w.asset, w.network, w.amount::text AS amount, w.address,
-              w.created_at, w.expires_at, w.request_ip, w.match_choices,
-              (SELECT status FROM withdrawal_factors f WHERE f.withdrawal_id = w.id AND f.factor = c.factor) AS factor_status
-         FROM challenges c JOIN withdrawals w ON w.id = c.withdrawal_id WHERE c.token_hash = $1`,
-      [hash],
-    );
-    const usable =
-      row && safeEqual(row.token_hash, hash) && !row.consumed_at && row.status === 'pending_confirmation' &&
-      row.factor_status === 'pending' && row.expires_at.getTime() > Date.now();
-    if (!usable) {
+    const page = await this.pages.usable(token);
+    if (!page) {
       void reply.status(410);
       return htmlPage('This link is no longer valid', '<p>It was used already, or the withdrawal is no longer waiting for confirmation.</p>');
     }
+    const w = page.withdrawal;
     const details: [string, string][] = [
-      ['Amount', `${formatAmount(row.amount)} ${row.asset}`],
-      ['Network', row.network],
-      ['Destination', row.address],
-      ['Requested at', row.created_at.toISOString()],
-      ['Requested from', row.request_ip ?? 'unknown'],
-      ['Confirm before', row.expires_at.toISOString()],
+      ['Amount', `${formatAmount(w.amount)} ${w.asset}`],
+      ['Network', w.network],
+      ['Destination', w.address],
+      ['Requested at', w.createdAt.toISOString()],
+      ['Requested from', w.requestIp ?? 'unknown'],
+      ['Confirm before', w.expiresAt.toISOString()],
     ];
-    const choices = (row.match_choices as string[])
+    const choices = w.matchChoices
       .map((c) => `<button type="button" class="choice" aria-pressed="false" data-code="${escapeHtml(c)}">${escapeHtml(c)}</button>`)
       .join('');
     return htmlPage(
-      `Confirm this ${escapeHtml(row.asset)} withdrawal`,
+      `Confirm this ${w.asset} withdrawal`,
       `<dl>${details.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
        <p>Pick the number shown in your exchange app:</p><div class="choices">${choices}</div>
        <p><button id="approve" type="button">Approve</button>
           <button id="deny" type="button">This wasn't me</button></p>
        <p id="result" role="status"></p>
        <script>
-         const token = ${JSON.stringify(token).replace(/</g, '\\u003c')};
+         const token = ${scriptValue(token)};
          let picked = null;
          for (const b of document.querySelectorAll('.choice')) b.onclick = () => {
            picked = b.dataset.code;

@@ -1,8 +1,8 @@
-import { PublicRateLimitGuard } from '../rate-limits/public-rate-limit.guard';
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { VerdictClient } from '../verdicts/verdict-client';
+import { PublicRateLimitGuard } from '../http/rate-limits/public-rate-limit.guard';
+import { ConfirmationsService } from './confirmations.service';
 
 export class ConfirmationDto {
   @ApiProperty() @IsString() @Length(16, 200) token: string;
@@ -20,15 +20,11 @@ export class ConfirmationResultDto {
 @UseGuards(PublicRateLimitGuard)
 @Controller('v1/confirmations')
 export class ConfirmationsController {
-  constructor(private readonly verdicts: VerdictClient) {}
+  constructor(private readonly confirmations: ConfirmationsService) {}
 
   @Post()
   @HttpCode(200)
-  async decide(@Body() body: ConfirmationDto): Promise<ConfirmationResultDto> {
-    const verdict = await this.verdicts.ask({
-      name: 'decide-token',
-      data: { token: body.token, decision: body.decision, ...(body.matchCode ? { matchCode: body.matchCode } : {}) },
-    });
-    return { factor: verdict.factor!, status: verdict.status! };
+  decide(@Body() body: ConfirmationDto): Promise<ConfirmationResultDto> {
+    return this.confirmations.decide(body.token, body.decision, body.matchCode);
   }
 }

@@ -1,10 +1,11 @@
+import { AuditRepository, WithdrawalRepository } from '@app/database';
 import { QueueName } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
+
+const SECURITY_EVENTS = ['withdrawal_reported_not_me', 'totp_code_reused', 'push_rate_limited', 'account_frozen'] as const;
 
 /**
  * Prometheus metrics. Business figures are read from Postgres at scrape time, so every replica of the
@@ -15,7 +16,8 @@ export class Metrics {
   private readonly registry = new Registry();
 
   constructor(
-    @InjectDataSource() dataSource: DataSource,
+    withdrawals: WithdrawalRepository,
+    audit: AuditRepository,
     @InjectQueue(QueueName.Notifications) notifications: Queue,
     @InjectQueue(QueueName.Confirmations) confirmations: Queue,
     @InjectQueue(QueueName.WithdrawalsPosted) posted: Queue,
@@ -27,9 +29,9 @@ export class Metrics {
       labelNames: ['status'],
       registers: [this.registry],
       async collect() {
-        const rows = await dataSource.query('SELECT status, count(*)::int AS n FROM withdrawals GROUP BY status');
+        const rows = await withdrawals.countByStatus();
         this.reset();
-        for (const r of rows) this.set({ status: r.status }, r.n);
+        for (const r of rows) this.set({ status: r.status }, r.count);
       },
     });
     new Gauge({
@@ -38,13 +40,9 @@ export class Metrics {
       labelNames: ['event'],
       registers: [this.registry],
       async collect() {
-        const rows = await dataSource.query(
-          `SELECT event, count(*)::int AS n FROM audit_events
-            WHERE event IN ('withdrawal_reported_not_me', 'totp_code_reused', 'push_rate_limited', 'account_frozen')
-            GROUP BY event`,
-        );
+        const rows = await audit.countEvents(SECURITY_EVENTS);
         this.reset();
-        for (const r of rows) this.set({ event: r.event }, r.n);
+        for (const r of rows) this.set({ event: r.event }, r.count);
       },
     });
     const queues = [notifications, confirmations, posted];

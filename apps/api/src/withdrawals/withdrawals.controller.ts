@@ -1,33 +1,22 @@
-import { isPositiveAmount } from '@app/ledger';
+import { Caller } from '@app/crypto';
+import { isPositiveAmount } from '@app/domain';
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
+import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
-import { BearerGuard, CurrentCaller } from '../auth/bearer.guard';
-import { Caller } from '@app/crypto';
-import { Problem } from '../problems/problem';
-import { TotpCodeDto } from '../security/security.dto';
-import { VerdictClient } from '../verdicts/verdict-client';
+import { CUSTOMER_PAGE_SIZE } from '../api-constants';
+import { BearerGuard, CurrentCaller } from '../http/bearer.guard';
+import { Problem } from '../http/problem';
+import { TotpCodeDto } from '../security-setup/security.dto';
 import { CreateWithdrawal } from './create-withdrawal';
-import { BadCursor, WithdrawalStatusDocument, WithdrawalStatusReader } from './withdrawal-status';
-
-export class CreateWithdrawalDto {
-  @ApiProperty({ format: 'uuid' }) @IsUUID() addressId: string;
-  @ApiProperty({ example: '0.015', description: 'decimal string, never a number' })
-  @IsString()
-  @Matches(/^[0-9.]+$/, { message: 'amount must be a decimal string' })
-  amount: string;
-}
-
-const STATUSES = ['pending_confirmation', 'held', 'posted', 'denied', 'expired', 'cancelled', 'rejected'];
-
-export class ListWithdrawalsQuery {
-  @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() cursor?: string;
-}
+import { CreateWithdrawalDto, ListWithdrawalsQuery, Page, WithdrawalStatusDocument } from './withdrawal.dto';
+import { WithdrawalDecisions } from './withdrawal-decisions.service';
+import { WithdrawalStatusService } from './withdrawal-status.service';
 
 const etagOf = (doc: WithdrawalStatusDocument) => `"${createHash('sha256').update(JSON.stringify(doc)).digest('base64url').slice(0, 27)}"`;
+
+/** Any malformed id is simply not found, like another customer's. */
+const WithdrawalId = () => Param('id', new ParseUUIDPipe({ exceptionFactory: () => new Problem('not_found') }));
 
 @ApiTags('customer: withdrawals')
 @ApiBearerAuth()
@@ -36,8 +25,8 @@ const etagOf = (doc: WithdrawalStatusDocument) => `"${createHash('sha256').updat
 export class WithdrawalsController {
   constructor(
     private readonly create: CreateWithdrawal,
-    private readonly status: WithdrawalStatusReader,
-    private readonly verdicts: VerdictClient,
+    private readonly status: WithdrawalStatusService,
+    private readonly decisions: WithdrawalDecisions,
   ) {}
 
   @Post()
@@ -56,13 +45,8 @@ export class WithdrawalsController {
   }
 
   @Get()
-  async list(@CurrentCaller() caller: Caller, @Query() query: ListWithdrawalsQuery) {
-    try {
-      return await this.status.list(caller.id, query.status, query.cursor, 50);
-    } catch (error) {
-      if (error instanceof BadCursor) throw new Problem('validation_failed', error.message);
-      throw error;
-    }
+  list(@CurrentCaller() caller: Caller, @Query() query: ListWithdrawalsQuery): Promise<Page<WithdrawalStatusDocument>> {
+    return this.status.list(caller.id, query.status, query.cursor, CUSTOMER_PAGE_SIZE);
   }
 
   /** Frontends poll this: an unchanged document answers 304 to If-None-Match. */
@@ -71,11 +55,11 @@ export class WithdrawalsController {
   @ApiResponse({ status: 304, description: 'unchanged since the ETag given in If-None-Match' })
   async get(
     @CurrentCaller() caller: Caller,
-    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new Problem('not_found') })) id: string,
+    @WithdrawalId() id: string,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<WithdrawalStatusDocument | undefined> {
-    const doc = await this.owned(caller, id);
+    const doc = await this.status.forOwner(caller.id, id);
     const etag = etagOf(doc);
     void reply.header('etag', etag).header('cache-control', 'private, no-cache');
     if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
@@ -88,30 +72,14 @@ export class WithdrawalsController {
   @Post(':id/totp')
   @HttpCode(200)
   @ApiResponse({ status: 200, type: WithdrawalStatusDocument })
-  async totp(
-    @CurrentCaller() caller: Caller,
-    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new Problem('not_found') })) id: string,
-    @Body() body: TotpCodeDto,
-  ): Promise<WithdrawalStatusDocument> {
-    await this.verdicts.ask({ name: 'verify-totp', data: { userId: caller.id, withdrawalId: id, code: body.code } });
-    return this.owned(caller, id);
+  totp(@CurrentCaller() caller: Caller, @WithdrawalId() id: string, @Body() body: TotpCodeDto): Promise<WithdrawalStatusDocument> {
+    return this.decisions.submitTotp(caller.id, id, body.code);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiResponse({ status: 200, type: WithdrawalStatusDocument })
-  async cancel(
-    @CurrentCaller() caller: Caller,
-    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new Problem('not_found') })) id: string,
-  ): Promise<WithdrawalStatusDocument> {
-    await this.verdicts.ask({ name: 'cancel-withdrawal', data: { userId: caller.id, withdrawalId: id } });
-    return this.owned(caller, id);
-  }
-
-  /** Another customer's withdrawal is not found, never forbidden. */
-  private async owned(caller: Caller, id: string): Promise<WithdrawalStatusDocument> {
-    const doc = await this.status.forOwner(caller.id, id);
-    if (!doc) throw new Problem('not_found');
-    return doc;
+  cancel(@CurrentCaller() caller: Caller, @WithdrawalId() id: string): Promise<WithdrawalStatusDocument> {
+    return this.decisions.cancel(caller.id, id);
   }
 }

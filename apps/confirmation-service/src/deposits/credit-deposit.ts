@@ -1,10 +1,7 @@
 import { JwtVerifier } from '@app/crypto';
-import { appendAudit, PG, postgresError } from '@app/database';
-import { LedgerRepository } from '@app/ledger';
-import { Verdict } from '@app/queue';
+import { AuditRepository, LedgerRepository, Transactions } from '@app/database';
+import { problem, Verdict } from '@app/domain';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 
 /**
  * Credits an operator's deposit, once per reference. The API only relays: the operator's own token is
@@ -14,20 +11,21 @@ import { DataSource } from 'typeorm';
 @Injectable()
 export class CreditDeposit {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly verifier: JwtVerifier,
     private readonly ledger: LedgerRepository,
+    private readonly audit: AuditRepository,
   ) {}
 
   async execute(input: { operatorToken: string; userId: string; asset: string; amount: string; reference: string }): Promise<Verdict> {
     const operator = await this.verifier.verify(input.operatorToken);
-    if (!operator?.roles.includes('operator')) return { ok: false, code: 'forbidden', detail: 'operators only' };
+    if (!operator?.roles.includes('operator')) return problem('forbidden', 'operators only');
     try {
-      return await this.dataSource.transaction(async (m): Promise<Verdict> => {
+      return await this.transactions.run(async (m): Promise<Verdict> => {
         const result = await this.ledger.creditDeposit(m, input);
         if (result.created) {
-          await appendAudit(m, {
-            actor: `operator:${operator.id}`,
+          await this.audit.append(m, {
+            operatorId: operator.id,
             event: 'deposit_credited',
             userId: input.userId,
             detail: { reference: input.reference, asset: input.asset, amount: input.amount },
@@ -36,10 +34,7 @@ export class CreditDeposit {
         return { ok: true, transferId: result.transferId, created: result.created };
       });
     } catch (error) {
-      const pg = postgresError(error);
-      if (pg?.code === PG.uniqueViolation && pg.constraint === 'ledger_deposit_reference_conflict') {
-        return { ok: false, code: 'idempotency_conflict', detail: 'this reference was used for another deposit' };
-      }
+      if (this.ledger.isDepositReferenceConflict(error)) return problem('idempotency_conflict', 'this reference was used for another deposit');
       throw error;
     }
   }

@@ -1,7 +1,6 @@
-import { Verdict } from '@app/queue';
+import { Transactions } from '@app/database';
+import { isOpen, problem, Verdict } from '@app/domain';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { WithdrawalLocks } from './withdrawal-locks';
 import { WithdrawalSettlement } from './withdrawal-settlement';
 
@@ -9,16 +8,16 @@ import { WithdrawalSettlement } from './withdrawal-settlement';
 @Injectable()
 export class CancelWithdrawal {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly locks: WithdrawalLocks,
     private readonly settlement: WithdrawalSettlement,
   ) {}
 
   execute(input: { userId: string; withdrawalId: string }): Promise<Verdict> {
-    return this.dataSource.transaction(async (m): Promise<Verdict> => {
+    return this.transactions.run(async (m): Promise<Verdict> => {
       const w = await this.locks.lockWithdrawal(m, input.withdrawalId, input.userId);
-      if (!w) return { ok: false, code: 'not_found' };
-      if (w.status !== 'pending_confirmation' && w.status !== 'held') return { ok: false, code: 'withdrawal_not_pending' };
+      if (!w) return problem('not_found');
+      if (!isOpen(w.status)) return problem('withdrawal_not_pending');
       await this.settlement.finish(m, w, 'cancelled', 'cancelled_by_customer');
       return { ok: true };
     });

@@ -1,8 +1,6 @@
-import { appendAudit, updateReturning } from '@app/database';
-import { Verdict } from '@app/queue';
+import { AuditRepository, TotpRepository, Transactions, WithdrawalRepository } from '@app/database';
+import { isOpen, problem, Verdict } from '@app/domain';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { WithdrawalLocks } from './withdrawal-locks';
 import { WithdrawalSettlement } from './withdrawal-settlement';
 
@@ -13,56 +11,54 @@ import { WithdrawalSettlement } from './withdrawal-settlement';
 @Injectable()
 export class OperatorDecisions {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly locks: WithdrawalLocks,
     private readonly settlement: WithdrawalSettlement,
+    private readonly withdrawals: WithdrawalRepository,
+    private readonly totp: TotpRepository,
+    private readonly audit: AuditRepository,
   ) {}
 
   reject(input: { operatorId: string; withdrawalId: string; reason: string }): Promise<Verdict> {
-    return this.dataSource.transaction(async (m): Promise<Verdict> => {
+    return this.transactions.run(async (m): Promise<Verdict> => {
       const w = await this.locks.lockWithdrawal(m, input.withdrawalId);
-      if (!w) return { ok: false, code: 'not_found' };
-      if (w.status !== 'held' && w.status !== 'pending_confirmation') return { ok: false, code: 'withdrawal_not_pending' };
+      if (!w) return problem('not_found');
+      if (!isOpen(w.status)) return problem('withdrawal_not_pending');
       await this.settlement.finish(m, w, 'rejected', input.reason);
-      await appendAudit(m, { actor: `operator:${input.operatorId}`, event: 'withdrawal_rejected_by_operator', userId: w.user_id, withdrawalId: w.id, detail: { reason: input.reason } });
+      await this.audit.append(m, {
+        operatorId: input.operatorId,
+        event: 'withdrawal_rejected_by_operator',
+        userId: w.userId,
+        withdrawalId: w.id,
+        detail: { reason: input.reason },
+      });
       return { ok: true, status: 'rejected' };
     });
   }
 
   release(input: { operatorId: string; withdrawalId: string }): Promise<Verdict> {
-    return this.dataSource.transaction(async (m): Promise<Verdict> => {
+    return this.transactions.run(async (m): Promise<Verdict> => {
       const w = await this.locks.lockWithdrawal(m, input.withdrawalId);
-      if (!w) return { ok: false, code: 'not_found' };
-      if (w.status !== 'held') return { ok: false, code: 'withdrawal_not_pending', detail: 'only a held withdrawal can be released' };
-      await m.query(`UPDATE withdrawals SET status = 'pending_confirmation' WHERE id = $1`, [w.id]);
-      w.status = 'pending_confirmation';
-      await appendAudit(m, { actor: `operator:${input.operatorId}`, event: 'withdrawal_released_by_operator', userId: w.user_id, withdrawalId: w.id });
-      if (this.settlement.isExpired(w)) {
-        await this.settlement.finish(m, w, 'expired', 'confirmation_window_passed');
-        return { ok: true, status: 'expired' };
-      }
-      return { ok: true, status: await this.settlement.evaluate(m, w) };
+      if (!w) return problem('not_found');
+      if (w.status !== 'held') return problem('withdrawal_not_pending', 'only a held withdrawal can be released');
+      await this.withdrawals.release(m, w.id);
+      await this.audit.append(m, { operatorId: input.operatorId, event: 'withdrawal_released_by_operator', userId: w.userId, withdrawalId: w.id });
+      return { ok: true, status: await this.settlement.evaluate(m, { ...w, status: 'pending_confirmation' }) };
     });
   }
 
   /** Mass revocation: every enrolment revoked (customers must re-enrol), every open withdrawal voided. */
   async revokeAllTotp(input: { operatorId: string; reason: string }): Promise<Verdict> {
-    const revoked = await this.dataSource.transaction(async (m) => {
-      const rows = await updateReturning(
-        m,
-        `UPDATE totp_enrolments SET status = 'revoked', revoked_at = now() WHERE status IN ('active', 'pending') RETURNING id`,
-        [],
-      );
-      await appendAudit(m, { actor: `operator:${input.operatorId}`, event: 'totp_revoked_all', detail: { reason: input.reason, enrolments: rows.length } });
-      return rows.length;
+    const revoked = await this.transactions.run(async (m) => {
+      const count = await this.totp.revokeAll(m);
+      await this.audit.append(m, { operatorId: input.operatorId, event: 'totp_revoked_all', detail: { reason: input.reason, enrolments: count } });
+      return count;
     });
-    const open: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM withdrawals WHERE status IN ('pending_confirmation', 'held') ORDER BY created_at`,
-    );
-    for (const { id } of open) {
-      await this.dataSource.transaction(async (m) => {
+    const open = await this.withdrawals.openIds();
+    for (const id of open) {
+      await this.transactions.run(async (m) => {
         const w = await this.locks.lockWithdrawal(m, id);
-        if (w && (w.status === 'pending_confirmation' || w.status === 'held')) await this.settlement.finish(m, w, 'denied', 'totp_revoked');
+        if (w && isOpen(w.status)) await this.settlement.finish(m, w, 'denied', 'totp_revoked');
       });
     }
     return { ok: true, status: `revoked ${revoked} enrolments, voided ${open.length} withdrawals` };

@@ -1,28 +1,10 @@
-import { Factor } from '@app/queue';
+import { CustomerRepository, FactorState, WithdrawalRepository, WithdrawalRow } from '@app/database';
+import { Factor } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
-export interface LockedWithdrawal {
-  id: string;
-  user_id: string;
-  asset: string;
-  network: string;
-  address: string;
-  amount: string;
-  fee: string;
-  digest: Buffer;
-  status: string;
-  match_code: string;
-  expires_at: Date;
-}
-
-export interface FactorRow {
-  factor: Factor;
-  status: string;
-  digest: Buffer | null;
-  failures: number;
-  wrong_match_picks: number;
-}
+/** A withdrawal read under its owner's and its own row lock, with whether the owner's account is frozen. */
+export type LockedWithdrawal = WithdrawalRow & { readonly accountFrozen: boolean };
 
 /**
  * Row locks in one fixed order — customer, then withdrawal, then its factors and challenges — so that
@@ -31,30 +13,21 @@ export interface FactorRow {
  */
 @Injectable()
 export class WithdrawalLocks {
-  async lockUser(m: EntityManager, userId: string): Promise<{ frozen: boolean } | undefined> {
-    const [row] = await m.query('SELECT withdrawals_frozen_at FROM users WHERE id = $1 FOR UPDATE', [userId]);
-    return row ? { frozen: row.withdrawals_frozen_at !== null } : undefined;
+  constructor(
+    private readonly customers: CustomerRepository,
+    private readonly withdrawals: WithdrawalRepository,
+  ) {}
+
+  /** Locks the customer and then the withdrawal; with `ownerId`, another customer's withdrawal is not found. */
+  async lockWithdrawal(m: EntityManager, id: string, ownerId?: string): Promise<LockedWithdrawal | undefined> {
+    const owner = await this.withdrawals.ownerOf(id, m);
+    if (!owner || (ownerId !== undefined && owner !== ownerId)) return undefined;
+    const customer = await this.customers.lock(m, owner);
+    const row = await this.withdrawals.lockRow(m, id);
+    return row && customer ? { ...row, accountFrozen: customer.frozen } : undefined;
   }
 
-  /** Locks the customer and then the withdrawal; with `userId`, another customer's withdrawal is not found. */
-  async lockWithdrawal(m: EntityManager, withdrawalId: string, userId?: string): Promise<LockedWithdrawal | undefined> {
-    const [owner] = await m.query('SELECT user_id FROM withdrawals WHERE id = $1', [withdrawalId]);
-    if (!owner || (userId !== undefined && owner.user_id !== userId)) return undefined;
-    await this.lockUser(m, owner.user_id);
-    const [row] = await m.query(
-      `SELECT id, user_id, asset, network, address, amount::text, fee::text, digest, status, match_code, expires_at
-         FROM withdrawals WHERE id = $1 FOR UPDATE`,
-      [withdrawalId],
-    );
-    return row;
-  }
-
-  async lockFactors(m: EntityManager, withdrawalId: string): Promise<Record<Factor, FactorRow>> {
-    const rows: FactorRow[] = await m.query(
-      `SELECT factor, status, digest, failures, wrong_match_picks FROM withdrawal_factors
-        WHERE withdrawal_id = $1 ORDER BY factor FOR UPDATE`,
-      [withdrawalId],
-    );
-    return Object.fromEntries(rows.map((r) => [r.factor, r])) as Record<Factor, FactorRow>;
+  lockFactors(m: EntityManager, id: string): Promise<Record<Factor, FactorState>> {
+    return this.withdrawals.lockFactors(m, id);
   }
 }

@@ -1,107 +1,94 @@
-import { appendAudit, updateReturning } from '@app/database';
-import { formatAmount, LedgerRepository } from '@app/ledger';
-import { Factor, QueueName, writeOutbox } from '@app/queue';
+import { AuditRepository, LedgerRepository, WithdrawalPauseRepository, WithdrawalRepository } from '@app/database';
+import { EndStatus, Factor, FactorDecision, FACTORS, formatAmount, settle, WithdrawalStatus } from '@app/domain';
+import { Outbox, QueueName } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { LockedWithdrawal, WithdrawalLocks } from './withdrawal-locks';
 
-export type FinalStatus = 'denied' | 'expired' | 'cancelled' | 'rejected';
-
-export const ACTOR = 'confirmation-service';
-
 /**
- * The confirmation rules: a withdrawal is posted when its three factors are approved for its current
- * digest, and ends — its hold released — on any denial, expiry or cancellation. Called with the
- * withdrawal locked, inside the transaction that changed a factor.
+ * Carries out the confirmation rules (`settle` in libs/domain) inside the transaction that changed a
+ * factor, with the withdrawal locked: posts it when all three approvals match its current digest, ends
+ * it — its hold released — on any denial, expiry or cancellation.
  */
 @Injectable()
 export class WithdrawalSettlement {
   constructor(
-    private readonly ledger: LedgerRepository,
     private readonly locks: WithdrawalLocks,
+    private readonly withdrawals: WithdrawalRepository,
+    private readonly pause: WithdrawalPauseRepository,
+    private readonly ledger: LedgerRepository,
+    private readonly outbox: Outbox,
+    private readonly audit: AuditRepository,
   ) {}
 
   isExpired(w: LockedWithdrawal, now = new Date()): boolean {
-    return w.expires_at.getTime() <= now.getTime();
+    return w.expiresAt.getTime() <= now.getTime();
   }
 
-  async setFactor(
-    m: EntityManager,
-    w: LockedWithdrawal,
-    factor: Factor,
-    status: 'approved' | 'denied' | 'locked',
-    evidence: string,
-    digest: Buffer | null = null,
-  ): Promise<void> {
-    await m.query(
-      `UPDATE withdrawal_factors SET status = $3, digest = $4, decided_at = now(), evidence = $5
-        WHERE withdrawal_id = $1 AND factor = $2`,
-      [w.id, factor, status, digest, evidence],
-    );
-    await appendAudit(m, { actor: ACTOR, event: `factor_${status}`, userId: w.user_id, withdrawalId: w.id, detail: { factor } });
+  async decideFactor(m: EntityManager, w: LockedWithdrawal, factor: Factor, status: FactorDecision, evidence: string, digest: Buffer | null = null): Promise<void> {
+    await this.withdrawals.decideFactor(m, w.id, factor, status, evidence, digest);
+    await this.audit.append(m, { event: `factor_${status}`, userId: w.userId, withdrawalId: w.id, detail: { factor } });
   }
 
-  /** Posts when all three approvals match the current digest; ends the withdrawal on a denial or a changed detail. */
-  async evaluate(m: EntityManager, w: LockedWithdrawal): Promise<string> {
-    const factors = Object.values(await this.locks.lockFactors(m, w.id));
-    if (factors.some((f) => f.status === 'denied' || f.status === 'locked')) {
-      await this.finish(m, w, 'denied', factors.find((f) => f.status === 'locked') ? 'totp_locked' : 'denied_by_customer');
-      return 'denied';
+  /** Decides what the withdrawal's factors, status, account and the pause now mean, and does it; returns the status. */
+  async evaluate(m: EntityManager, w: LockedWithdrawal): Promise<WithdrawalStatus> {
+    const factors = await this.locks.lockFactors(m, w.id);
+    const paused = (await this.pause.current(m)) !== undefined;
+    const decision = settle({
+      status: w.status,
+      expired: this.isExpired(w),
+      accountFrozen: w.accountFrozen,
+      paused,
+      factors: Object.fromEntries(
+        FACTORS.map((f) => [f, { status: factors[f].status, boundToCurrentDigest: factors[f].digest?.equals(w.digest) === true }]),
+      ) as Parameters<typeof settle>[0]['factors'],
+    });
+    switch (decision.action) {
+      case 'none':
+      case 'wait':
+        return w.status;
+      case 'end':
+        await this.finish(m, w, decision.status, decision.reason);
+        return decision.status;
+      case 'post':
+        await this.post(m, w);
+        return 'posted';
     }
-    // A held withdrawal waits for an operator's release even with three approvals.
-    if (!factors.every((f) => f.status === 'approved') || w.status === 'held') return w.status;
-    if (!factors.every((f) => f.digest !== null && f.digest.equals(w.digest))) {
-      // An approval given for other details is void: the withdrawal as it stands was never confirmed.
-      await this.finish(m, w, 'denied', 'details_changed');
-      return 'denied';
-    }
-    // A frozen account ("this wasn't me", or an operator) posts nothing, not even what was already in flight.
-    // The customer row is locked (WithdrawalLocks.lockWithdrawal), so a concurrent freeze cannot slip past.
-    const [owner] = await m.query('SELECT withdrawals_frozen_at FROM users WHERE id = $1', [w.user_id]);
-    if (owner?.withdrawals_frozen_at) {
-      await this.finish(m, w, 'denied', 'account_frozen');
-      return 'denied';
-    }
+  }
+
+  /** Ends an open withdrawal and releases its hold; the customer hears by email unless they cancelled it. */
+  async finish(m: EntityManager, w: LockedWithdrawal, status: EndStatus, reason: string): Promise<void> {
+    await this.withdrawals.end(m, w.id, status, reason);
+    await this.ledger.void(m, w.id);
+    await this.audit.append(m, { event: `withdrawal_${status}`, userId: w.userId, withdrawalId: w.id, detail: { reason } });
+    if (status !== 'cancelled') await this.outbox.add(m, [this.outcomeEmail(w.id)]);
+  }
+
+  private async post(m: EntityManager, w: LockedWithdrawal): Promise<void> {
+    // Postgres refuses this unless three approvals match the current digest (ledger_three_of_three).
     await this.ledger.post(m, w.id);
-    const [{ posted_at }] = await updateReturning(
-      m,
-      `UPDATE withdrawals SET status = 'posted', posted_at = now(), decided_at = now() WHERE id = $1 RETURNING posted_at`,
-      [w.id],
-    );
-    await appendAudit(m, { actor: ACTOR, event: 'withdrawal_posted', userId: w.user_id, withdrawalId: w.id });
-    await writeOutbox(m, [
+    const postedAt = await this.withdrawals.markPosted(m, w.id);
+    await this.audit.append(m, { event: 'withdrawal_posted', userId: w.userId, withdrawalId: w.id });
+    await this.outbox.add(m, [
       {
         queue: QueueName.WithdrawalsPosted,
         name: 'withdrawal-posted',
         jobId: w.id,
         data: {
           withdrawalId: w.id,
-          userId: w.user_id,
+          userId: w.userId,
           asset: w.asset,
           network: w.network,
           amount: formatAmount(w.amount),
           address: w.address,
-          postedAt: (posted_at as Date).toISOString(),
+          postedAt: postedAt.toISOString(),
         },
       },
-      { queue: QueueName.Notifications, name: 'send-outcome-email', jobId: `outcome-${w.id}`, data: { withdrawalId: w.id } },
+      this.outcomeEmail(w.id),
     ]);
-    return 'posted';
   }
 
-  /** Ends an open withdrawal and releases its hold; the customer hears by email unless they cancelled it. */
-  async finish(m: EntityManager, w: LockedWithdrawal, status: FinalStatus, reason: string): Promise<void> {
-    await m.query(`UPDATE withdrawals SET status = $2, reason = $3, decided_at = now() WHERE id = $1`, [w.id, status, reason]);
-    if (status === 'expired') {
-      await m.query(`UPDATE withdrawal_factors SET status = 'expired' WHERE withdrawal_id = $1 AND status = 'pending'`, [w.id]);
-    }
-    await this.ledger.void(m, w.id);
-    await appendAudit(m, { actor: ACTOR, event: `withdrawal_${status}`, userId: w.user_id, withdrawalId: w.id, detail: { reason } });
-    if (status !== 'cancelled') {
-      await writeOutbox(m, [
-        { queue: QueueName.Notifications, name: 'send-outcome-email', jobId: `outcome-${w.id}`, data: { withdrawalId: w.id } },
-      ]);
-    }
-    w.status = status;
+  private outcomeEmail(withdrawalId: string) {
+    return { queue: QueueName.Notifications, name: 'send-outcome-email', jobId: `outcome-${withdrawalId}`, data: { withdrawalId } } as const;
   }
 }

@@ -1,3 +1,4 @@
+import { CustomerRepository } from '@app/database';
 import { SecurityAlert } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
@@ -11,16 +12,17 @@ import { SendOnce } from '../outcomes/send-once';
 export class SendSecurityAlert {
   constructor(
     private readonly once: SendOnce,
+    private readonly customers: CustomerRepository,
     private readonly withdrawals: WithdrawalReader,
     private readonly mailer: Mailer,
   ) {}
 
   execute(data: { userId: string; alert: SecurityAlert; withdrawalId?: string; dedupeKey: string }): Promise<string> {
     return this.once.run(data.dedupeKey, async (m) => {
-      const [user] = await m.query('SELECT email FROM users WHERE id = $1', [data.userId]);
-      if (!user?.email) throw new UnrecoverableError('the customer has no email address');
+      const customer = await this.customers.find(data.userId, m);
+      if (!customer?.email) throw new UnrecoverableError('the customer has no email address');
       const w = data.withdrawalId ? await this.withdrawals.read(m, data.withdrawalId) : undefined;
-      await this.mailer.send(alertMail(user.email, data.alert, w));
+      await this.mailer.send(alertMail(customer.email, data.alert, w));
     });
   }
 }

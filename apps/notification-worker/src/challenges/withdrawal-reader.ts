@@ -1,29 +1,30 @@
-import { formatAmount } from '@app/ledger';
+import { CustomerRepository, WithdrawalForMessage, WithdrawalRepository } from '@app/database';
+import { formatAmount } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { WithdrawalDetails } from '../mail/mail-templates';
 
-export interface WithdrawalForMessage extends WithdrawalDetails {
-  user_id: string;
-  digest: Buffer;
+/** A withdrawal as a message shows it, with where its owner is reached. */
+export interface WithdrawalMessageFacts extends WithdrawalForMessage {
   email: string | null;
-  email_verified: boolean;
+  emailVerified: boolean;
 }
 
 /** What a message about a withdrawal shows, read fresh from Postgres for every delivery. */
 @Injectable()
 export class WithdrawalReader {
-  async read(m: EntityManager, withdrawalId: string): Promise<WithdrawalForMessage | undefined> {
-    const [row] = await m.query(
-      `SELECT w.id, w.user_id, w.asset, w.network, w.amount::text AS amount, w.address, w.digest, w.status, w.reason,
-              w.created_at, w.expires_at, u.email, u.email_verified_at IS NOT NULL AS email_verified
-         FROM withdrawals w JOIN users u ON u.id = w.user_id WHERE w.id = $1`,
-      [withdrawalId],
-    );
-    return row ? { ...row, amount: formatAmount(row.amount) } : undefined;
+  constructor(
+    private readonly withdrawals: WithdrawalRepository,
+    private readonly customers: CustomerRepository,
+  ) {}
+
+  async read(m: EntityManager, withdrawalId: string): Promise<WithdrawalMessageFacts | undefined> {
+    const w = await this.withdrawals.forMessage(m, withdrawalId);
+    if (!w) return undefined;
+    const owner = await this.customers.find(w.userId, m);
+    return { ...w, amount: formatAmount(w.amount), email: owner?.email ?? null, emailVerified: owner?.emailVerifiedAt != null };
   }
 
-  isOpen(w: WithdrawalForMessage): boolean {
-    return w.status === 'pending_confirmation' && w.expires_at.getTime() > Date.now();
+  isOpen(w: WithdrawalMessageFacts): boolean {
+    return w.status === 'pending_confirmation' && w.expiresAt.getTime() > Date.now();
   }
 }

@@ -1,3 +1,5 @@
+import { FinalStatus, WithdrawalStatus } from '@app/domain';
+import { SecurityAlert } from '@app/queue';
 import { OutgoingMail } from './mailer';
 
 export interface WithdrawalDetails {
@@ -6,9 +8,9 @@ export interface WithdrawalDetails {
   network: string;
   amount: string;
   address: string;
-  created_at: Date;
-  expires_at: Date;
-  status: string;
+  createdAt: Date;
+  expiresAt: Date;
+  status: WithdrawalStatus;
   reason: string | null;
 }
 
@@ -27,7 +29,7 @@ function describe(w: WithdrawalDetails): string[] {
   return [
     `Amount: ${w.amount} ${w.asset} on ${w.network}`,
     `Destination: ${w.address}`,
-    `Requested: ${w.created_at.toISOString()}`,
+    `Requested: ${w.createdAt.toISOString()}`,
     `Reference: ${w.id}`,
   ];
 }
@@ -38,22 +40,22 @@ export function challengeMail(to: string, w: WithdrawalDetails, url: string): Ou
     [
       ...describe(w),
       `Open the link, pick the code shown in your exchange app, and approve — or tell us it wasn't you.`,
-      `The link works once and expires at ${w.expires_at.toISOString()}.`,
+      `The link works once and expires at ${w.expiresAt.toISOString()}.`,
     ],
     { label: 'Review this withdrawal', url },
   );
   return { to, subject: `Confirm your withdrawal of ${w.amount} ${w.asset}`, ...body };
 }
 
-const OUTCOME_TITLES: Record<string, string> = {
+const OUTCOME_TITLES: Record<Exclude<FinalStatus, 'cancelled'>, string> = {
   posted: 'Your withdrawal was confirmed and sent',
   denied: 'Your withdrawal was stopped',
   expired: 'Your withdrawal expired unconfirmed',
   rejected: 'Your withdrawal was rejected by our operators',
 };
 
-export function outcomeMail(to: string, w: WithdrawalDetails): OutgoingMail {
-  const title = OUTCOME_TITLES[w.status] ?? `Your withdrawal is ${w.status}`;
+export function outcomeMail(to: string, w: WithdrawalDetails & { status: keyof typeof OUTCOME_TITLES }): OutgoingMail {
+  const title = OUTCOME_TITLES[w.status];
   const lines = [...describe(w), `Status: ${w.status}${w.reason ? ` (${w.reason.replace(/_/g, ' ')})` : ''}`];
   if (w.status !== 'posted') lines.push('The reserved funds are available in your account again.');
   return { to, subject: `${title}: ${w.amount} ${w.asset}`, ...layout(title, lines) };
@@ -70,7 +72,7 @@ export function verificationMail(to: string, url: string): OutgoingMail {
   };
 }
 
-const ALERTS: Record<string, { subject: string; lines: string[] }> = {
+const ALERTS: Record<SecurityAlert, { subject: string; lines: string[] }> = {
   totp_code_reused: {
     subject: 'Security alert: an authenticator code was used twice',
     lines: [
@@ -87,7 +89,7 @@ const ALERTS: Record<string, { subject: string; lines: string[] }> = {
   },
 };
 
-export function alertMail(to: string, alert: string, w?: WithdrawalDetails): OutgoingMail {
+export function alertMail(to: string, alert: SecurityAlert, w?: WithdrawalDetails): OutgoingMail {
   const { subject, lines } = ALERTS[alert];
   return { to, subject, ...layout(subject, [...lines, ...(w ? describe(w) : [])]) };
 }

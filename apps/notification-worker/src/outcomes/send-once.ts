@@ -1,6 +1,6 @@
+import { SentNotificationRepository, Transactions } from '@app/database';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 
 /**
  * Sends a message at most once per key however often its job is delivered: the key is claimed in the
@@ -9,12 +9,14 @@ import { DataSource, EntityManager } from 'typeorm';
  */
 @Injectable()
 export class SendOnce {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly sent: SentNotificationRepository,
+  ) {}
 
   run(key: string, send: (m: EntityManager) => Promise<void>): Promise<'sent' | 'already_sent'> {
-    return this.dataSource.transaction(async (m) => {
-      const claimed = await m.query('INSERT INTO sent_notifications (key) VALUES ($1) ON CONFLICT DO NOTHING RETURNING key', [key]);
-      if (!claimed.length) return 'already_sent';
+    return this.transactions.run(async (m) => {
+      if (!(await this.sent.claim(m, key))) return 'already_sent';
       await send(m);
       return 'sent';
     });

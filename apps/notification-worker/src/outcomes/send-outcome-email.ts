@@ -5,8 +5,6 @@ import { outcomeMail } from '../mail/mail-templates';
 import { Mailer } from '../mail/mailer';
 import { SendOnce } from './send-once';
 
-const FINAL = new Set(['posted', 'denied', 'expired', 'rejected']);
-
 /** Tells the customer how a withdrawal ended: posted, denied, expired or rejected, with amount and destination. */
 @Injectable()
 export class SendOutcomeEmail {
@@ -16,13 +14,15 @@ export class SendOutcomeEmail {
     private readonly mailer: Mailer,
   ) {}
 
-  execute(withdrawalId: string): Promise<'sent' | 'already_sent' | 'not_final'> {
+  execute(withdrawalId: string): Promise<'sent' | 'already_sent'> {
     return this.once.run(`outcome-${withdrawalId}`, async (m) => {
       const w = await this.withdrawals.read(m, withdrawalId);
       if (!w) throw new UnrecoverableError('withdrawal not found');
-      if (!FINAL.has(w.status)) throw new UnrecoverableError(`withdrawal is ${w.status}, not final`);
+      if (w.status === 'pending_confirmation' || w.status === 'held' || w.status === 'cancelled') {
+        throw new UnrecoverableError(`withdrawal is ${w.status}, not an outcome to mail`);
+      }
       if (!w.email) throw new UnrecoverableError('the customer has no email address');
-      await this.mailer.send(outcomeMail(w.email, w));
+      await this.mailer.send(outcomeMail(w.email, { ...w, status: w.status }));
     });
   }
 }

@@ -1,0 +1,38 @@
+import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { FastifyRequest } from 'fastify';
+import { Problem } from './problem';
+import { Caller, JwtVerifier } from '@app/crypto';
+
+const OPERATOR_ONLY = 'countersign:operator-only';
+
+/** Marks a controller or route as operators' only: the token must carry "operator" in `roles`. */
+export const OperatorOnly = () => SetMetadata(OPERATOR_ONLY, true);
+
+type AuthenticatedRequest = FastifyRequest & { caller?: Caller };
+
+/** Customer and operator endpoints: a valid bearer JWT is required; `sub` is the customer id. */
+@Injectable()
+export class BearerGuard implements CanActivate {
+  constructor(
+    private readonly verifier: JwtVerifier,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+    const caller = match ? await this.verifier.verify(match[1]) : undefined;
+    if (!caller) throw new Problem('unauthorized', 'a valid bearer token is required');
+    const operatorOnly = this.reflector.getAllAndOverride<boolean>(OPERATOR_ONLY, [context.getHandler(), context.getClass()]);
+    if (operatorOnly && !caller.roles.includes('operator')) throw new Problem('forbidden', 'operators only');
+    request.caller = caller;
+    return true;
+  }
+}
+
+/** The authenticated caller of a route behind BearerGuard. */
+export const CurrentCaller = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Caller => context.switchToHttp().getRequest<AuthenticatedRequest>().caller!,
+);

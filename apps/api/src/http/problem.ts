@@ -1,0 +1,48 @@
+import { PROBLEM_STATUS, ProblemCode } from '@app/domain';
+import { HttpException } from '@nestjs/common';
+
+const TITLES: Record<ProblemCode, string> = {
+  validation_failed: 'The request is not valid',
+  unauthorized: 'Authentication required',
+  forbidden: 'Not allowed',
+  not_found: 'Not found',
+  withdrawals_paused: 'Withdrawals are paused',
+  account_frozen: 'Withdrawals are frozen on this account',
+  factor_not_enrolled: 'A confirmation factor is not set up',
+  security_lock: 'Withdrawals are locked after a recent security change',
+  address_not_whitelisted: 'The address is not on the withdrawal list',
+  address_cooling_off: 'The address is not usable yet',
+  insufficient_funds: 'Insufficient funds',
+  idempotency_conflict: 'The Idempotency-Key was used for another request',
+  withdrawal_not_pending: 'The withdrawal is no longer awaiting confirmation',
+  invalid_code: 'The code is not valid',
+  code_reused: 'The code was already used',
+  too_many_attempts: 'Too many attempts',
+  token_invalid: 'The link is not valid',
+  match_code_wrong: 'That is not the code shown in your app',
+  rate_limited: 'Too many requests',
+  verdict_unavailable: 'The confirmation service did not answer in time',
+  internal_error: 'Internal error',
+};
+
+/** An RFC 9457 problem with a stable `code` (shared/API.md). Details never carry secrets. */
+export class Problem extends HttpException {
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(TITLES[code], PROBLEM_STATUS[code]);
+  }
+
+  body(instance?: string) {
+    return {
+      type: `https://countersign.dev/problems/${this.code.replace(/_/g, '-')}`,
+      title: TITLES[this.code],
+      status: PROBLEM_STATUS[this.code],
+      detail: this.detail ?? TITLES[this.code],
+      code: this.code,
+      ...(instance ? { instance } : {}),
+    };
+  }
+}

@@ -1,0 +1,90 @@
+import { Caller } from '@app/crypto';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { BearerGuard, CurrentCaller, OperatorOnly } from '../http/bearer.guard';
+import { OperatorWithdrawalView } from '../withdrawals/withdrawal.dto';
+import { AuditLogService } from './audit-log.service';
+import { OperatorActionsService } from './operator-actions.service';
+import { AdminWithdrawalsQuery, AuditQuery, DepositDto, ReasonDto } from './operators.dto';
+import { WithdrawalPauseService } from './withdrawal-pause.service';
+
+@ApiTags('operators')
+@ApiBearerAuth()
+@UseGuards(BearerGuard)
+@OperatorOnly()
+@Controller('v1/admin')
+export class OperatorsController {
+  constructor(
+    private readonly actions: OperatorActionsService,
+    private readonly pause: WithdrawalPauseService,
+    private readonly auditLog: AuditLogService,
+  ) {}
+
+  /** Credits a customer once per reference: 201 the first time, 200 with the same transfer after. */
+  @Post('deposits')
+  async deposit(@Body() body: DepositDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const operatorToken = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+    const { created, result } = await this.actions.deposit(operatorToken, body);
+    void reply.status(created ? 201 : 200);
+    return result;
+  }
+
+  @Post('withdrawals/pause')
+  @HttpCode(200)
+  pauseAll(@CurrentCaller() operator: Caller, @Body() body: ReasonDto) {
+    return this.pause.pause(operator.id, body.reason);
+  }
+
+  @Post('withdrawals/resume')
+  @HttpCode(200)
+  resumeAll(@CurrentCaller() operator: Caller) {
+    return this.pause.resume(operator.id);
+  }
+
+  @Get('withdrawals/pause')
+  pauseState() {
+    return this.pause.state();
+  }
+
+  /** The review queue (held by default), any customer's, newest first. */
+  @Get('withdrawals')
+  review(@Query() query: AdminWithdrawalsQuery) {
+    return this.actions.review(query.status ?? 'held', query.cursor);
+  }
+
+  @Post('withdrawals/:id/release')
+  @HttpCode(200)
+  release(@CurrentCaller() operator: Caller, @Param('id', ParseUUIDPipe) id: string): Promise<OperatorWithdrawalView> {
+    return this.actions.release(operator.id, id);
+  }
+
+  @Post('withdrawals/:id/reject')
+  @HttpCode(200)
+  reject(@CurrentCaller() operator: Caller, @Param('id', ParseUUIDPipe) id: string, @Body() body: ReasonDto): Promise<OperatorWithdrawalView> {
+    return this.actions.reject(operator.id, id, body.reason);
+  }
+
+  @Post('totp/revoke-all')
+  @HttpCode(200)
+  revokeAllTotp(@CurrentCaller() operator: Caller, @Body() body: ReasonDto): Promise<{ result: string }> {
+    return this.actions.revokeAllTotp(operator.id, body.reason);
+  }
+
+  @Post('users/:userId/freeze')
+  @HttpCode(204)
+  async freeze(@CurrentCaller() operator: Caller, @Param('userId') userId: string, @Body() body: ReasonDto): Promise<void> {
+    await this.actions.setFrozen(operator.id, userId, body.reason);
+  }
+
+  @Post('users/:userId/unfreeze')
+  @HttpCode(204)
+  async unfreeze(@CurrentCaller() operator: Caller, @Param('userId') userId: string): Promise<void> {
+    await this.actions.setFrozen(operator.id, userId, null);
+  }
+
+  @Get('audit')
+  audit(@Query() query: AuditQuery) {
+    return this.auditLog.page(query);
+  }
+}

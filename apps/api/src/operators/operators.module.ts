@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { WithdrawalsModule } from '../withdrawals/withdrawals.module';
+import { AuditLogService } from './audit-log.service';
+import { OperatorActionsService } from './operator-actions.service';
+import { OperatorsController } from './operators.controller';
+import { WithdrawalPauseService } from './withdrawal-pause.service';
+
+/** The operators' API: deposits, the kill switch, the review queue, freezes, mass TOTP revocation, the audit log. */
+@Module({
+  imports: [WithdrawalsModule],
+  controllers: [OperatorsController],
+  providers: [OperatorActionsService, WithdrawalPauseService, AuditLogService],
+})
+export class OperatorsModule {}

@@ -1,0 +1,43 @@
+import { AuditRepository, Transactions, WithdrawalPauseRepository } from '@app/database';
+import { Outbox, OutboxRelay, QueueName } from '@app/queue';
+import { Injectable } from '@nestjs/common';
+import { PauseState } from './operators.dto';
+
+/** The global kill switch: while paused, no withdrawal is accepted and none posts; confirmations are still recorded. */
+@Injectable()
+export class WithdrawalPauseService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly pauses: WithdrawalPauseRepository,
+    private readonly outbox: Outbox,
+    private readonly relay: OutboxRelay,
+    private readonly audit: AuditRepository,
+  ) {}
+
+  async pause(operatorId: string, reason: string): Promise<PauseState> {
+    await this.transactions.run(async (m) => {
+      await this.pauses.pause(m, operatorId, reason);
+      await this.audit.append(m, { operatorId, event: 'withdrawals_paused', detail: { reason } });
+    });
+    return this.state();
+  }
+
+  /** Lifts the pause; what was confirmed meanwhile is posted by the confirmation service. */
+  async resume(operatorId: string): Promise<PauseState> {
+    const resumedAt = new Date().toISOString();
+    await this.transactions.run(async (m) => {
+      if (!(await this.pauses.resume(m))) return;
+      await this.audit.append(m, { operatorId, event: 'withdrawals_resumed' });
+      await this.outbox.add(m, [{ queue: QueueName.Confirmations, name: 'resume-withdrawals', jobId: `resume-${Date.parse(resumedAt)}`, data: { resumedAt } }]);
+    });
+    this.relay.kick();
+    return this.state();
+  }
+
+  async state(): Promise<PauseState> {
+    const pause = await this.pauses.current();
+    return pause
+      ? { paused: true, reason: pause.reason, pausedAt: pause.pausedAt.toISOString(), pausedBy: pause.pausedBy }
+      : { paused: false, reason: null, pausedAt: null, pausedBy: null };
+  }
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { AddressesController } from './addresses.controller';
+import { AddressesService } from './addresses.service';
+import { BalancesController } from './balances.controller';
+import { BalancesService } from './balances.service';
+import { EmailVerificationController } from './email-verification.controller';
+import { EmailVerificationService } from './email-verification.service';
+import { PushSubscriptionsController } from './push-subscriptions.controller';
+import { PushSubscriptionsService } from './push-subscriptions.service';
+import { SecurityController } from './security.controller';
+import { SecurityService } from './security.service';
+
+/** A customer's factors (email, TOTP, push devices), withdrawal addresses and balances. */
+@Module({
+  controllers: [SecurityController, EmailVerificationController, PushSubscriptionsController, AddressesController, BalancesController],
+  providers: [SecurityService, EmailVerificationService, PushSubscriptionsService, AddressesService, BalancesService],
+})
+export class SecuritySetupModule {}

@@ -1,0 +1,68 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsEmail, IsString, IsUrl, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+
+export class SetEmailDto {
+  @ApiProperty({ example: 'alice@example.com' })
+  @IsEmail()
+  @MaxLength(254)
+  email: string;
+}
+
+export class TotpCodeDto {
+  @ApiProperty({ example: '123456', description: 'six digits from the authenticator' })
+  @IsString()
+  @Matches(/^[0-9]{6}$/, { message: 'code must be six digits' })
+  code: string;
+}
+
+export class TotpEnrolmentDto {
+  @ApiProperty({ description: 'base32 secret, shown once' }) secret: string;
+  @ApiProperty({ example: 'otpauth://totp/Countersign:alice?secret=…&issuer=Countersign' }) otpauthUri: string;
+}
+
+export class SecurityStatusDto {
+  @ApiProperty({ example: { address: 'alice@example.com', verified: true } }) email: { address: string | null; verified: boolean };
+  @ApiProperty({ example: { active: true } }) totp: { active: boolean };
+  @ApiProperty() pushDevices: number;
+  @ApiProperty({ nullable: true, type: String }) withdrawalsLockedUntil: string | null;
+}
+
+export class EmailVerificationDto {
+  @ApiProperty() @IsString() @Length(16, 200) token: string;
+}
+
+class PushKeysDto {
+  @ApiProperty() @IsString() @Matches(/^[A-Za-z0-9_-]{80,100}={0,2}$/, { message: 'keys.p256dh must be a base64url P-256 point' }) p256dh: string;
+  @ApiProperty() @IsString() @Matches(/^[A-Za-z0-9_-]{16,32}={0,2}$/, { message: 'keys.auth must be base64url' }) auth: string;
+}
+
+export class PushSubscriptionDto {
+  @ApiProperty({ example: 'https://push.example.net/send/abc' })
+  @IsUrl({ require_tld: false, protocols: ['https', 'http'], require_protocol: true })
+  @MaxLength(2048)
+  endpoint: string;
+
+  @ApiProperty({ type: PushKeysDto }) @ValidateNested() @Type(() => PushKeysDto) keys: PushKeysDto;
+}
+
+export class CreateAddressDto {
+  @ApiProperty({ example: 'BTC' }) @IsString() @Matches(/^[A-Z0-9]{2,12}$/, { message: 'asset must be an upper-case symbol' }) asset: string;
+  @ApiProperty({ example: 'bitcoin' }) @IsString() @Matches(/^[a-z0-9-]{2,32}$/, { message: 'network must be lower-case' }) network: string;
+  @ApiProperty({ example: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9:._-]{10,128}$/, { message: 'address has unexpected characters or length' })
+  address: string;
+  @ApiProperty({ example: 'cold wallet' }) @IsString() @MaxLength(64) label: string;
+  @ApiProperty({ example: '123456' }) @IsString() @Length(6, 6) @Matches(/^[0-9]{6}$/) totpCode: string;
+}
+
+export class AddressView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() asset: string;
+  @ApiProperty() network: string;
+  @ApiProperty() address: string;
+  @ApiProperty() label: string;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() usableAt: string;
+}

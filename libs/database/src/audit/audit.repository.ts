@@ -1,0 +1,60 @@
+import { AppRole } from '@app/config';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Repository } from '../repository';
+import { APP_ROLE } from '../app-role';
+import { AuditEventEntity } from './audit-event.entity';
+
+/** Who wrote an entry: the app itself, named after its database role. */
+export const APP_ACTORS: Record<AppRole, string> = {
+  api: 'api',
+  notifier: 'notification-worker',
+  confirmer: 'confirmation-service',
+};
+
+export interface AuditEntry {
+  event: string;
+  userId?: string | null;
+  withdrawalId?: string | null;
+  detail?: Record<string, unknown>;
+  /** The operator whose verified action this is; otherwise the entry is the app's own. */
+  operatorId?: string;
+}
+
+export type AuditView = Pick<AuditEventEntity, 'id' | 'at' | 'actor' | 'event' | 'userId' | 'withdrawalId' | 'detail'>;
+
+/** `audit_events`: appended to inside the transaction of the change it records; never changed. */
+@Injectable()
+export class AuditRepository extends Repository {
+  private readonly actor: string;
+
+  constructor(@InjectDataSource() dataSource: DataSource, @Inject(APP_ROLE) role: AppRole) {
+    super(dataSource);
+    this.actor = APP_ACTORS[role];
+  }
+
+  async append(m: EntityManager, e: AuditEntry): Promise<void> {
+    await m.query('INSERT INTO audit_events (actor, event, user_id, withdrawal_id, detail) VALUES ($1, $2, $3, $4, $5)', [
+      e.operatorId ? `operator:${e.operatorId}` : this.actor,
+      e.event,
+      e.userId ?? null,
+      e.withdrawalId ?? null,
+      JSON.stringify(e.detail ?? {}),
+    ]);
+  }
+
+  /** Newest first; `before` is the id of the last entry of the previous page. */
+  async page(filter: { withdrawalId?: string; userId?: string; before?: string }, limit: number): Promise<AuditView[]> {
+    return this.db().query(
+      `SELECT id::text, at, actor, event, user_id AS "userId", withdrawal_id AS "withdrawalId", detail FROM audit_events
+        WHERE ($1::uuid IS NULL OR withdrawal_id = $1) AND ($2::text IS NULL OR user_id = $2)
+          AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
+      [filter.withdrawalId ?? null, filter.userId ?? null, filter.before ?? null, limit + 1],
+    );
+  }
+
+  async countEvents(events: readonly string[]): Promise<{ event: string; count: number }[]> {
+    return this.db().query('SELECT event, count(*)::int AS count FROM audit_events WHERE event = ANY($1) GROUP BY event', [events]);
+  }
+}

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Repository, updateReturning } from '../repository';
+import { CustomerEntity } from './customer.entity';
+
+export type Customer = Pick<CustomerEntity, 'id' | 'email' | 'emailVerifiedAt' | 'withdrawalsFrozenAt' | 'withdrawalsLockedUntil'>;
+
+const CUSTOMER_COLUMNS = `id, email, email_verified_at AS "emailVerifiedAt", withdrawals_frozen_at AS "withdrawalsFrozenAt",
+  withdrawals_locked_until AS "withdrawalsLockedUntil"`;
+
+/** The `users` table: customers, their email address, and their withdrawal lock and freeze. */
+@Injectable()
+export class CustomerRepository extends Repository {
+  /** The customer, made on first sight (customers are the exchange's), in one round trip. */
+  async ensure(id: string, m?: EntityManager): Promise<Customer> {
+    const [row] = await this.db(m).query(
+      `WITH made AS (INSERT INTO users (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING ${CUSTOMER_COLUMNS})
+       SELECT * FROM made UNION ALL SELECT ${CUSTOMER_COLUMNS} FROM users WHERE id = $1 LIMIT 1`,
+      [id],
+    );
+    return row as Customer;
+  }
+
+  async find(id: string, m?: EntityManager): Promise<Customer | undefined> {
+    const [row] = await this.db(m).query(`SELECT ${CUSTOMER_COLUMNS} FROM users WHERE id = $1`, [id]);
+    return row as Customer | undefined;
+  }
+
+  /**
+   * Locks the customer's row: the first lock of every decision about the customer, so that concurrent
+   * verdicts for one customer take turns (customer, then withdrawal, then factors: never a deadlock).
+   */
+  async lock(m: EntityManager, id: string): Promise<{ frozen: boolean } | undefined> {
+    const [row] = await m.query('SELECT withdrawals_frozen_at FROM users WHERE id = $1 FOR UPDATE', [id]);
+    return row ? { frozen: row.withdrawals_frozen_at !== null } : undefined;
+  }
+
+  async setVerifiedEmail(m: EntityManager, id: string, email: string): Promise<void> {
+    await m.query('UPDATE users SET email = $2, email_verified_at = now() WHERE id = $1', [id, email]);
+  }
+
+  /**
+   * A security change (email or TOTP (re-)enrolment, a new push device) locks the customer's withdrawals
+   * for `forMs`; a later change never shortens a lock already running.
+   */
+  async lockWithdrawals(m: EntityManager, id: string, forMs: number): Promise<void> {
+    await m.query(
+      `UPDATE users SET withdrawals_locked_until =
+         greatest(coalesce(withdrawals_locked_until, now()), now() + make_interval(secs => $2)) WHERE id = $1`,
+      [id, forMs / 1000],
+    );
+  }
+
+  /** The customer's own "this wasn't me": frozen until an operator unfreezes (a first freeze keeps its time). */
+  async freezeByCustomer(m: EntityManager, id: string, reason: string): Promise<void> {
+    await m.query('UPDATE users SET withdrawals_frozen_at = coalesce(withdrawals_frozen_at, now()), frozen_reason = $2 WHERE id = $1', [id, reason]);
+  }
+
+  /** Freezes (keeping the first freeze time) or, with `reason` null, unfreezes; false when there is no such customer. */
+  async setFrozen(m: EntityManager, id: string, reason: string | null): Promise<boolean> {
+    const rows = await updateReturning(
+      m,
+      `UPDATE users SET withdrawals_frozen_at = CASE WHEN $2::text IS NULL THEN NULL ELSE coalesce(withdrawals_frozen_at, now()) END,
+                        frozen_reason = $2 WHERE id = $1 RETURNING id`,
+      [id, reason],
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Repository, updateReturning } from '../repository';
+import { EmailVerificationEntity } from './email-verification.entity';
+
+export type EmailVerificationToSend = Pick<EmailVerificationEntity, 'id' | 'email' | 'sentAt' | 'consumedAt' | 'expiresAt'>;
+
+/** Pending email changes and the single-use links that verify them (only the link's hash is kept). */
+@Injectable()
+export class EmailVerificationRepository extends Repository {
+  async insert(m: EntityManager, userId: string, email: string, expiresAt: Date): Promise<string> {
+    const [row] = await m.query('INSERT INTO email_verifications (user_id, email, expires_at) VALUES ($1, $2, $3) RETURNING id', [
+      userId,
+      email,
+      expiresAt,
+    ]);
+    return row.id as string;
+  }
+
+  /** Uses the link once, if it is current; the customer and the address it verifies, else undefined. */
+  async consume(m: EntityManager, tokenHash: Buffer): Promise<{ userId: string; email: string } | undefined> {
+    const [row] = await updateReturning<{ userId: string; email: string }>(
+      m,
+      `UPDATE email_verifications SET consumed_at = now()
+        WHERE token_hash = $1 AND consumed_at IS NULL AND expires_at > now() RETURNING user_id AS "userId", email`,
+      [tokenHash],
+    );
+    return row;
+  }
+
+  async findToSend(id: string): Promise<EmailVerificationToSend | undefined> {
+    const [row] = await this.db().query(
+      `SELECT id, email, sent_at AS "sentAt", consumed_at AS "consumedAt", expires_at AS "expiresAt"
+         FROM email_verifications WHERE id = $1`,
+      [id],
+    );
+    return row as EmailVerificationToSend | undefined;
+  }
+
+  /** Stored before the mail leaves, so a customer who clicks at once finds it; a redelivery before sending replaces it. */
+  async setTokenHash(id: string, tokenHash: Buffer): Promise<void> {
+    await this.db().query('UPDATE email_verifications SET token_hash = $2 WHERE id = $1 AND sent_at IS NULL', [id, tokenHash]);
+  }
+
+  async markSent(id: string): Promise<void> {
+    await this.db().query('UPDATE email_verifications SET sent_at = now() WHERE id = $1', [id]);
+  }
+}

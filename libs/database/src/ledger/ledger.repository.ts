@@ -1,0 +1,72 @@
+import { formatAmount } from '@app/domain';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { PG, refusedBy } from '../postgres-error';
+import { Repository } from '../repository';
+
+export interface Balance {
+  asset: string;
+  available: string;
+  held: string;
+}
+
+export interface DepositResult {
+  transferId: string;
+  created: boolean;
+}
+
+/**
+ * The ledger's writes and reads, each inside the caller's transaction. The rules themselves (no
+ * overdraft, one resolution per hold, three of three) are enforced by Postgres, see the ledger
+ * migration; this class only says what to do.
+ */
+@Injectable()
+export class LedgerRepository extends Repository {
+  /** Places the withdrawal's hold; fails with ledger_accounts_no_overdraft when funds are short. */
+  async reserve(m: EntityManager, withdrawalId: string): Promise<string> {
+    const [row] = await m.query('SELECT ledger_reserve($1) AS id', [withdrawalId]);
+    return row.id as string;
+  }
+
+  /** Credits an operator's deposit once per reference. */
+  async creditDeposit(m: EntityManager, d: { userId: string; asset: string; amount: string; reference: string }): Promise<DepositResult> {
+    const [row] = await m.query('SELECT transfer_id, created FROM ledger_credit_deposit($1, $2, $3, $4)', [d.userId, d.asset, d.amount, d.reference]);
+    return { transferId: row.transfer_id as string, created: row.created as boolean };
+  }
+
+  /** Whether Postgres refused a deposit because its reference was used for another one. */
+  isDepositReferenceConflict(error: unknown): boolean {
+    return refusedBy(error, PG.uniqueViolation, 'ledger_deposit_reference_conflict');
+  }
+
+  /** Posts the withdrawal's hold. Postgres refuses unless three approvals match its current digest. */
+  async post(m: EntityManager, withdrawalId: string): Promise<void> {
+    await m.query(
+      `INSERT INTO ledger_transfers (kind, pending_id)
+         SELECT 'post_pending', id FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'pending'`,
+      [withdrawalId],
+    );
+  }
+
+  /** Releases the withdrawal's hold if it is still open; returns whether it did. */
+  async void(m: EntityManager, withdrawalId: string): Promise<boolean> {
+    const rows = await m.query(
+      `INSERT INTO ledger_transfers (kind, pending_id)
+         SELECT 'void_pending', h.id FROM ledger_transfers h
+          WHERE h.withdrawal_id = $1 AND h.kind = 'pending'
+            AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = h.id)
+       RETURNING id`,
+      [withdrawalId],
+    );
+    return rows.length > 0;
+  }
+
+  async balances(userId: string, m?: EntityManager): Promise<Balance[]> {
+    const rows: Balance[] = await this.db(m).query(
+      `SELECT asset, (credits_posted - debits_posted - debits_pending)::text AS available, debits_pending::text AS held
+         FROM ledger_accounts WHERE kind = 'customer' AND user_id = $1 ORDER BY asset`,
+      [userId],
+    );
+    return rows.map((r) => ({ asset: r.asset, available: formatAmount(r.available), held: formatAmount(r.held) }));
+  }
+}

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Repository, updateReturning } from '../repository';
+import { WithdrawalPauseEntity } from './withdrawal-pause.entity';
+
+export type WithdrawalPause = Pick<WithdrawalPauseEntity, 'reason' | 'pausedAt' | 'pausedBy'>;
+
+/** `withdrawal_pause`: the global kill switch, one row while withdrawals are paused. */
+@Injectable()
+export class WithdrawalPauseRepository extends Repository {
+  async current(m?: EntityManager): Promise<WithdrawalPause | undefined> {
+    const [row] = await this.db(m).query('SELECT reason, paused_at AS "pausedAt", paused_by AS "pausedBy" FROM withdrawal_pause');
+    return row as WithdrawalPause | undefined;
+  }
+
+  async pause(m: EntityManager, by: string, reason: string): Promise<void> {
+    await m.query(
+      `INSERT INTO withdrawal_pause (paused_by, reason) VALUES ($1, $2)
+         ON CONFLICT (singleton) DO UPDATE SET paused_by = EXCLUDED.paused_by, reason = EXCLUDED.reason, paused_at = now()`,
+      [by, reason],
+    );
+  }
+
+  /** Lifts the pause; false when withdrawals were not paused. */
+  async resume(m: EntityManager): Promise<boolean> {
+    const rows = await updateReturning(m, 'DELETE FROM withdrawal_pause RETURNING singleton', []);
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,8 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** A message sent at most once per key (outcome emails, alerts), whatever the deliveries of its job. */
+@Entity({ name: 'sent_notifications' })
+export class SentNotificationEntity {
+  @PrimaryColumn({ type: 'text' }) key: string;
+  @Column({ name: 'sent_at', type: 'timestamptz', insert: false, update: false }) sentAt: Date;
+}

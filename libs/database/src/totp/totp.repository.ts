@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Repository, updateReturning } from '../repository';
+import { TotpEnrolmentStatus } from './totp.entity';
+
+/** `totp_enrolments`, `totp_used_steps` and `totp_failures`: authenticators, their used codes, and wrong ones. */
+@Injectable()
+export class TotpRepository extends Repository {
+  /** A pending enrolment; the secret arrives sealed to the confirmation service. */
+  async insertPending(m: EntityManager, userId: string, sealedSecret: string): Promise<void> {
+    await m.query('INSERT INTO totp_enrolments (user_id, sealed_secret) VALUES ($1, $2)', [userId, sealedSecret]);
+  }
+
+  async isActive(userId: string): Promise<boolean> {
+    const [row] = await this.db().query(`SELECT EXISTS (SELECT 1 FROM totp_enrolments WHERE user_id = $1 AND status = 'active') AS active`, [userId]);
+    return row.active as boolean;
+  }
+
+  /** The newest enrolment in `status`, with its sealed secret (only the confirmation service may read it). */
+  async newestSealed(m: EntityManager, userId: string, status: TotpEnrolmentStatus): Promise<{ id: string; sealedSecret: string } | undefined> {
+    const [row] = await m.query(
+      `SELECT id, sealed_secret AS "sealedSecret" FROM totp_enrolments WHERE user_id = $1 AND status = $2 ORDER BY created_at DESC LIMIT 1`,
+      [userId, status],
+    );
+    return row as { id: string; sealedSecret: string } | undefined;
+  }
+
+  /** Makes `enrolmentId` the customer's one active authenticator; every other one is revoked. */
+  async activate(m: EntityManager, userId: string, enrolmentId: string): Promise<void> {
+    await m.query(
+      `UPDATE totp_enrolments SET status = 'revoked', revoked_at = now() WHERE user_id = $1 AND status IN ('active', 'pending') AND id <> $2`,
+      [userId, enrolmentId],
+    );
+    await m.query(`UPDATE totp_enrolments SET status = 'active', activated_at = now() WHERE id = $1`, [enrolmentId]);
+  }
+
+  /** Mass revocation: every enrolment, active or pending; returns how many. */
+  async revokeAll(m: EntityManager): Promise<number> {
+    const rows = await updateReturning(m, `UPDATE totp_enrolments SET status = 'revoked', revoked_at = now() WHERE status IN ('active', 'pending') RETURNING id`, []);
+    return rows.length;
+  }
+
+  /** Consumes the time step for the customer; false when it was used already (a replayed code). */
+  async useStep(m: EntityManager, userId: string, step: number): Promise<boolean> {
+    const rows = await m.query('INSERT INTO totp_used_steps (user_id, step) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING step', [userId, step]);
+    return rows.length > 0;
+  }
+
+  async recordFailure(m: EntityManager, userId: string, withdrawalId: string | null): Promise<void> {
+    await m.query('INSERT INTO totp_failures (user_id, withdrawal_id) VALUES ($1, $2)', [userId, withdrawalId]);
+  }
+
+  /** Up to `limit` of the customer's failures in the last `windowSeconds`, and when the oldest of those was. */
+  async recentFailures(m: EntityManager, userId: string, windowSeconds: number, limit: number): Promise<{ failures: number; oldest: Date | null }> {
+    const [row] = await m.query(
+      `SELECT count(*)::int AS failures, min(failed_at) AS oldest FROM (
+         SELECT failed_at FROM totp_failures
+          WHERE user_id = $1 AND failed_at > now() - make_interval(secs => $2)
+          ORDER BY failed_at DESC LIMIT $3) recent`,
+      [userId, windowSeconds, limit],
+    );
+    return { failures: row.failures as number, oldest: row.oldest ? new Date(row.oldest) : null };
+  }
+}

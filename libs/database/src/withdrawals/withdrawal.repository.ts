@@ -1,0 +1,211 @@
+import { EndStatus, Factor, FactorDecision, FactorStatus, WithdrawalStatus } from '@app/domain';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { PG, refusedBy } from '../postgres-error';
+import { Repository, updateReturning } from '../repository';
+import { WithdrawalEntity, WithdrawalFactorEntity } from './withdrawal.entity';
+
+export interface NewWithdrawal {
+  userId: string;
+  addressId: string;
+  asset: string;
+  network: string;
+  address: string;
+  amount: string;
+  matchCode: string;
+  matchChoices: string[];
+  idempotencyKey: string;
+  requestHash: Buffer;
+  requestIp: string | null;
+  expiresAt: Date;
+}
+
+/** What frontends and operators are shown: the withdrawal and each factor's status. */
+export type WithdrawalView = Pick<
+  WithdrawalEntity,
+  'id' | 'userId' | 'status' | 'asset' | 'network' | 'amount' | 'fee' | 'address' | 'matchCode' | 'createdAt' | 'expiresAt' | 'postedAt' | 'reason'
+> & { factors: Record<Factor, FactorStatus> };
+
+/** A withdrawal read under its row lock, for a decision in the same transaction. */
+export type WithdrawalRow = Readonly<
+  Pick<WithdrawalEntity, 'id' | 'userId' | 'asset' | 'network' | 'address' | 'amount' | 'fee' | 'digest' | 'status' | 'matchCode' | 'expiresAt'>
+>;
+
+export type FactorState = Pick<WithdrawalFactorEntity, 'factor' | 'status' | 'digest' | 'failures' | 'wrongMatchPicks'>;
+
+/** What a message about a withdrawal shows. */
+export type WithdrawalForMessage = Pick<
+  WithdrawalEntity,
+  'id' | 'userId' | 'asset' | 'network' | 'amount' | 'address' | 'digest' | 'status' | 'reason' | 'createdAt' | 'expiresAt'
+>;
+
+/** Why Postgres refused a new withdrawal. */
+export type WithdrawalRefusal = 'insufficient_funds' | 'account_frozen' | 'duplicate_idempotency_key';
+
+const VIEW = `
+  SELECT w.id, w.user_id AS "userId", w.status, w.asset, w.network, w.amount::text AS amount, w.fee::text AS fee, w.address,
+         w.match_code AS "matchCode", w.created_at AS "createdAt", w.expires_at AS "expiresAt", w.posted_at AS "postedAt", w.reason,
+         (SELECT json_object_agg(f.factor, f.status) FROM withdrawal_factors f WHERE f.withdrawal_id = w.id) AS factors
+    FROM withdrawals w`;
+
+/** `withdrawals` and `withdrawal_factors`: a withdrawal's details, status and the state of its three factors. */
+@Injectable()
+export class WithdrawalRepository extends Repository {
+  async findByIdempotencyKey(userId: string, key: string, m?: EntityManager): Promise<{ id: string; requestHash: Buffer } | undefined> {
+    const [row] = await this.db(m).query(
+      'SELECT id, request_hash AS "requestHash" FROM withdrawals WHERE user_id = $1 AND idempotency_key = $2',
+      [userId, key],
+    );
+    return row as { id: string; requestHash: Buffer } | undefined;
+  }
+
+  /** Inserts a withdrawal awaiting confirmation; its three factor rows are made by trigger. */
+  async insert(m: EntityManager, w: NewWithdrawal): Promise<string> {
+    const [row] = await m.query(
+      `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices,
+                                idempotency_key, request_hash, request_ip, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+      [w.userId, w.addressId, w.asset, w.network, w.address, w.amount, w.matchCode, w.matchChoices, w.idempotencyKey, w.requestHash, w.requestIp, w.expiresAt],
+    );
+    return row.id as string;
+  }
+
+  /** The reason Postgres gave for refusing a new withdrawal (or its hold), if it was one of ours. */
+  refusal(error: unknown): WithdrawalRefusal | undefined {
+    if (refusedBy(error, PG.checkViolation, 'ledger_accounts_no_overdraft')) return 'insufficient_funds';
+    if (refusedBy(error, PG.checkViolation, 'ledger_account_frozen')) return 'account_frozen';
+    if (refusedBy(error, PG.uniqueViolation, 'withdrawals_user_id_idempotency_key_key')) return 'duplicate_idempotency_key';
+    return undefined;
+  }
+
+  async view(id: string, ownerId?: string, m?: EntityManager): Promise<WithdrawalView | undefined> {
+    const [row] = await this.db(m).query(`${VIEW} WHERE w.id = $1 AND ($2::text IS NULL OR w.user_id = $2)`, [id, ownerId ?? null]);
+    return row as WithdrawalView | undefined;
+  }
+
+  /** Newest first, keyset-paginated by (created_at, id); one more than `limit` tells whether a next page exists. */
+  async page(filter: { ownerId?: string; status?: WithdrawalStatus; after?: { createdAt: string; id: string } }, limit: number): Promise<WithdrawalView[]> {
+    return this.db().query(
+      `${VIEW} WHERE ($1::text IS NULL OR w.user_id = $1) AND ($2::text IS NULL OR w.status = $2)
+         AND ($3::timestamptz IS NULL OR (w.created_at, w.id) < ($3::timestamptz, $4::uuid))
+       ORDER BY w.created_at DESC, w.id DESC LIMIT $5`,
+      [filter.ownerId ?? null, filter.status ?? null, filter.after?.createdAt ?? null, filter.after?.id ?? null, limit + 1],
+    );
+  }
+
+  async ownerOf(id: string, m?: EntityManager): Promise<string | undefined> {
+    const [row] = await this.db(m).query('SELECT user_id FROM withdrawals WHERE id = $1', [id]);
+    return row?.user_id as string | undefined;
+  }
+
+  /**
+   * Locks the withdrawal's row. Decisions lock its owner first (CustomerRepository.lock), then this, then
+   * its factors: one order everywhere, so concurrent verdicts on one customer never deadlock.
+   */
+  async lockRow(m: EntityManager, id: string): Promise<WithdrawalRow | undefined> {
+    const [row] = await m.query(
+      `SELECT id, user_id AS "userId", asset, network, address, amount::text AS amount, fee::text AS fee, digest, status,
+              match_code AS "matchCode", expires_at AS "expiresAt"
+         FROM withdrawals WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return row as WithdrawalRow | undefined;
+  }
+
+  async lockFactors(m: EntityManager, id: string): Promise<Record<Factor, FactorState>> {
+    const rows: FactorState[] = await m.query(
+      `SELECT factor, status, digest, failures, wrong_match_picks AS "wrongMatchPicks" FROM withdrawal_factors
+        WHERE withdrawal_id = $1 ORDER BY factor FOR UPDATE`,
+      [id],
+    );
+    return Object.fromEntries(rows.map((r) => [r.factor, r])) as Record<Factor, FactorState>;
+  }
+
+  /** Records a factor's outcome and the evidence that decided it (an approval is bound to `digest`). */
+  async decideFactor(m: EntityManager, id: string, factor: Factor, status: FactorDecision, evidence: string, digest: Buffer | null): Promise<void> {
+    await m.query(
+      `UPDATE withdrawal_factors SET status = $3, digest = $4, decided_at = now(), evidence = $5
+        WHERE withdrawal_id = $1 AND factor = $2`,
+      [id, factor, status, digest, evidence],
+    );
+  }
+
+  async setWrongMatchPicks(m: EntityManager, id: string, factor: Factor, picks: number): Promise<void> {
+    await m.query('UPDATE withdrawal_factors SET wrong_match_picks = $3 WHERE withdrawal_id = $1 AND factor = $2', [id, factor, picks]);
+  }
+
+  async setTotpFailures(m: EntityManager, id: string, failures: number): Promise<void> {
+    await m.query(`UPDATE withdrawal_factors SET failures = $2 WHERE withdrawal_id = $1 AND factor = 'totp'`, [id, failures]);
+  }
+
+  /** Marks it posted (the ledger posting is in the same transaction); returns when. */
+  async markPosted(m: EntityManager, id: string): Promise<Date> {
+    const [row] = await updateReturning<{ posted_at: Date }>(
+      m,
+      `UPDATE withdrawals SET status = 'posted', posted_at = now(), decided_at = now() WHERE id = $1 RETURNING posted_at`,
+      [id],
+    );
+    return row.posted_at;
+  }
+
+  /** Ends it with a final status; on expiry its still-pending factors expire too. */
+  async end(m: EntityManager, id: string, status: EndStatus, reason: string): Promise<void> {
+    await m.query('UPDATE withdrawals SET status = $2, reason = $3, decided_at = now() WHERE id = $1', [id, status, reason]);
+    if (status === 'expired') {
+      await m.query(`UPDATE withdrawal_factors SET status = 'expired' WHERE withdrawal_id = $1 AND status = 'pending'`, [id]);
+    }
+  }
+
+  /** A held withdrawal goes back to collecting (or having) its confirmations. */
+  async release(m: EntityManager, id: string): Promise<void> {
+    await m.query(`UPDATE withdrawals SET status = 'pending_confirmation' WHERE id = $1 AND status = 'held'`, [id]);
+  }
+
+  async openIdsOfOwner(m: EntityManager, ownerId: string, exceptId: string): Promise<string[]> {
+    const rows: { id: string }[] = await m.query(
+      `SELECT id FROM withdrawals WHERE user_id = $1 AND id <> $2 AND status IN ('pending_confirmation', 'held') ORDER BY id`,
+      [ownerId, exceptId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async openIds(): Promise<string[]> {
+    const rows: { id: string }[] = await this.db().query(
+      `SELECT id FROM withdrawals WHERE status IN ('pending_confirmation', 'held') ORDER BY created_at`,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Open withdrawals with all three factors approved: those a pause kept from posting. */
+  async confirmedOpenIds(): Promise<string[]> {
+    const rows: { id: string }[] = await this.db().query(
+      `SELECT w.id FROM withdrawals w
+        WHERE w.status = 'pending_confirmation'
+          AND (SELECT count(*) FROM withdrawal_factors f WHERE f.withdrawal_id = w.id AND f.status = 'approved') = 3
+        ORDER BY w.created_at`,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async dueForExpiry(limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.db().query(
+      `SELECT id FROM withdrawals WHERE status = 'pending_confirmation' AND expires_at <= now() ORDER BY expires_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async forMessage(m: EntityManager, id: string): Promise<WithdrawalForMessage | undefined> {
+    const [row] = await m.query(
+      `SELECT id, user_id AS "userId", asset, network, amount::text AS amount, address, digest, status, reason,
+              created_at AS "createdAt", expires_at AS "expiresAt"
+         FROM withdrawals WHERE id = $1`,
+      [id],
+    );
+    return row as WithdrawalForMessage | undefined;
+  }
+
+  async countByStatus(): Promise<{ status: WithdrawalStatus; count: number }[]> {
+    return this.db().query('SELECT status, count(*)::int AS count FROM withdrawals GROUP BY status');
+  }
+}

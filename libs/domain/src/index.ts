@@ -1,0 +1,6 @@
+export * from './amount';
+export * from './factor';
+export * from './problem-codes';
+export * from './settlement';
+export * from './verdict';
+export * from './withdrawal-status';

@@ -1,0 +1,27 @@
+import { Factor } from './factor';
+import { ProblemCode } from './problem-codes';
+
+/** The confirmation service's answer to a job the API waits on: what happened, or which problem. */
+export type Verdict = VerdictOk | VerdictProblem;
+
+export interface VerdictOk {
+  ok: true;
+  factor?: Factor;
+  status?: string;
+  transferId?: string;
+  created?: boolean;
+}
+
+export interface VerdictProblem {
+  ok: false;
+  code: ProblemCode;
+  detail?: string;
+  retryAfterSeconds?: number;
+}
+
+export const problem = (code: ProblemCode, detail?: string, retryAfterSeconds?: number): VerdictProblem => ({
+  ok: false,
+  code,
+  ...(detail === undefined ? {} : { detail }),
+  ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+});

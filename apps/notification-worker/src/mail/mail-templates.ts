@@ -1,5 +1,6 @@
 import { FinalStatus, WithdrawalStatus } from '@app/domain';
 import { SecurityAlert } from '@app/queue';
+import escape from 'escape-html';
 import { OutgoingMail } from './mailer';
 
 export interface WithdrawalDetails {
@@ -14,8 +15,6 @@ export interface WithdrawalDetails {
   reason: string | null;
 }
 
-const escape = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function layout(title: string, lines: string[], action?: { label: string; url: string }): { text: string; html: string } {
   const text = [title, '', ...lines, ...(action ? ['', `${action.label}: ${action.url}`] : [])].join('\n');

@@ -1,20 +1,34 @@
 # One image for the three apps and the migrator; docker-compose.yml picks the command.
+# `npm run image:check` (scripts/check-production-layout.sh) reproduces the runtime stage without Docker:
+# keep the two in step.
+
+# Build: the whole tool-chain (TypeScript, swc), typecheck, then compile apps and libs (migrations and
+# commands included) to dist/.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Install scripts stay off, as in package.json allowScripts: no dependency needs one.
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
-RUN npm run build
+# Source maps go: they embed the TypeScript sources (sourcesContent), and nothing runs with --enable-source-maps.
+RUN npm run build && find dist -name '*.map' -delete
 
-FROM node:20-bookworm-slim
-ENV NODE_ENV=production
+# Runtime: production dependencies, compiled JavaScript, nothing else. No TypeScript, no loader:
+# scripts/run-command.js runs `db:migrate` and `ledger:verify` from dist/ when @swc-node/register is absent.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false
 WORKDIR /app
-# Dev dependencies stay: `npm run db:migrate` runs the TypeScript migrations through @swc-node/register.
-COPY --from=build /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+# typescript survives --omit=dev: it is an optional peer of @nestjs/swagger and valibot, so npm marks it
+# devOptional and keeps it. Nothing loads it at run time (only @nestjs/swagger's compiler plugin does).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver \
+ && npm cache clean --force
 COPY --from=build /app/dist ./dist
-COPY package.json tsconfig.json .swcrc ./
-COPY libs ./libs
+COPY scripts/run-command.js ./scripts/run-command.js
+# Development keys (DEV_KEYS_FILE, default .data/dev-keys.json) are written here; compose mounts a volume.
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 3000

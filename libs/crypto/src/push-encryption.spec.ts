@@ -1,8 +1,12 @@
-import { createECDH, createPublicKey, type ECDH } from 'node:crypto';
+import { createPublicKey, type ECDH } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { generateVAPIDKeys } from 'web-push';
 import vector from './fixtures/rfc8291-webpush.json';
-import { buildPushRequest, encryptPushPayload } from './push-encryption';
+import { buildPushRequest } from './push-encryption';
+
+// The module object itself, not an ES-interop copy: web-push's encryption helper calls require('crypto').randomBytes
+// and require('crypto').createECDH, so that is where the RFC's salt and sender key are injected.
+import nodeCrypto = require('node:crypto');
 
 // http_ece ships no type definitions; the receiver side used to check what we send.
 const ece: {
@@ -11,50 +15,87 @@ const ece: {
 
 const b64u = (value: string) => Buffer.from(value, 'base64url');
 const rfcKeys = { p256dh: vector.ua_public, auth: vector.auth_secret };
-const rfcInjected = { salt: b64u(vector.salt), senderPrivateKey: b64u(vector.as_private) };
+const rfcReceiver = () => {
+  const receiver = nodeCrypto.createECDH('prime256v1');
+  receiver.setPrivateKey(b64u(vector.ua_private));
+  return receiver;
+};
+const vapid = { ...generateVAPIDKeys(), subject: 'mailto:ops@countersign.example' };
 
-describe('encryptPushPayload', () => {
-  it('reproduces RFC 8291 Appendix A byte for byte', () => {
-    expect(encryptPushPayload(vector.plaintext, rfcKeys, rfcInjected).toString('base64url')).toBe(vector.body);
+/**
+ * Runs `build` with web-push's per-message randomness replaced by the RFC 8291 Appendix A values: the 16-byte salt
+ * (crypto.randomBytes(16)) and the sender key pair (crypto.createECDH('prime256v1').generateKeys()).
+ */
+function withRfcSaltAndSenderKey<T>(build: () => T): T {
+  const realCreateECDH = nodeCrypto.createECDH;
+  const randomBytes = jest.spyOn(nodeCrypto, 'randomBytes').mockImplementationOnce(((size: number) => {
+    expect(size).toBe(16);
+    return b64u(vector.salt);
+  }) as typeof nodeCrypto.randomBytes);
+  const createECDH = jest.spyOn(nodeCrypto, 'createECDH').mockImplementationOnce((curve: string) => {
+    expect(curve).toBe('prime256v1');
+    const sender = realCreateECDH(curve);
+    sender.setPrivateKey(b64u(vector.as_private));
+    // generateKeys() would overwrite the private key; hand back the RFC sender's public key instead.
+    const generateKeys = jest.fn(() => sender.getPublicKey());
+    sender.generateKeys = generateKeys as unknown as ECDH['generateKeys'];
+    return sender;
   });
-
-  it('uses a fresh sender key and salt per message', () => {
-    const a = encryptPushPayload(vector.plaintext, rfcKeys);
-    const b = encryptPushPayload(vector.plaintext, rfcKeys);
-    expect(a.subarray(0, 16).equals(b.subarray(0, 16))).toBe(false);
-    expect(a.subarray(21, 86).equals(b.subarray(21, 86))).toBe(false);
-    const receiver = createECDH('prime256v1');
-    receiver.setPrivateKey(b64u(vector.ua_private));
-    const params = { version: 'aes128gcm', privateKey: receiver, authSecret: b64u(vector.auth_secret) } as const;
-    expect(ece.decrypt(a, params).toString()).toBe(vector.plaintext);
-  });
-});
+  try {
+    const result = build();
+    // Both injection points were really taken, once each.
+    expect(randomBytes).toHaveBeenCalledTimes(1);
+    expect(createECDH).toHaveBeenCalledTimes(1);
+    expect(createECDH.mock.results[0].value.generateKeys).toHaveBeenCalledTimes(1);
+    return result;
+  } finally {
+    randomBytes.mockRestore();
+    createECDH.mockRestore();
+  }
+}
 
 describe('buildPushRequest', () => {
-  const vapid = { ...generateVAPIDKeys(), subject: 'mailto:ops@countersign.example' };
-  const receiver = createECDH('prime256v1');
+  const receiver = nodeCrypto.createECDH('prime256v1');
   const subscription = {
     endpoint: 'https://push.example.net:8443/wpush/v2/abc?x=1',
     keys: { p256dh: receiver.generateKeys('base64url'), auth: 'BTBZMqHH6r4Tts7J_aSIgg' },
   };
   const payload = JSON.stringify({ type: 'confirm', matchChoices: ['12', '34', '56'] });
 
+  it('reproduces RFC 8291 Appendix A byte for byte through web-push', () => {
+    const request = withRfcSaltAndSenderKey(() =>
+      buildPushRequest({ endpoint: 'https://push.example.net/x', keys: rfcKeys }, vector.plaintext, vapid, 60),
+    );
+    expect(request.body.toString('base64url')).toBe(vector.body);
+    // The spies are gone again: the next message draws its own salt and key.
+    expect(jest.isMockFunction(nodeCrypto.randomBytes)).toBe(false);
+    expect(jest.isMockFunction(nodeCrypto.createECDH)).toBe(false);
+    expect(buildPushRequest({ endpoint: 'https://push.example.net/x', keys: rfcKeys }, vector.plaintext, vapid, 60).body.toString('base64url')).not.toBe(vector.body);
+  });
+
+  it('uses a fresh sender key and salt per message', () => {
+    const target = { endpoint: 'https://push.example.net/x', keys: rfcKeys };
+    const a = buildPushRequest(target, vector.plaintext, vapid, 60).body;
+    const b = buildPushRequest(target, vector.plaintext, vapid, 60).body;
+    expect(a.subarray(0, 16).equals(b.subarray(0, 16))).toBe(false);
+    expect(a.subarray(21, 86).equals(b.subarray(21, 86))).toBe(false);
+    const params = { version: 'aes128gcm', privateKey: rfcReceiver(), authSecret: b64u(vector.auth_secret) } as const;
+    expect(ece.decrypt(a, params).toString()).toBe(vector.plaintext);
+    expect(ece.decrypt(b, params).toString()).toBe(vector.plaintext);
+  });
+
   it('sets the RFC 8030 headers and a body the receiver can decrypt', () => {
     const request = buildPushRequest(subscription, payload, vapid, 300);
     expect(request.endpoint).toBe(subscription.endpoint);
-    expect(request.headers).toMatchObject({
+    expect(request.headers).toEqual({
       'Content-Type': 'application/octet-stream',
       'Content-Encoding': 'aes128gcm',
       TTL: '300',
       Urgency: 'high',
+      Authorization: expect.stringMatching(/^vapid t=/),
     });
     const params = { version: 'aes128gcm', privateKey: receiver, authSecret: b64u(subscription.keys.auth) } as const;
     expect(ece.decrypt(request.body, params).toString()).toBe(payload);
-  });
-
-  it('encrypts through encryptPushPayload', () => {
-    const request = buildPushRequest({ endpoint: 'https://push.example.net/x', keys: rfcKeys }, vector.plaintext, vapid, 60, rfcInjected);
-    expect(request.body.toString('base64url')).toBe(vector.body);
   });
 
   it('authorises with a VAPID JWT for the endpoint origin', async () => {

@@ -1,5 +1,4 @@
-import { createECDH, randomBytes, type ECDH } from 'node:crypto';
-import { getVapidHeaders } from 'web-push';
+import { generateRequestDetails } from 'web-push';
 
 /** Keys of a browser PushSubscription, base64url. */
 export interface PushKeys {
@@ -7,51 +6,37 @@ export interface PushKeys {
   auth: string;
 }
 
-/** Only tests inject these, to reproduce fixed vectors; production draws fresh ones per message. */
-export interface InjectedPushKeys {
-  salt: Buffer;
-  senderPrivateKey: Buffer;
-}
-
-// http_ece (the library web-push uses) ships no type definitions; this is the part we call.
-const ece: {
-  encrypt(plaintext: Buffer, params: { version: 'aes128gcm'; rs: number; salt: Buffer; dh: Buffer; privateKey: ECDH; authSecret: Buffer }): Buffer;
-} = require('http_ece');
-
-/** RFC 8291 message encryption: the aes128gcm body (salt, rs, sender public key as keyid, then one record). */
-export function encryptPushPayload(payload: Buffer | string, keys: PushKeys, injected?: InjectedPushKeys): Buffer {
-  const sender = createECDH('prime256v1');
-  if (injected) sender.setPrivateKey(injected.senderPrivateKey);
-  else sender.generateKeys();
-  return ece.encrypt(Buffer.from(payload), {
-    version: 'aes128gcm',
-    rs: 4096,
-    salt: injected?.salt ?? randomBytes(16),
-    dh: Buffer.from(keys.p256dh, 'base64url'),
-    privateKey: sender,
-    authSecret: Buffer.from(keys.auth, 'base64url'),
-  });
-}
-
-/** A complete RFC 8030 push request with VAPID (RFC 8292) authorisation, ready for fetch(). */
+/**
+ * A complete RFC 8030 push request, built by web-push: the body is RFC 8291 aes128gcm (fresh salt and sender
+ * key pair per message), Authorization is VAPID (RFC 8292) for the endpoint's origin. Sending is left to the
+ * caller (fetch, with its own timeout), so only web-push's request builder is used, not its https sender.
+ */
 export function buildPushRequest(
   subscription: { endpoint: string; keys: PushKeys },
   payload: string,
   vapid: { publicKey: string; privateKey: string; subject: string },
   ttlSeconds: number,
-  injected?: InjectedPushKeys,
 ): { endpoint: string; headers: Record<string, string>; body: Buffer } {
-  const audience = new URL(subscription.endpoint).origin;
-  const { Authorization } = getVapidHeaders(audience, vapid.subject, vapid.publicKey, vapid.privateKey, 'aes128gcm');
+  const details = generateRequestDetails({ endpoint: subscription.endpoint, keys: subscription.keys }, payload, {
+    vapidDetails: { subject: vapid.subject, publicKey: vapid.publicKey, privateKey: vapid.privateKey },
+    TTL: ttlSeconds,
+    urgency: 'high',
+    contentEncoding: 'aes128gcm',
+  });
+  // web-push leaves out the body for an empty payload and Authorization for legacy GCM endpoints; we send neither.
+  if (!details.body) throw new Error('push payload must not be empty');
+  const { Authorization } = details.headers;
+  if (!Authorization) throw new Error(`no VAPID authorisation for ${subscription.endpoint}`);
+  // Content-Length (a number in web-push's headers despite its typings) is left to fetch, which derives it from the body.
   return {
-    endpoint: subscription.endpoint,
+    endpoint: details.endpoint,
     headers: {
-      'Content-Type': 'application/octet-stream',
-      'Content-Encoding': 'aes128gcm',
-      TTL: String(ttlSeconds),
-      Urgency: 'high',
-      Authorization,
+      'Content-Type': String(details.headers['Content-Type']),
+      'Content-Encoding': String(details.headers['Content-Encoding']),
+      TTL: String(details.headers.TTL),
+      Urgency: String(details.headers.Urgency),
+      Authorization: String(Authorization),
     },
-    body: encryptPushPayload(payload, subscription.keys, injected),
+    body: details.body,
   };
 }

@@ -6,7 +6,10 @@ export type PushResult = 'delivered' | 'gone';
 
 export class PushServiceError extends Error {}
 
-/** The web-push adapter: RFC 8291 encryption and VAPID, sent to the subscription's push service. */
+/**
+ * The web-push adapter: web-push builds the request (RFC 8291 encryption, VAPID), fetch sends it to the
+ * subscription's push service with a timeout.
+ */
 @Injectable()
 export class PushSender {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}

@@ -163,7 +163,7 @@ console.log(`none of the ${dev.length} devDependencies is installed`);
   fi
   ts=$(find . -path ./node_modules -prune -o -type f \( -name '*.ts' -o -name '*.map' -o -name '.swcrc' -o -name 'tsconfig*.json' \) -print)
   [[ -z $ts ]] || fail "TypeScript sources or source maps in the layout: $ts"
-  [[ -f dist/libs/database/src/commands/migrate.command.js && -f dist/libs/ledger/src/commands/verify-ledger.command.js ]] ||
+  [[ -f dist/libs/database/src/commands/migrate.command.js && -f dist/libs/database/src/commands/verify-ledger.command.js ]] ||
     fail "compiled commands missing from dist/"
   ls dist/libs/database/src/migrations/*.js >/dev/null || fail "compiled migrations missing from dist/"
   echo "layout: $(find . -path ./node_modules -prune -o -type f -print | sed 's|^\./||' | cut -d/ -f1-2 | sort -u | tr '\n' ' ')"

@@ -29,7 +29,10 @@ export class WithdrawalAddressRepository extends Repository {
   }
 
   async findLive(userId: string, id: string): Promise<WithdrawalAddress | undefined> {
-    const [row] = await this.db().query(`SELECT ${COLUMNS} FROM withdrawal_addresses WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL`, [id, userId]);
+    const [row] = await this.db().query(`SELECT ${COLUMNS} FROM withdrawal_addresses WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL`, [
+      id,
+      userId,
+    ]);
     return row as WithdrawalAddress | undefined;
   }
 

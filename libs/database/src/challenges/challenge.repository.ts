@@ -81,7 +81,13 @@ export class ChallengeRepository extends Repository {
     );
   }
 
-  async lockForDelivery(m: EntityManager, withdrawalId: string, factor: TokenFactor, subscriptionId: string | null, leaseSeconds: number): Promise<DeliveryClaim> {
+  async lockForDelivery(
+    m: EntityManager,
+    withdrawalId: string,
+    factor: TokenFactor,
+    subscriptionId: string | null,
+    leaseSeconds: number,
+  ): Promise<DeliveryClaim> {
     const [row] = await m.query(
       `SELECT id, sent_at AS "sentAt", coalesce(claimed_at > now() - make_interval(secs => $4), false) AS leased
          FROM challenges WHERE withdrawal_id = $1 AND factor = $2 AND subscription_id IS NOT DISTINCT FROM $3 FOR UPDATE`,
@@ -106,10 +112,9 @@ export class ChallengeRepository extends Repository {
 
   /** The devices that already have a push challenge for this withdrawal. */
   async pushedSubscriptionIds(m: EntityManager, withdrawalId: string): Promise<Set<string>> {
-    const rows: { subscription_id: string }[] = await m.query(
-      `SELECT subscription_id FROM challenges WHERE withdrawal_id = $1 AND factor = 'push'`,
-      [withdrawalId],
-    );
+    const rows: { subscription_id: string }[] = await m.query(`SELECT subscription_id FROM challenges WHERE withdrawal_id = $1 AND factor = 'push'`, [
+      withdrawalId,
+    ]);
     return new Set(rows.map((r) => r.subscription_id));
   }
 

@@ -49,7 +49,9 @@ export class PushSubscriptionRepository extends Repository {
 
   /** The customer's live devices, oldest first. */
   async liveIds(m: EntityManager, userId: string): Promise<string[]> {
-    const rows: { id: string }[] = await m.query('SELECT id FROM push_subscriptions WHERE user_id = $1 AND retired_at IS NULL ORDER BY created_at', [userId]);
+    const rows: { id: string }[] = await m.query('SELECT id FROM push_subscriptions WHERE user_id = $1 AND retired_at IS NULL ORDER BY created_at', [
+      userId,
+    ]);
     return rows.map((r) => r.id);
   }
 }

@@ -36,7 +36,11 @@ export class TotpRepository extends Repository {
 
   /** Mass revocation: every enrolment, active or pending; returns how many. */
   async revokeAll(m: EntityManager): Promise<number> {
-    const rows = await updateReturning(m, `UPDATE totp_enrolments SET status = 'revoked', revoked_at = now() WHERE status IN ('active', 'pending') RETURNING id`, []);
+    const rows = await updateReturning(
+      m,
+      `UPDATE totp_enrolments SET status = 'revoked', revoked_at = now() WHERE status IN ('active', 'pending') RETURNING id`,
+      [],
+    );
     return rows.length;
   }
 

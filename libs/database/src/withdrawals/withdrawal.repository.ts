@@ -52,10 +52,10 @@ const VIEW = `
 @Injectable()
 export class WithdrawalRepository extends Repository {
   async findByIdempotencyKey(userId: string, key: string, m?: EntityManager): Promise<{ id: string; requestHash: Buffer } | undefined> {
-    const [row] = await this.db(m).query(
-      'SELECT id, request_hash AS "requestHash" FROM withdrawals WHERE user_id = $1 AND idempotency_key = $2',
-      [userId, key],
-    );
+    const [row] = await this.db(m).query('SELECT id, request_hash AS "requestHash" FROM withdrawals WHERE user_id = $1 AND idempotency_key = $2', [
+      userId,
+      key,
+    ]);
     return row as { id: string; requestHash: Buffer } | undefined;
   }
 
@@ -65,7 +65,20 @@ export class WithdrawalRepository extends Repository {
       `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices,
                                 idempotency_key, request_hash, request_ip, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-      [w.userId, w.addressId, w.asset, w.network, w.address, w.amount, w.matchCode, w.matchChoices, w.idempotencyKey, w.requestHash, w.requestIp, w.expiresAt],
+      [
+        w.userId,
+        w.addressId,
+        w.asset,
+        w.network,
+        w.address,
+        w.amount,
+        w.matchCode,
+        w.matchChoices,
+        w.idempotencyKey,
+        w.requestHash,
+        w.requestIp,
+        w.expiresAt,
+      ],
     );
     return row.id as string;
   }
@@ -84,7 +97,10 @@ export class WithdrawalRepository extends Repository {
   }
 
   /** Newest first, keyset-paginated by (created_at, id); one more than `limit` tells whether a next page exists. */
-  async page(filter: { ownerId?: string; status?: WithdrawalStatus; after?: { createdAt: string; id: string } }, limit: number): Promise<WithdrawalView[]> {
+  async page(
+    filter: { ownerId?: string; status?: WithdrawalStatus; after?: { createdAt: string; id: string } },
+    limit: number,
+  ): Promise<WithdrawalView[]> {
     return this.db().query(
       `${VIEW} WHERE ($1::text IS NULL OR w.user_id = $1) AND ($2::text IS NULL OR w.status = $2)
          AND ($3::timestamptz IS NULL OR (w.created_at, w.id) < ($3::timestamptz, $4::uuid))

@@ -1,13 +1,9 @@
-import { createECDH, createPublicKey, type ECDH } from 'node:crypto';
+import { decrypt } from 'http_ece';
+import { createECDH, createPublicKey } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { generateVAPIDKeys } from 'web-push';
 import vector from './fixtures/rfc8291-webpush.json';
 import { buildPushRequest, encryptPushPayload } from './push-encryption';
-
-// http_ece ships no type definitions; the receiver side used to check what we send.
-const ece: {
-  decrypt(body: Buffer, params: { version: 'aes128gcm'; privateKey: ECDH; authSecret: Buffer }): Buffer;
-} = require('http_ece');
 
 const b64u = (value: string) => Buffer.from(value, 'base64url');
 const rfcKeys = { p256dh: vector.ua_public, auth: vector.auth_secret };
@@ -26,7 +22,7 @@ describe('encryptPushPayload', () => {
     const receiver = createECDH('prime256v1');
     receiver.setPrivateKey(b64u(vector.ua_private));
     const params = { version: 'aes128gcm', privateKey: receiver, authSecret: b64u(vector.auth_secret) } as const;
-    expect(ece.decrypt(a, params).toString()).toBe(vector.plaintext);
+    expect(decrypt(a, params).toString()).toBe(vector.plaintext);
   });
 });
 
@@ -49,7 +45,7 @@ describe('buildPushRequest', () => {
       Urgency: 'high',
     });
     const params = { version: 'aes128gcm', privateKey: receiver, authSecret: b64u(subscription.keys.auth) } as const;
-    expect(ece.decrypt(request.body, params).toString()).toBe(payload);
+    expect(decrypt(request.body, params).toString()).toBe(payload);
   });
 
   it('encrypts through encryptPushPayload', () => {

@@ -1,4 +1,5 @@
-import { createECDH, randomBytes, type ECDH } from 'node:crypto';
+import { encrypt } from 'http_ece';
+import { createECDH, randomBytes } from 'node:crypto';
 import { getVapidHeaders } from 'web-push';
 
 /** Keys of a browser PushSubscription, base64url. */
@@ -13,17 +14,12 @@ export interface InjectedPushKeys {
   senderPrivateKey: Buffer;
 }
 
-// http_ece (the library web-push uses) ships no type definitions; this is the part we call.
-const ece: {
-  encrypt(plaintext: Buffer, params: { version: 'aes128gcm'; rs: number; salt: Buffer; dh: Buffer; privateKey: ECDH; authSecret: Buffer }): Buffer;
-} = require('http_ece');
-
 /** RFC 8291 message encryption: the aes128gcm body (salt, rs, sender public key as keyid, then one record). */
 export function encryptPushPayload(payload: Buffer | string, keys: PushKeys, injected?: InjectedPushKeys): Buffer {
   const sender = createECDH('prime256v1');
   if (injected) sender.setPrivateKey(injected.senderPrivateKey);
   else sender.generateKeys();
-  return ece.encrypt(Buffer.from(payload), {
+  return encrypt(Buffer.from(payload), {
     version: 'aes128gcm',
     rs: 4096,
     salt: injected?.salt ?? randomBytes(16),

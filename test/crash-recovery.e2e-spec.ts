@@ -104,7 +104,7 @@ describe('crash recovery with real processes and SIGKILL', () => {
     const lost = await totp;
     expect([lost.status, lost.body.code]).toEqual([503, 'verdict_unavailable']);
 
-    confirmer = await launch('confirmation-service');
+    await launch('confirmation-service');
     // As a customer would: submit the authenticator code again. Its time step was rolled back with the rest.
     const again = await channels.submitTotp(alice, w.id);
     expect(again.status).toBe(200);

@@ -16,7 +16,7 @@ describe('tokens, bearer JWTs and other customers', () => {
   const t = useSuite();
   let anonymous: ApiClient;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     anonymous = new ApiClient(t.suite.baseUrl);
   });
 

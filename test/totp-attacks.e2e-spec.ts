@@ -1,4 +1,4 @@
-import { authenticatorCode, enrolCustomer } from './support/customer-factory';
+import { authenticatorCode, enrolCustomer, TestCustomer } from './support/customer-factory';
 import {
   assertStillStep,
   AttackCustomer,
@@ -34,7 +34,7 @@ describe('TOTP: replay, drift window and guessing limits', () => {
     return out;
   }
 
-  async function withdrawal(c: { client: any; addressId: string } & any, amount = '0.01') {
+  async function withdrawal(c: TestCustomer, amount = '0.01') {
     const r = await t.channels.requestWithdrawal(c, amount);
     expect([r.status, r.body.detail]).toEqual([202, undefined]);
     return r.body as { id: string; matchCode: string; expiresAt: string };

@@ -36,7 +36,7 @@ describe('a withdrawal from request to ledger (real Postgres, Redis, SMTP and pu
       network: 'bitcoin',
       amount: '0.4',
       address: alice.address,
-      url: `${t.suite.baseUrl}/confirm/${push.payload.token}`,
+      url: `${t.suite.baseUrl}/confirm/${String(push.payload.token)}`,
       expiresAt: w.expiresAt,
     });
     expect((await t.channels.decide(String(push.payload.token), 'approve', w.matchCode)).body).toEqual({ factor: 'push', status: 'approved' });

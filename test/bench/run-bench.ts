@@ -11,6 +11,7 @@ import { totpCode } from '@app/crypto';
 import { verifyLedger } from '@app/database';
 import { redisConnection } from '@app/queue';
 import { Queue, QueueEvents, Worker } from 'bullmq';
+import { cpus } from 'node:os';
 import { ApiClient } from '../support/api-client';
 import { linkIn, tokenOf } from '../support/customer-factory';
 import { sentTo } from '../support/smtp-catcher';
@@ -50,7 +51,7 @@ async function bullmqRoundTripsPerSecond(env: TestEnvironment, n: number): Promi
   const prefix = `${env.id}:bench`; // under the run's own prefix, so env.stop() removes it whatever happens
   const queue = new Queue('bench', { connection, prefix });
   const events = new QueueEvents('bench', { connection, prefix });
-  const worker = new Worker('bench', async () => 'ok', { connection, prefix, concurrency: CONCURRENCY });
+  const worker = new Worker('bench', () => Promise.resolve('ok'), { connection, prefix, concurrency: CONCURRENCY });
   await Promise.all([events.waitUntilReady(), worker.waitUntilReady()]);
   const seconds = await timed(() =>
     pool([...Array(n).keys()], CONCURRENCY, async (i) => {
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify(
         {
-          machine: { cpus: require('node:os').cpus().length, node: process.version },
+          machine: { cpus: cpus().length, node: process.version },
           baseline: {
             postgres_commits_per_s: Math.round(pgCommits),
             bullmq_round_trips_per_s: Math.round(bullmq),

@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     step(`email factor: ${JSON.stringify(email.body)}`);
 
     const push = await env.push.waitFor((m) => m.payload.withdrawalId === w.id);
-    step(`push received and decrypted (RFC 8291): ${push.payload.amount} ${push.payload.asset} to ${push.payload.address}`);
+    step(`push received and decrypted (RFC 8291): ${String(push.payload.amount)} ${String(push.payload.asset)} to ${String(push.payload.address)}`);
     const pushed = await check(
       'approve push',
       200,

@@ -7,7 +7,9 @@ const path = require('path');
  * package.json rather than listed, so that an upgrade needs no edit here.
  */
 function esmOnlyPackages(root = path.join(__dirname, 'node_modules')) {
+  /** @type {Set<string>} */
   const found = new Set();
+  /** @param {string} dir @param {number} depth */
   const visit = (dir, depth) => {
     let entries;
     try {
@@ -23,7 +25,9 @@ function esmOnlyPackages(root = path.join(__dirname, 'node_modules')) {
         continue;
       }
       try {
-        const pkg = JSON.parse(fs.readFileSync(path.join(full, 'package.json'), 'utf8'));
+        /** @type {unknown} */
+        const parsed = JSON.parse(fs.readFileSync(path.join(full, 'package.json'), 'utf8'));
+        const pkg = /** @type {{ name: string; type?: string }} */ (parsed);
         if (pkg.type === 'module') found.add(pkg.name);
       } catch {
         // not a package

@@ -11,10 +11,14 @@ const fs = require('fs');
 const path = require('path');
 
 const file = path.join(__dirname, '..', 'package-lock.json');
-const lock = JSON.parse(fs.readFileSync(file, 'utf8'));
+/** @typedef {{ version?: string; optional?: boolean; cpu?: string[]; os?: string[]; optionalDependencies?: Record<string, string> }} LockEntry */
+/** @type {unknown} */
+const parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+const lock = /** @type {{ packages: Record<string, LockEntry> }} */ (parsed);
 const OS = ['darwin', 'linux', 'win32', 'android', 'freebsd', 'openharmony', 'netbsd', 'openbsd', 'sunos', 'aix', 'wasm32'];
 const CPU = ['arm64', 'x64', 'arm', 'ia32', 'ppc64', 'riscv64', 's390x', 'loong64', 'wasm32'];
 
+/** @param {string} name @returns {{ os: string | undefined; cpu: string | undefined }} */
 function platformOf(name) {
   const parts = name.split('/').pop().split('-');
   const os = parts.find((p) => OS.includes(p));

@@ -30,10 +30,9 @@ async function approve(channels: ConfirmationChannels, customer: TestCustomer, w
 }
 
 async function postings(env: TestEnvironment, withdrawalId: string): Promise<number> {
-  const [{ n }] = await env.admin.query(
-    `SELECT count(*)::int AS n FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'post_pending'`,
-    [withdrawalId],
-  );
+  const [{ n }] = await env.admin.query(`SELECT count(*)::int AS n FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'post_pending'`, [
+    withdrawalId,
+  ]);
   return n;
 }
 

@@ -37,10 +37,7 @@ describe('crash recovery with real processes and SIGKILL', () => {
       [env.id, `${env.id}_${role}`, onlyLockWaits],
     );
   const outboxOf = async (withdrawalId: string): Promise<{ job_id: string; published: boolean }[]> =>
-    env.admin.query(
-      `SELECT job_id, published_at IS NOT NULL AS published FROM outbox WHERE data->>'withdrawalId' = $1 ORDER BY id`,
-      [withdrawalId],
-    );
+    env.admin.query(`SELECT job_id, published_at IS NOT NULL AS published FROM outbox WHERE data->>'withdrawalId' = $1 ORDER BY id`, [withdrawalId]);
 
   beforeAll(async () => {
     await env.start({ PUBLIC_RATE_LIMIT_PER_MINUTE: '100000', VERDICT_TIMEOUT: '4s' });
@@ -96,7 +93,7 @@ describe('crash recovery with real processes and SIGKILL', () => {
     await blocker.query('ROLLBACK');
     await blocker.end();
     // Postgres finds the client gone once the statement finishes, and rolls the whole transaction back.
-    await waitUntil(async () => (await backends('confirmer')).length === 0, 'the dead confirmer\'s sessions ended', 15_000);
+    await waitUntil(async () => (await backends('confirmer')).length === 0, "the dead confirmer's sessions ended", 15_000);
 
     expect(await transfersOf(env.admin, w.id)).toEqual({ pending: 1, post_pending: 0, void_pending: 0 });
     const mid = (await alice.client.get(`/v1/withdrawals/${w.id}`)).body;
@@ -107,7 +104,7 @@ describe('crash recovery with real processes and SIGKILL', () => {
     const lost = await totp;
     expect([lost.status, lost.body.code]).toEqual([503, 'verdict_unavailable']);
 
-    confirmer = await launch('confirmation-service');
+    await launch('confirmation-service');
     // As a customer would: submit the authenticator code again. Its time step was rolled back with the rest.
     const again = await channels.submitTotp(alice, w.id);
     expect(again.status).toBe(200);
@@ -117,7 +114,9 @@ describe('crash recovery with real processes and SIGKILL', () => {
     await env.smtp.waitFor((m) => sentTo(m, alice.email) && /confirmed and sent/.test(m.subject ?? ''));
     await sleep(300);
     expect(env.smtp.count((m) => sentTo(m, alice.email) && /confirmed and sent/.test(m.subject ?? ''))).toBe(1);
-    const [{ n }] = await env.admin.query(`SELECT count(*)::int AS n FROM audit_events WHERE withdrawal_id = $1 AND event = 'factor_approved'`, [w.id]);
+    const [{ n }] = await env.admin.query(`SELECT count(*)::int AS n FROM audit_events WHERE withdrawal_id = $1 AND event = 'factor_approved'`, [
+      w.id,
+    ]);
     expect(n).toBe(3); // the killed transaction's approval left no trace
     expect(await ledgerFaults(env.admin)).toEqual([]);
     console.log(`crash-recovery (a): ${Date.now() - started} ms`);
@@ -140,7 +139,7 @@ describe('crash recovery with real processes and SIGKILL', () => {
     expect(stranded.every((r) => !r.published)).toBe(true);
 
     await doomedApi.kill(); // SIGKILL between commit and enqueue
-    await waitUntil(async () => (await backends('api')).length === 0, 'the dead API\'s sessions ended', 15_000);
+    await waitUntil(async () => (await backends('api')).length === 0, "the dead API's sessions ended", 15_000);
     expect(await outboxOf(id)).toEqual(stranded); // still there, still unpublished: the commit survived, the enqueue never happened
     expect(await notifications.getJob(`challenges-${id}`)).toBeUndefined();
     expect(env.smtp.count((m) => sentTo(m, bob.email) && /Confirm your withdrawal/.test(m.subject ?? ''))).toBe(0);
@@ -180,7 +179,11 @@ describe('crash recovery with real processes and SIGKILL', () => {
     await blocker.query('ROLLBACK');
     await blocker.end();
     // The posting commits; publishing withdrawals-posted (and finishing the job) hangs on Redis.
-    await waitUntil(async () => (await env.admin.query('SELECT status FROM withdrawals WHERE id = $1', [w.id]))[0].status === 'posted', 'posted', 15_000);
+    await waitUntil(
+      async () => (await env.admin.query('SELECT status FROM withdrawals WHERE id = $1', [w.id]))[0].status === 'posted',
+      'posted',
+      15_000,
+    );
     await confirmer.kill();
     await waitUntil(async () => (await backends('confirmer')).length === 0, "the dead confirmer's sessions ended", 15_000);
 

@@ -86,7 +86,14 @@ describe('every job of the flow delivered two or three times', () => {
 
     // Every kind of job of the flow really was delivered again, once or twice.
     const replayedNames = new Set([...replayer.replays.values()].map((r) => r.name));
-    for (const name of ['send-withdrawal-challenges', 'send-challenge-email', 'send-challenge-push', 'send-outcome-email', 'verify-totp', 'decide-token']) {
+    for (const name of [
+      'send-withdrawal-challenges',
+      'send-challenge-email',
+      'send-challenge-push',
+      'send-outcome-email',
+      'verify-totp',
+      'decide-token',
+    ]) {
       expect([name, replayedNames.has(name)]).toEqual([name, true]);
     }
     const forThis = [...replayer.replays.values()].filter((r) => r.data.withdrawalId === w.id || r.name === 'decide-token');
@@ -98,7 +105,9 @@ describe('every job of the flow delivered two or three times', () => {
     for (const r of replayer.of(QueueName.Notifications).filter((r) => r.data.withdrawalId === w.id)) {
       expect([r.name, r.state]).toEqual([r.name, 'completed']);
     }
-    for (const r of replayer.of(QueueName.Notifications, 'send-challenge-email').concat(replayer.of(QueueName.Notifications, 'send-challenge-push'))) {
+    for (const r of replayer
+      .of(QueueName.Notifications, 'send-challenge-email')
+      .concat(replayer.of(QueueName.Notifications, 'send-challenge-push'))) {
       if (r.data.withdrawalId === w.id) expect(r.result).toBe('already_sent');
     }
     for (const r of replayer.of(QueueName.Notifications, 'send-outcome-email').filter((r) => r.data.withdrawalId === w.id)) {
@@ -124,7 +133,9 @@ describe('every job of the flow delivered two or three times', () => {
     expect(env.smtp.count((m) => sentTo(m, alice.email) && /Confirm your withdrawal/.test(m.subject ?? ''))).toBe(1);
     expect(env.push.messages.filter((m) => m.payload.withdrawalId === w.id)).toHaveLength(1);
     expect((await alice.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '1.5', held: '0' }]);
-    const [{ n }] = await env.admin.query(`SELECT count(*)::int AS n FROM audit_events WHERE withdrawal_id = $1 AND event = 'withdrawal_posted'`, [w.id]);
+    const [{ n }] = await env.admin.query(`SELECT count(*)::int AS n FROM audit_events WHERE withdrawal_id = $1 AND event = 'withdrawal_posted'`, [
+      w.id,
+    ]);
     expect(n).toBe(1);
     expect(await ledgerFaults(env.admin)).toEqual([]);
   });
@@ -132,7 +143,10 @@ describe('every job of the flow delivered two or three times', () => {
   it('republishing the whole outbox (with the finished jobs gone from Redis) runs every job again and changes nothing', async () => {
     const republished = await republishOutbox(env.admin, env, true);
     expect(republished).toBeGreaterThanOrEqual(5);
-    await waitUntil(async () => (await env.admin.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'))[0].n === 0, 'outbox republished');
+    await waitUntil(
+      async () => (await env.admin.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL'))[0].n === 0,
+      'outbox republished',
+    );
     await settleQueues();
     await new Promise((r) => setTimeout(r, 500));
     await settleQueues();
@@ -197,9 +211,17 @@ describe('every job of the flow delivered two or three times', () => {
     await new Promise((r) => setTimeout(r, 500));
     await settleQueues();
 
-    expect(replayer.of(QueueName.Confirmations, 'expire-withdrawal').filter((r) => r.data.withdrawalId === w.id).every((r) => r.state === 'completed' && (r.result as { expired: boolean }).expired === false)).toBe(true);
+    expect(
+      replayer
+        .of(QueueName.Confirmations, 'expire-withdrawal')
+        .filter((r) => r.data.withdrawalId === w.id)
+        .every((r) => r.state === 'completed' && (r.result as { expired: boolean }).expired === false),
+    ).toBe(true);
     expect(await transfersOf(env.admin, w.id)).toEqual({ pending: 1, post_pending: 0, void_pending: 1 });
-    const [{ expiries }] = await env.admin.query(`SELECT count(*)::int AS expiries FROM audit_events WHERE withdrawal_id = $1 AND event = 'withdrawal_expired'`, [w.id]);
+    const [{ expiries }] = await env.admin.query(
+      `SELECT count(*)::int AS expiries FROM audit_events WHERE withdrawal_id = $1 AND event = 'withdrawal_expired'`,
+      [w.id],
+    );
     expect(expiries).toBe(1);
     expect(outcomeMails(carol, w.id, /expired unconfirmed/)).toBe(1);
     expect((await carol.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '1', held: '0' }]);

@@ -14,7 +14,6 @@ const answer = (r: { status: number; headers: Headers; body: any }) => `${r.stat
 describe('approvals are bound to the exact withdrawal details', () => {
   const t = useSuite();
 
-
   async function withdrawal(c: TestCustomer, amount: string) {
     const r = await t.channels.requestWithdrawal(c, amount);
     expect([r.status, r.body.detail]).toEqual([202, undefined]);
@@ -106,7 +105,13 @@ describe('approvals are bound to the exact withdrawal details', () => {
       }
       for (const role of ['api', 'notifier']) {
         expect(await refused(roles[role], `UPDATE withdrawal_factors SET status = 'approved' WHERE withdrawal_id = $1`, [w.id])).toBe('42501');
-        expect(await refused(roles[role], `INSERT INTO ledger_transfers (kind, pending_id) SELECT 'post_pending', id FROM ledger_transfers WHERE withdrawal_id = $1`, [w.id])).toBe('42501');
+        expect(
+          await refused(
+            roles[role],
+            `INSERT INTO ledger_transfers (kind, pending_id) SELECT 'post_pending', id FROM ledger_transfers WHERE withdrawal_id = $1`,
+            [w.id],
+          ),
+        ).toBe('42501');
       }
       expect((await statusOf(c, w.id)).status).toBe('pending_confirmation');
     });

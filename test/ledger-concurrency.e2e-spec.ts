@@ -89,7 +89,12 @@ describe('concurrent withdrawals, idempotency keys and deposit references', () =
     expect(versions.overdrawn).toEqual([]);
     expect(versions.transactions).toBe(1 + 33);
     expect(await ledgerFaults(env.admin)).toEqual([]);
-    figures.partialBalance = { answers: tally(answers), pollerSamples: watched.samples, distinctStatesSeen: watched.distinctStates, committedAccountVersions: versions.versions };
+    figures.partialBalance = {
+      answers: tally(answers),
+      pollerSamples: watched.samples,
+      distinctStatesSeen: watched.distinctStates,
+      committedAccountVersions: versions.versions,
+    };
   });
 
   it('withdrawals racing deposits: every accepted withdrawal was covered at its commit, whatever the interleaving', async () => {
@@ -180,10 +185,9 @@ describe('concurrent withdrawals, idempotency keys and deposit references', () =
     expect(new Set(burst.map((b) => b.body.transferId)).size).toBe(1);
 
     expect((await frank.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '2', held: '0' }]);
-    const [{ n }] = await env.admin.query(
-      `SELECT count(*)::int AS n FROM ledger_transfers WHERE deposit_reference = ANY($1)`,
-      [[reference, burstReference]],
-    );
+    const [{ n }] = await env.admin.query(`SELECT count(*)::int AS n FROM ledger_transfers WHERE deposit_reference = ANY($1)`, [
+      [reference, burstReference],
+    ]);
     expect(n).toBe(2);
     expect(await ledgerFaults(env.admin)).toEqual([]);
   });

@@ -27,7 +27,8 @@ describe('database guards', () => {
   const accountIdSync: { deposits: string; alice: string } = { deposits: '', alice: '' };
 
   const accountId = async (kind: string, userId: string | null = null): Promise<string> =>
-    (await env.admin.query(`SELECT id FROM ledger_accounts WHERE kind = $1 AND user_id IS NOT DISTINCT FROM $2 AND asset = 'BTC'`, [kind, userId]))[0].id;
+    (await env.admin.query(`SELECT id FROM ledger_accounts WHERE kind = $1 AND user_id IS NOT DISTINCT FROM $2 AND asset = 'BTC'`, [kind, userId]))[0]
+      .id;
   const holdOf = async (withdrawalId: string): Promise<string> =>
     (await env.admin.query(`SELECT id FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'pending'`, [withdrawalId]))[0].id;
   const POST_HOLD = `INSERT INTO ledger_transfers (kind, pending_id) SELECT 'post_pending', id FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'pending'`;
@@ -98,7 +99,9 @@ describe('database guards', () => {
       expect(await refusal(api.query(`UPDATE withdrawals SET status = 'posted', posted_at = now() WHERE id = $1`, [twoOfThree.id]))).toMatchObject({
         code: PERMISSION_DENIED,
       });
-      expect(await refusal(api.query(`UPDATE ledger_accounts SET credits_posted = credits_posted + 100 WHERE user_id = $1`, [alice.id]))).toMatchObject({
+      expect(
+        await refusal(api.query(`UPDATE ledger_accounts SET credits_posted = credits_posted + 100 WHERE user_id = $1`, [alice.id])),
+      ).toMatchObject({
         code: PERMISSION_DENIED,
       });
     });
@@ -126,7 +129,9 @@ describe('database guards', () => {
 
   describe("the confirmation service's own role", () => {
     it('is refused by Postgres when it posts a withdrawal with two of three approvals: 23514 ledger_three_of_three', async () => {
-      const factors = (await confirmer.query('SELECT factor, status FROM withdrawal_factors WHERE withdrawal_id = $1 ORDER BY factor', [twoOfThree.id])).rows;
+      const factors = (
+        await confirmer.query('SELECT factor, status FROM withdrawal_factors WHERE withdrawal_id = $1 ORDER BY factor', [twoOfThree.id])
+      ).rows;
       expect(factors).toEqual([
         { factor: 'email', status: 'approved' },
         { factor: 'push', status: 'approved' },
@@ -216,10 +221,7 @@ describe('database guards', () => {
         'TRUNCATE ledger_transfers CASCADE',
         'UPDATE audit_events SET event = event',
       ]) {
-        expect([statement, await refusal(superuser.query(statement))]).toMatchObject([
-          statement,
-          { code: PERMISSION_DENIED },
-        ]);
+        expect([statement, await refusal(superuser.query(statement))]).toMatchObject([statement, { code: PERMISSION_DENIED }]);
       }
     });
 
@@ -272,7 +274,10 @@ describe('database guards', () => {
         expect(corrupt.stdout).toContain('FAIL postings sum to zero per asset');
         expect(corrupt.stdout).toMatch(new RegExp(`"account_id":"${account}".*"user_id":"${alice.id}"`));
         expect(corrupt.stdout).toContain('ledger:verify: 2 check(s) failed');
-        expect((await ledgerFaults(env.admin)).map((f) => f.check).sort()).toEqual(['account balances equal their transfers', 'postings sum to zero per asset']);
+        expect((await ledgerFaults(env.admin)).map((f) => f.check).sort()).toEqual([
+          'account balances equal their transfers',
+          'postings sum to zero per asset',
+        ]);
       } finally {
         await env.admin.query(`UPDATE ledger_accounts SET credits_posted = credits_posted - 5 WHERE id = $1`, [account]);
       }

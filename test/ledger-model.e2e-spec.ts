@@ -178,12 +178,24 @@ describe(`randomized ledger model: ${SEEDS.length} seed(s) checked after every s
       switch (kind) {
         case 'deposit': {
           const refs = Object.keys(this.model.state.customers[c].deposits);
-          const mode = refs.length ? this.rng.weighted<'new' | 'same' | 'other'>([['new', 8], ['same', 1], ['other', 1]]) : 'new';
+          const mode = refs.length
+            ? this.rng.weighted<'new' | 'same' | 'other'>([
+                ['new', 8],
+                ['same', 1],
+                ['other', 1],
+              ])
+            : 'new';
           return { ops: [this.depositOp(c, mode, this.rng.pick([25, 50, 100, 150]))], mode: 'dup', k: this.dup() };
         }
         case 'request': {
           const mine = this.withdrawalsOf([c]);
-          const mode = mine.length ? this.rng.weighted<'new' | 'replay' | 'conflict'>([['new', 17], ['replay', 2], ['conflict', 1]]) : 'new';
+          const mode = mine.length
+            ? this.rng.weighted<'new' | 'replay' | 'conflict'>([
+                ['new', 17],
+                ['replay', 2],
+                ['conflict', 1],
+              ])
+            : 'new';
           return { ops: [this.requestOp(c, mode, this.rng.pick([10, 25, 40, 50, 75, 100, 150]))], mode: 'dup', k: this.dup() };
         }
         case 'expire':
@@ -246,7 +258,12 @@ describe(`randomized ledger model: ${SEEDS.length} seed(s) checked after every s
         describe: `deposit ${formatUnits(amount)} to customer ${c} (${mode} reference)`,
         model: (m) => m.deposit(c, reference, amount),
         run: async () => {
-          const r = await operator.post('/v1/admin/deposits', { userId: this.customers[c].c.id, asset: 'BTC', amount: formatUnits(amount), reference });
+          const r = await operator.post('/v1/admin/deposits', {
+            userId: this.customers[c].c.id,
+            asset: 'BTC',
+            amount: formatUnits(amount),
+            reference,
+          });
           return r.status === 200 || r.status === 201 ? String(r.status) : `${r.status} ${r.body.code}`;
         },
       };
@@ -268,7 +285,11 @@ describe(`randomized ledger model: ${SEEDS.length} seed(s) checked after every s
         model: (m) => m.request(c, key, amount).answer,
         run: async () => {
           figures.requests++;
-          const r = await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: formatUnits(amount) }, { 'idempotency-key': key });
+          const r = await customer.client.post(
+            '/v1/withdrawals',
+            { addressId: customer.addressId, amount: formatUnits(amount) },
+            { 'idempotency-key': key },
+          );
           if (r.status !== 202) return `${r.status} ${r.body.code}`;
           if (knownId && r.body.id !== knownId) return `202 ${r.body.status} BUT ANOTHER WITHDRAWAL ${r.body.id}`;
           this.created.set(key, { id: r.body.id, matchCode: r.body.matchCode, customer });
@@ -358,13 +379,21 @@ describe(`randomized ledger model: ${SEEDS.length} seed(s) checked after every s
           return 'no answer';
         },
         run: async () => {
-          await env.admin.query(`UPDATE withdrawals SET expires_at = now() - interval '1 second' WHERE id = $1 AND status = 'pending_confirmation'`, [id()]);
+          await env.admin.query(`UPDATE withdrawals SET expires_at = now() - interval '1 second' WHERE id = $1 AND status = 'pending_confirmation'`, [
+            id(),
+          ]);
           if (then) return then.run();
           await Promise.all(
-            Array.from({ length: copies }, (_, n) => confirmations.add('expire-withdrawal', { withdrawalId: id() }, { jobId: `model-expire-${n}-${id()}`, attempts: 3 })),
+            Array.from({ length: copies }, (_, n) =>
+              confirmations.add('expire-withdrawal', { withdrawalId: id() }, { jobId: `model-expire-${n}-${id()}`, attempts: 3 }),
+            ),
           );
           const customer = this.customers[w.customer].c;
-          await waitUntil(async () => (await customer.client.get(`/v1/withdrawals/${id()}`)).body.status !== 'pending_confirmation', 'expiry', 10_000);
+          await waitUntil(
+            async () => (await customer.client.get(`/v1/withdrawals/${id()}`)).body.status !== 'pending_confirmation',
+            'expiry',
+            10_000,
+          );
           return 'no answer';
         },
       };
@@ -380,7 +409,10 @@ describe(`randomized ledger model: ${SEEDS.length} seed(s) checked after every s
       if (chosen.mode === 'pair') {
         const [a, b] = chosen.ops;
         description = `RACE [${a.describe}] with [${b.describe}]`;
-        for (const order of [[a, b], [b, a]]) {
+        for (const order of [
+          [a, b],
+          [b, a],
+        ]) {
           const m = this.model.clone();
           const answers = new Map<Op, string>();
           for (const op of order) answers.set(op, op.model(m));
@@ -395,7 +427,15 @@ describe(`randomized ledger model: ${SEEDS.length} seed(s) checked after every s
         const answers = Array.from({ length: chosen.k }, () => op.model(m));
         candidates.push({ model: m, answers: answers.sort() });
         observed = (await Promise.all(Array.from({ length: chosen.k }, () => op.run()))).sort();
-        count(figures.ops, op.describe.replace(/ ×.*/, '').replace(/[0-9.]+/g, '#').replace(/\(.*\)/, '').replace(/;.*/, '').trim());
+        count(
+          figures.ops,
+          op.describe
+            .replace(/ ×.*/, '')
+            .replace(/[0-9.]+/g, '#')
+            .replace(/\(.*\)/, '')
+            .replace(/;.*/, '')
+            .trim(),
+        );
       }
       for (const a of observed) count(figures.answers, a.replace(/ BUT.*/, ''));
 
@@ -480,7 +520,8 @@ describe(`randomized ledger model: ${SEEDS.length} seed(s) checked after every s
           }
           const want = { holds: 1, posts: w.status === 'posted' ? 1 : 0, voids: ['denied', 'expired', 'cancelled'].includes(w.status) ? 1 : 0 };
           const got = { holds: o?.holds, posts: o?.posts, voids: o?.voids };
-          if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`withdrawal ${i} (${w.status}) has transfers ${JSON.stringify(got)}, model ${JSON.stringify(want)}`);
+          if (JSON.stringify(got) !== JSON.stringify(want))
+            problems.push(`withdrawal ${i} (${w.status}) has transfers ${JSON.stringify(got)}, model ${JSON.stringify(want)}`);
         }
       }
       return problems;
@@ -497,50 +538,58 @@ describe(`randomized ledger model: ${SEEDS.length} seed(s) checked after every s
         const subject = OUTCOME_SUBJECT[w.status];
         if (subject && this.real[i]) {
           const id = this.real[i].id;
-          await env.smtp.waitFor((mail) => sentTo(mail, customer.c.email) && subject.test(mail.subject ?? '') && (mail.text ?? '').includes(id), 10_000);
+          await env.smtp.waitFor(
+            (mail) => sentTo(mail, customer.c.email) && subject.test(mail.subject ?? '') && (mail.text ?? '').includes(id),
+            10_000,
+          );
           expectedOutcomeMails.push({ email: customer.c.email, id, subject });
         }
-        if (w.status === 'posted' && !(await posted.getJob(this.real[i].id))) throw new Error(`withdrawal ${i} posted but not published to withdrawals-posted`);
+        if (w.status === 'posted' && !(await posted.getJob(this.real[i].id)))
+          throw new Error(`withdrawal ${i} posted but not published to withdrawals-posted`);
       }
     }
   }
 
-  it(`agrees with the model after every step of every seed (seeds ${SEEDS.length > 1 ? `1..${SEEDS.length}` : SEEDS[0]})`, async () => {
-    const started = Date.now();
-    const queue = [...SEEDS];
-    await Promise.all(
-      Array.from({ length: Math.min(CONCURRENCY, SEEDS.length) }, async () => {
-        for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-          const run = new SeedRun(seed);
-          try {
-            await run.run();
-            figures.seeds++;
-          } catch (error) {
-            figures.failures.push(
-              `SEED ${seed} failed — replay alone with: SEED=${seed} npx jest test/ledger-model.e2e-spec.ts\n` +
-                `${run.log.join('\n')}\n${error instanceof Error ? error.message : String(error)}`,
-            );
+  it(
+    `agrees with the model after every step of every seed (seeds ${SEEDS.length > 1 ? `1..${SEEDS.length}` : SEEDS[0]})`,
+    async () => {
+      const started = Date.now();
+      const queue = [...SEEDS];
+      await Promise.all(
+        Array.from({ length: Math.min(CONCURRENCY, SEEDS.length) }, async () => {
+          for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+            const run = new SeedRun(seed);
+            try {
+              await run.run();
+              figures.seeds++;
+            } catch (error) {
+              figures.failures.push(
+                `SEED ${seed} failed — replay alone with: SEED=${seed} npx jest test/ledger-model.e2e-spec.ts\n` +
+                  `${run.log.join('\n')}\n${error instanceof Error ? error.message : String(error)}`,
+              );
+            }
           }
-        }
-      }),
-    );
+        }),
+      );
 
-    // Outcome emails: exactly one per posted, denied or expired withdrawal, however many deliveries.
-    await replayer.settle(30_000);
-    await new Promise((r) => setTimeout(r, 500));
-    const duplicated = expectedOutcomeMails.filter(
-      (e) => env.smtp.count((mail) => sentTo(mail, e.email) && e.subject.test(mail.subject ?? '') && (mail.text ?? '').includes(e.id)) !== 1,
-    );
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(
-      `ledger-model: ${figures.seeds}/${SEEDS.length} seeds passed, ${figures.steps} random steps (+ setup deposits), ${seconds} s, ` +
-        `${figures.requests} withdrawal requests, ${expectedOutcomeMails.length} outcome emails, ${replayer.replays.size} job replays\n` +
-        `  final statuses ${JSON.stringify(figures.finalStatuses)}\n  race orders ${JSON.stringify(figures.raceOrders)}\n` +
-        `  operations ${JSON.stringify(figures.ops)}\n` +
-        `  answers ${JSON.stringify(figures.answers)}`,
-    );
-    expect(figures.failures).toEqual([]);
-    expect(duplicated).toEqual([]);
-    expect(await ledgerFaults(env.admin)).toEqual([]);
-  }, 20 * 60_000);
+      // Outcome emails: exactly one per posted, denied or expired withdrawal, however many deliveries.
+      await replayer.settle(30_000);
+      await new Promise((r) => setTimeout(r, 500));
+      const duplicated = expectedOutcomeMails.filter(
+        (e) => env.smtp.count((mail) => sentTo(mail, e.email) && e.subject.test(mail.subject ?? '') && (mail.text ?? '').includes(e.id)) !== 1,
+      );
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      console.log(
+        `ledger-model: ${figures.seeds}/${SEEDS.length} seeds passed, ${figures.steps} random steps (+ setup deposits), ${seconds} s, ` +
+          `${figures.requests} withdrawal requests, ${expectedOutcomeMails.length} outcome emails, ${replayer.replays.size} job replays\n` +
+          `  final statuses ${JSON.stringify(figures.finalStatuses)}\n  race orders ${JSON.stringify(figures.raceOrders)}\n` +
+          `  operations ${JSON.stringify(figures.ops)}\n` +
+          `  answers ${JSON.stringify(figures.answers)}`,
+      );
+      expect(figures.failures).toEqual([]);
+      expect(duplicated).toEqual([]);
+      expect(await ledgerFaults(env.admin)).toEqual([]);
+    },
+    20 * 60_000,
+  );
 });

@@ -67,14 +67,30 @@ describe('operator controls', () => {
   it('answers bad input with problem documents and stable codes', async () => {
     const customer = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const noKey = await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: '0.1' });
-    expect([noKey.status, noKey.headers.get('content-type'), noKey.body.code]).toEqual([400, 'application/problem+json; charset=utf-8', 'validation_failed']);
+    expect([noKey.status, noKey.headers.get('content-type'), noKey.body.code]).toEqual([
+      400,
+      'application/problem+json; charset=utf-8',
+      'validation_failed',
+    ]);
     const float = await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: 0.1 }, { 'idempotency-key': 'k-float' });
     expect([float.status, float.body.code]).toEqual([400, 'validation_failed']);
-    const tooPrecise = await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: '0.0000000000000000001' }, { 'idempotency-key': 'k-precise' });
+    const tooPrecise = await customer.client.post(
+      '/v1/withdrawals',
+      { addressId: customer.addressId, amount: '0.0000000000000000001' },
+      { 'idempotency-key': 'k-precise' },
+    );
     expect([tooPrecise.status, tooPrecise.body.code]).toEqual([400, 'validation_failed']);
-    const stranger = await customer.client.post('/v1/withdrawals', { addressId: '00000000-0000-4000-8000-000000000000', amount: '0.1' }, { 'idempotency-key': 'k-addr' });
+    const stranger = await customer.client.post(
+      '/v1/withdrawals',
+      { addressId: '00000000-0000-4000-8000-000000000000', amount: '0.1' },
+      { 'idempotency-key': 'k-addr' },
+    );
     expect([stranger.status, stranger.body.code]).toEqual([422, 'address_not_whitelisted']);
-    const extra = await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: '0.1', fee: '0' }, { 'idempotency-key': 'k-extra' });
+    const extra = await customer.client.post(
+      '/v1/withdrawals',
+      { addressId: customer.addressId, amount: '0.1', fee: '0' },
+      { 'idempotency-key': 'k-extra' },
+    );
     expect([extra.status, extra.body.code]).toEqual([400, 'validation_failed']);
     const notUuid = await customer.client.get('/v1/withdrawals/not-a-uuid');
     expect([notUuid.status, notUuid.body.code]).toEqual([404, 'not_found']);

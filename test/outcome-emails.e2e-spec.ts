@@ -18,7 +18,6 @@ function expectDescribes(text: string | undefined, c: TestCustomer, amount: stri
 describe('outcome emails for posted and denied withdrawals', () => {
   const t = useSuite();
 
-
   it('posted: "confirmed and sent" with amount and destination, once', async () => {
     const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = (await t.channels.requestWithdrawal(c, '0.35')).body;

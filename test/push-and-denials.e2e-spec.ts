@@ -140,7 +140,9 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     const w = await withdrawal(c);
     const options = JOB_OPTIONS[QueueName.Notifications];
     const ids = Array.from({ length: 5 }, (_, i) => `concurrent-${i}-${w.id}`);
-    await notifications.addBulk(ids.map((jobId) => ({ name: 'send-challenge-push', data: { withdrawalId: w.id, subscriptionId }, opts: { ...options, jobId } })));
+    await notifications.addBulk(
+      ids.map((jobId) => ({ name: 'send-challenge-push', data: { withdrawalId: w.id, subscriptionId }, opts: { ...options, jobId } })),
+    );
     await settledJobs(notifications, [...ids, `push-${w.id}-${subscriptionId}`]);
     await queueIdle(notifications);
     const received = pushesFor(c.subscriptions[0].endpoint, w.id);
@@ -260,7 +262,10 @@ describe('push budget per customer per hour (PUSHES_PER_HOUR=2)', () => {
     const ids = created.map((r) => r.body.id as string);
     for (const id of ids) await channels.challengeEmail(c, id);
     await queueIdle(notifications);
-    await settledJobs(notifications, ids.map((id) => `challenges-${id}`));
+    await settledJobs(
+      notifications,
+      ids.map((id) => `challenges-${id}`),
+    );
     await queueIdle(notifications);
     const pushes = env.push.messages.filter((m) => ids.includes(String(m.payload.withdrawalId)));
     expect(pushes.length).toBeLessThanOrEqual(2);

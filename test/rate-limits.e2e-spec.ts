@@ -41,10 +41,15 @@ describe('public rate limits across two API instances (PUBLIC_RATE_LIMIT_PER_MIN
 
   const endpoints: [string, Call][] = [
     ['GET /confirm/:token', (base, client, headers) => requestFrom(client, 'GET', `${base}/confirm/${token()}`, { headers })],
-    ['POST /v1/confirmations', (base, client, headers) =>
-      requestFrom(client, 'POST', `${base}/v1/confirmations`, { body: { token: token(), decision: 'approve', matchCode: '42' }, headers })],
-    ['POST /v1/email-verifications', (base, client, headers) =>
-      requestFrom(client, 'POST', `${base}/v1/email-verifications`, { body: { token: token() }, headers })],
+    [
+      'POST /v1/confirmations',
+      (base, client, headers) =>
+        requestFrom(client, 'POST', `${base}/v1/confirmations`, { body: { token: token(), decision: 'approve', matchCode: '42' }, headers }),
+    ],
+    [
+      'POST /v1/email-verifications',
+      (base, client, headers) => requestFrom(client, 'POST', `${base}/v1/email-verifications`, { body: { token: token() }, headers }),
+    ],
   ];
 
   /** 12 requests from one client, alternating between the two instances: 6 to each. */

@@ -29,7 +29,10 @@ describe('number matching against link scanners, with the customer in Chromium',
   }
 
   async function wrongPicksOf(withdrawalId: string, factor: string): Promise<number> {
-    const [row] = await t.env.admin.query('SELECT wrong_match_picks FROM withdrawal_factors WHERE withdrawal_id = $1 AND factor = $2', [withdrawalId, factor]);
+    const [row] = await t.env.admin.query('SELECT wrong_match_picks FROM withdrawal_factors WHERE withdrawal_id = $1 AND factor = $2', [
+      withdrawalId,
+      factor,
+    ]);
     return row.wrong_match_picks;
   }
 
@@ -126,7 +129,17 @@ describe('number matching against link scanners, with the customer in Chromium',
       expect(page.html).not.toMatch(new RegExp(`match_?code["']?\\s*[:=]\\s*["']?${w.matchCode}`, 'i'));
       expect(page.html.split(`"${w.matchCode}"`).length).toBe(2); // only its own data-code attribute
       const push = await t.channels.push(c, w.id);
-      expect(Object.keys(push.payload).sort()).toEqual(['address', 'amount', 'asset', 'expiresAt', 'network', 'token', 'type', 'url', 'withdrawalId']);
+      expect(Object.keys(push.payload).sort()).toEqual([
+        'address',
+        'amount',
+        'asset',
+        'expiresAt',
+        'network',
+        'token',
+        'type',
+        'url',
+        'withdrawalId',
+      ]);
       const mail = await t.channels.challengeEmail(c, w.id);
       expect(mail.text ?? '').not.toMatch(new RegExp(`\\b(code|number)\\b[^\\n]{0,12}\\b${w.matchCode}\\b`, 'i'));
     }

@@ -16,7 +16,7 @@ describe('tokens, bearer JWTs and other customers', () => {
   const t = useSuite();
   let anonymous: ApiClient;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     anonymous = new ApiClient(t.suite.baseUrl);
   });
 
@@ -64,7 +64,10 @@ describe('tokens, bearer JWTs and other customers', () => {
       expect(listed.body.items.map((i: { id: string }) => i.id)).not.toContain(wb.id);
       const doc = await statusOf(b, wb.id);
       expect(doc.status).toBe('pending_confirmation');
-      const [{ n }] = await t.env.admin.query('SELECT count(*)::int AS n FROM totp_failures WHERE withdrawal_id = $1 AND user_id = $2', [wb.id, a.id]);
+      const [{ n }] = await t.env.admin.query('SELECT count(*)::int AS n FROM totp_failures WHERE withdrawal_id = $1 AND user_id = $2', [
+        wb.id,
+        a.id,
+      ]);
       expect(n).toBe(0);
     });
 
@@ -99,10 +102,9 @@ describe('tokens, bearer JWTs and other customers', () => {
     const token = await t.channels.pushToken(c, w.id);
     const answers = await Promise.all(Array.from({ length: 20 }, () => t.channels.decide(token, 'approve', w.matchCode)));
     expect(tally(answers.map(answer))).toEqual({ '200': 1, '410 token_invalid': 19 });
-    const [{ n }] = await t.env.admin.query(
-      `SELECT count(*)::int AS n FROM audit_events WHERE withdrawal_id = $1 AND event = 'factor_approved'`,
-      [w.id],
-    );
+    const [{ n }] = await t.env.admin.query(`SELECT count(*)::int AS n FROM audit_events WHERE withdrawal_id = $1 AND event = 'factor_approved'`, [
+      w.id,
+    ]);
     expect(n).toBe(1);
   });
 
@@ -134,7 +136,9 @@ describe('tokens, bearer JWTs and other customers', () => {
     expect(answer(await t.channels.decide(leftover, 'approve', posted.matchCode))).toBe('410 token_invalid');
     expect((await statusOf(c, posted.id)).status).toBe('posted');
     expect((await c.client.get('/v1/me/security')).status).toBe(200);
-    expect((await c.client.post('/v1/withdrawals', { addressId: c.addressId, amount: '0.01' }, { 'idempotency-key': 'after-posted' })).status).toBe(202);
+    expect((await c.client.post('/v1/withdrawals', { addressId: c.addressId, amount: '0.01' }, { 'idempotency-key': 'after-posted' })).status).toBe(
+      202,
+    );
   });
 
   it('random and garbage tokens are token_invalid (malformed ones validation_failed), and the page is 410', async () => {
@@ -152,8 +156,19 @@ describe('tokens, bearer JWTs and other customers', () => {
     for (const token of ['', 'short', 'A'.repeat(201)]) {
       expect(['400 validation_failed', '410 token_invalid']).toContain(answer(await t.channels.decide(token, 'approve', '42')));
     }
-    expect(answer(await anonymous.post('/v1/confirmations', { token: randomBytes(32).toString('base64url'), decision: 'approve', matchCode: '42', factor: 'totp' }))).toBe('400 validation_failed');
-    expect(answer(await anonymous.post('/v1/confirmations', { token: randomBytes(32).toString('base64url'), decision: 'maybe' }))).toBe('400 validation_failed');
+    expect(
+      answer(
+        await anonymous.post('/v1/confirmations', {
+          token: randomBytes(32).toString('base64url'),
+          decision: 'approve',
+          matchCode: '42',
+          factor: 'totp',
+        }),
+      ),
+    ).toBe('400 validation_failed');
+    expect(answer(await anonymous.post('/v1/confirmations', { token: randomBytes(32).toString('base64url'), decision: 'maybe' }))).toBe(
+      '400 validation_failed',
+    );
     expect((await fetch(`${t.suite.baseUrl}/confirm/${randomBytes(32).toString('base64url')}`)).status).toBe(410);
   });
 
@@ -210,15 +225,25 @@ describe('tokens, bearer JWTs and other customers', () => {
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const now = () => Math.floor(Date.now() / 1000);
 
-    it("answers 401 unauthorized to alg none, a wrong secret, another HS algorithm, an expired token, no sub, and no token", async () => {
+    it('answers 401 unauthorized to alg none, a wrong secret, another HS algorithm, an expired token, no sub, and no token', async () => {
       const c = await enrolCustomer(t.env, t.suite.baseUrl);
       const bad = [
         `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: c.id, roles: ['operator'], iat: now(), exp: now() + 600 })}.`,
-        await new SignJWT({ roles: ['operator'] }).setProtectedHeader({ alg: 'HS256' }).setSubject(c.id).setExpirationTime('1h')
+        await new SignJWT({ roles: ['operator'] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(c.id)
+          .setExpirationTime('1h')
           .sign(new TextEncoder().encode('not-the-secret-not-the-secret-32')),
-        await new SignJWT({}).setProtectedHeader({ alg: 'HS512' }).setSubject(c.id).setExpirationTime('1h')
+        await new SignJWT({})
+          .setProtectedHeader({ alg: 'HS512' })
+          .setSubject(c.id)
+          .setExpirationTime('1h')
           .sign(new TextEncoder().encode(t.env.jwtSecret)),
-        await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(c.id).setIssuedAt(now() - 7200).setExpirationTime(now() - 3600)
+        await new SignJWT({})
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(c.id)
+          .setIssuedAt(now() - 7200)
+          .setExpirationTime(now() - 3600)
           .sign(new TextEncoder().encode(t.env.jwtSecret)),
         await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(t.env.jwtSecret)),
       ];
@@ -227,7 +252,9 @@ describe('tokens, bearer JWTs and other customers', () => {
         expect(answer(await new ApiClient(t.suite.baseUrl, jwt).get('/v1/admin/audit'))).toBe('401 unauthorized');
       }
       expect(answer(await anonymous.get('/v1/withdrawals'))).toBe('401 unauthorized');
-      expect(answer(await anonymous.call('GET', '/v1/me/balances', { headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } }))).toBe('401 unauthorized');
+      expect(
+        answer(await anonymous.call('GET', '/v1/me/balances', { headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } })),
+      ).toBe('401 unauthorized');
     });
 
     it("answers 403 forbidden to a customer's token on operator endpoints, and the operation does not happen", async () => {
@@ -235,12 +262,17 @@ describe('tokens, bearer JWTs and other customers', () => {
       const before = await balanceOf(c);
       expect(answer(await c.client.get('/v1/admin/audit'))).toBe('403 forbidden');
       expect(answer(await c.client.get(`/v1/admin/audit?userId=${c.id}`))).toBe('403 forbidden');
-      expect(answer(await c.client.post('/v1/admin/deposits', { userId: c.id, asset: 'BTC', amount: '100', reference: 'self-credit' }))).toBe('403 forbidden');
+      expect(answer(await c.client.post('/v1/admin/deposits', { userId: c.id, asset: 'BTC', amount: '100', reference: 'self-credit' }))).toBe(
+        '403 forbidden',
+      );
       expect(answer(await c.client.post(`/v1/admin/users/${c.id}/unfreeze`))).toBe('403 forbidden');
       expect(answer(await c.client.post(`/v1/admin/users/${c.id}/freeze`, { reason: 'x' }))).toBe('403 forbidden');
       expect(await balanceOf(c)).toEqual(before);
       // A roles claim that is not a list of strings grants nothing.
-      const odd = await new SignJWT({ roles: 'operator' }).setProtectedHeader({ alg: 'HS256' }).setSubject(c.id).setExpirationTime('1h')
+      const odd = await new SignJWT({ roles: 'operator' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(c.id)
+        .setExpirationTime('1h')
         .sign(new TextEncoder().encode(t.env.jwtSecret));
       expect(answer(await new ApiClient(t.suite.baseUrl, odd).get('/v1/admin/audit'))).toBe('403 forbidden');
     });

@@ -1,4 +1,4 @@
-import { authenticatorCode, enrolCustomer } from './support/customer-factory';
+import { authenticatorCode, enrolCustomer, TestCustomer } from './support/customer-factory';
 import {
   assertStillStep,
   AttackCustomer,
@@ -23,7 +23,6 @@ import { useSuite } from './support/use-suite';
 describe('TOTP: replay, drift window and guessing limits', () => {
   const t = useSuite();
 
-
   /** Codes that are certainly wrong for `secret` within ±2 steps of `step`. */
   function wrongCodes(secret: string, step: number, n: number): string[] {
     const near = new Set([-2, -1, 0, 1, 2].map((d) => codeForStep(secret, step + d)));
@@ -35,7 +34,7 @@ describe('TOTP: replay, drift window and guessing limits', () => {
     return out;
   }
 
-  async function withdrawal(c: { client: any; addressId: string } & any, amount = '0.01') {
+  async function withdrawal(c: TestCustomer, amount = '0.01') {
     const r = await t.channels.requestWithdrawal(c, amount);
     expect([r.status, r.body.detail]).toEqual([202, undefined]);
     return r.body as { id: string; matchCode: string; expiresAt: string };
@@ -45,9 +44,7 @@ describe('TOTP: replay, drift window and guessing limits', () => {
     const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = await withdrawal(c);
     const code = await authenticatorCode(c.totpSecret, 1); // enrolment burnt steps now-1 and now
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, () => c.client.post(`/v1/withdrawals/${w.id}/totp`, { code })),
-    );
+    const answers = await Promise.all(Array.from({ length: 20 }, () => c.client.post(`/v1/withdrawals/${w.id}/totp`, { code })));
     const outcomes = tally(answers.map((a) => `${a.status} ${problemCode(a) ?? ''}`.trim()));
     expect(outcomes).toEqual({ '200': 1, '422 code_reused': 19 });
     expect((await statusOf(c, w.id)).factors.totp).toBe('approved');
@@ -59,9 +56,7 @@ describe('TOTP: replay, drift window and guessing limits', () => {
     await t.channels.approveEmail(c, w.id, w.matchCode);
     await t.channels.approvePush(c, w.id, w.matchCode);
     const code = await authenticatorCode(c.totpSecret, 1);
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, () => c.client.post(`/v1/withdrawals/${w.id}/totp`, { code })),
-    );
+    const answers = await Promise.all(Array.from({ length: 20 }, () => c.client.post(`/v1/withdrawals/${w.id}/totp`, { code })));
     const outcomes = tally(answers.map((a) => `${a.status} ${problemCode(a) ?? ''}`.trim()));
     expect(outcomes['200']).toBe(1);
     for (const key of Object.keys(outcomes)) expect(['200', '422 code_reused', '409 withdrawal_not_pending']).toContain(key);
@@ -80,7 +75,8 @@ describe('TOTP: replay, drift window and guessing limits', () => {
       enrolOnSteps(t.env, t.suite.baseUrl, { deposit: '1', activationStep: S - 1, addressStep: S }),
     ]);
     const [wm, wz, wp, wf] = await Promise.all([withdrawal(minus), withdrawal(zero), withdrawal(plus), withdrawal(far)]);
-    const submit = (c: AttackCustomer, id: string, step: number) => c.client.post(`/v1/withdrawals/${id}/totp`, { code: codeForStep(c.totpSecret, step) });
+    const submit = (c: AttackCustomer, id: string, step: number) =>
+      c.client.post(`/v1/withdrawals/${id}/totp`, { code: codeForStep(c.totpSecret, step) });
     const [am, az, ap, aMinus2, aPlus2] = await Promise.all([
       submit(minus, wm.id, S - 1),
       submit(zero, wz.id, S),

@@ -79,7 +79,9 @@ describe('two confirmation services on one queue', () => {
     // (the twin is code_reused, or withdrawal_not_pending when the first one already posted).
     expect(flat.filter((a) => a.status === 200)).toHaveLength(8 * 3);
     expect(flat.filter((a) => a.body.code === 'token_invalid')).toHaveLength(16);
-    expect(flat.filter((a) => a.status !== 200).every((a) => ['token_invalid', 'code_reused', 'withdrawal_not_pending'].includes(a.body.code))).toBe(true);
+    expect(flat.filter((a) => a.status !== 200).every((a) => ['token_invalid', 'code_reused', 'withdrawal_not_pending'].includes(a.body.code))).toBe(
+      true,
+    );
 
     for (const { c, w } of flows) {
       await channels.waitForStatus(c, w.id, 'posted');
@@ -88,7 +90,8 @@ describe('two confirmation services on one queue', () => {
     }
     const jobs = await posted.getJobs(['waiting', 'active', 'completed', 'delayed']);
     for (const { w } of flows) expect(jobs.filter((j) => j.data.withdrawalId === w.id)).toHaveLength(1);
-    for (const { c, w } of flows) await env.smtp.waitFor((m) => sentTo(m, c.email) && /confirmed and sent/.test(m.subject ?? '') && (m.text ?? '').includes(w.id));
+    for (const { c, w } of flows)
+      await env.smtp.waitFor((m) => sentTo(m, c.email) && /confirmed and sent/.test(m.subject ?? '') && (m.text ?? '').includes(w.id));
     await new Promise((r) => setTimeout(r, 300));
     for (const { c } of flows) expect(env.smtp.count((m) => sentTo(m, c.email) && /confirmed and sent/.test(m.subject ?? ''))).toBe(1);
 
@@ -155,7 +158,8 @@ describe('two confirmation services on one queue', () => {
       [ids],
     );
     expect(n).toBe(5);
-    for (const { c, w } of flows) await env.smtp.waitFor((m) => sentTo(m, c.email) && /expired unconfirmed/.test(m.subject ?? '') && (m.text ?? '').includes(w.id));
+    for (const { c, w } of flows)
+      await env.smtp.waitFor((m) => sentTo(m, c.email) && /expired unconfirmed/.test(m.subject ?? '') && (m.text ?? '').includes(w.id));
     await new Promise((r) => setTimeout(r, 300));
     for (const { c } of flows) expect(env.smtp.count((m) => sentTo(m, c.email) && /expired unconfirmed/.test(m.subject ?? ''))).toBe(1);
     expect(await ledgerFaults(env.admin)).toEqual([]);

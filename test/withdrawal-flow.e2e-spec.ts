@@ -36,7 +36,7 @@ describe('a withdrawal from request to ledger (real Postgres, Redis, SMTP and pu
       network: 'bitcoin',
       amount: '0.4',
       address: alice.address,
-      url: `${t.suite.baseUrl}/confirm/${push.payload.token}`,
+      url: `${t.suite.baseUrl}/confirm/${String(push.payload.token)}`,
       expiresAt: w.expiresAt,
     });
     expect((await t.channels.decide(String(push.payload.token), 'approve', w.matchCode)).body).toEqual({ factor: 'push', status: 'approved' });
@@ -50,7 +50,10 @@ describe('a withdrawal from request to ledger (real Postgres, Redis, SMTP and pu
     expect(done.postedAt).not.toBeNull();
 
     expect((await alice.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '1.1', held: '0' }]);
-    const [{ postings }] = await t.env.admin.query(`SELECT count(*)::int AS postings FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'post_pending'`, [w.id]);
+    const [{ postings }] = await t.env.admin.query(
+      `SELECT count(*)::int AS postings FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'post_pending'`,
+      [w.id],
+    );
     expect(postings).toBe(1);
 
     const posted = t.suite.api.get<Queue>(getQueueToken(QueueName.WithdrawalsPosted));

@@ -11,6 +11,7 @@ import { totpCode } from '@app/crypto';
 import { verifyLedger } from '@app/database';
 import { redisConnection } from '@app/queue';
 import { Queue, QueueEvents, Worker } from 'bullmq';
+import { cpus } from 'node:os';
 import { ApiClient } from '../support/api-client';
 import { linkIn, tokenOf } from '../support/customer-factory';
 import { sentTo } from '../support/smtp-catcher';
@@ -22,9 +23,11 @@ const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
 }
 
 async function timed(work: () => Promise<void>): Promise<number> {
@@ -48,7 +51,7 @@ async function bullmqRoundTripsPerSecond(env: TestEnvironment, n: number): Promi
   const prefix = `${env.id}:bench`; // under the run's own prefix, so env.stop() removes it whatever happens
   const queue = new Queue('bench', { connection, prefix });
   const events = new QueueEvents('bench', { connection, prefix });
-  const worker = new Worker('bench', async () => 'ok', { connection, prefix, concurrency: CONCURRENCY });
+  const worker = new Worker('bench', () => Promise.resolve('ok'), { connection, prefix, concurrency: CONCURRENCY });
   await Promise.all([events.waitUntilReady(), worker.waitUntilReady()]);
   const seconds = await timed(() =>
     pool([...Array(n).keys()], CONCURRENCY, async (i) => {
@@ -62,7 +65,13 @@ async function bullmqRoundTripsPerSecond(env: TestEnvironment, n: number): Promi
   return n / seconds;
 }
 
-interface Customer { id: string; client: ApiClient; secret: string; addressId: string; email: string }
+interface Customer {
+  id: string;
+  client: ApiClient;
+  secret: string;
+  addressId: string;
+  email: string;
+}
 
 async function enrol(env: TestEnvironment, base: string, i: number): Promise<Customer> {
   const id = `bench-${i}`;
@@ -74,7 +83,13 @@ async function enrol(env: TestEnvironment, base: string, i: number): Promise<Cus
   const secret = (await client.post('/v1/me/totp')).body.secret;
   await client.post('/v1/me/totp/activate', { code: totpCode(secret, Date.now() - 30_000) });
   await client.post('/v1/me/push-subscriptions', env.push.newSubscription());
-  const address = await client.post('/v1/me/addresses', { asset: 'BTC', network: 'bitcoin', address: `bc1qbench${i}xxxxxxxxxx`, label: 'bench', totpCode: totpCode(secret, Date.now()) });
+  const address = await client.post('/v1/me/addresses', {
+    asset: 'BTC',
+    network: 'bitcoin',
+    address: `bc1qbench${i}xxxxxxxxxx`,
+    label: 'bench',
+    totpCode: totpCode(secret, Date.now()),
+  });
   const operator = new ApiClient(base, await env.token('op', ['operator']));
   await operator.post('/v1/admin/deposits', { userId: id, asset: 'BTC', amount: '10', reference: `bench-${i}` });
   return { id, client, secret, addressId: address.body.id, email };
@@ -121,24 +136,30 @@ async function main(): Promise<void> {
     const faults = await verifyLedger(env.admin);
     const createRate = created.length / createSeconds;
     const postRate = created.length / confirmSeconds;
-    console.log(JSON.stringify({
-      machine: { cpus: require('node:os').cpus().length, node: process.version },
-      baseline: {
-        postgres_commits_per_s: Math.round(pgCommits),
-        bullmq_round_trips_per_s: Math.round(bullmq),
-      },
-      suite: {
-        withdrawals: created.length,
-        withdrawals_created_per_s: Number(createRate.toFixed(1)),
-        withdrawals_confirmed_and_posted_per_s: Number(postRate.toFixed(1)),
-        ledger_verification: faults.length ? faults : 'clean',
-      },
-      ratios: {
-        create_per_postgres_commit: Number((createRate / pgCommits).toFixed(4)),
-        posted_per_postgres_commit: Number((postRate / pgCommits).toFixed(4)),
-        posted_per_bullmq_round_trip: Number((postRate / bullmq).toFixed(4)),
-      },
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          machine: { cpus: cpus().length, node: process.version },
+          baseline: {
+            postgres_commits_per_s: Math.round(pgCommits),
+            bullmq_round_trips_per_s: Math.round(bullmq),
+          },
+          suite: {
+            withdrawals: created.length,
+            withdrawals_created_per_s: Number(createRate.toFixed(1)),
+            withdrawals_confirmed_and_posted_per_s: Number(postRate.toFixed(1)),
+            ledger_verification: faults.length ? faults : 'clean',
+          },
+          ratios: {
+            create_per_postgres_commit: Number((createRate / pgCommits).toFixed(4)),
+            posted_per_postgres_commit: Number((postRate / pgCommits).toFixed(4)),
+            posted_per_bullmq_round_trip: Number((postRate / bullmq).toFixed(4)),
+          },
+        },
+        null,
+        2,
+      ),
+    );
   } finally {
     await suite.stop();
     await env.stop();

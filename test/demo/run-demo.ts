@@ -45,7 +45,11 @@ async function main(): Promise<void> {
     await check('set email', 202, alice.call('PUT', '/v1/me/email', { body: { email: 'alice@example.test' } }));
     const verification = await env.smtp.waitFor((m) => sentTo(m, 'alice@example.test'));
     step(`alice's mailbox: "${verification.subject}"`);
-    await check('verify email', 204, new ApiClient(base).post('/v1/email-verifications', { token: tokenOf(linkIn(verification.text ?? '', 'verify-email')) }));
+    await check(
+      'verify email',
+      204,
+      new ApiClient(base).post('/v1/email-verifications', { token: tokenOf(linkIn(verification.text ?? '', 'verify-email')) }),
+    );
     step('email verified by following the link');
 
     const enrolment = (await check('enrol TOTP', 201, alice.post('/v1/me/totp'))).body;
@@ -58,15 +62,26 @@ async function main(): Promise<void> {
     await check('register push device', 201, alice.post('/v1/me/push-subscriptions', device));
     step(`browser subscribed to push with VAPID key ${vapid.slice(0, 16)}…`);
 
-    const address = (await check('add address', 201, alice.post('/v1/me/addresses', {
-      asset: 'BTC', network: 'bitcoin', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', label: 'cold wallet',
-      totpCode: authenticator(enrolment.secret, 0),
-    }))).body;
+    const address = (
+      await check(
+        'add address',
+        201,
+        alice.post('/v1/me/addresses', {
+          asset: 'BTC',
+          network: 'bitcoin',
+          address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq',
+          label: 'cold wallet',
+          totpCode: authenticator(enrolment.secret, 0),
+        }),
+      )
+    ).body;
     step(`withdrawal address added (usable at ${address.usableAt})`);
     await check('deposit', 201, operator.post('/v1/admin/deposits', { userId: 'alice', asset: 'BTC', amount: '1.5', reference: 'chain-tx-0001' }));
     step(`operator deposit: balances ${JSON.stringify((await alice.get('/v1/me/balances')).body)}`);
 
-    const w = (await check('request withdrawal', 202, alice.post('/v1/withdrawals', { addressId: address.id, amount: '0.4' }, { 'idempotency-key': 'demo-1' }))).body;
+    const w = (
+      await check('request withdrawal', 202, alice.post('/v1/withdrawals', { addressId: address.id, amount: '0.4' }, { 'idempotency-key': 'demo-1' }))
+    ).body;
     step(`POST /v1/withdrawals → 202 ${w.status}, ${w.amount} ${w.asset} to ${w.address}; match code shown to alice: ${w.matchCode}`);
     step(`balances while pending: ${JSON.stringify((await alice.get('/v1/me/balances')).body)}`);
 
@@ -76,12 +91,20 @@ async function main(): Promise<void> {
     const page = await fetch(link);
     const choices = [...(await page.text()).matchAll(/data-code="([0-9]{2})"/g)].map((m) => m[1]);
     step(`confirmation page opened (${page.status}): choices ${choices.join(', ')}; alice picks ${w.matchCode}`);
-    const email = await check('approve email', 200, new ApiClient(base).post('/v1/confirmations', { token: tokenOf(link), decision: 'approve', matchCode: w.matchCode }));
+    const email = await check(
+      'approve email',
+      200,
+      new ApiClient(base).post('/v1/confirmations', { token: tokenOf(link), decision: 'approve', matchCode: w.matchCode }),
+    );
     step(`email factor: ${JSON.stringify(email.body)}`);
 
     const push = await env.push.waitFor((m) => m.payload.withdrawalId === w.id);
-    step(`push received and decrypted (RFC 8291): ${push.payload.amount} ${push.payload.asset} to ${push.payload.address}`);
-    const pushed = await check('approve push', 200, new ApiClient(base).post('/v1/confirmations', { token: push.payload.token, decision: 'approve', matchCode: w.matchCode }));
+    step(`push received and decrypted (RFC 8291): ${String(push.payload.amount)} ${String(push.payload.asset)} to ${String(push.payload.address)}`);
+    const pushed = await check(
+      'approve push',
+      200,
+      new ApiClient(base).post('/v1/confirmations', { token: push.payload.token, decision: 'approve', matchCode: w.matchCode }),
+    );
     step(`push factor: ${JSON.stringify(pushed.body)}`);
 
     const totp = await check('TOTP', 200, alice.post(`/v1/withdrawals/${w.id}/totp`, { code: authenticator(enrolment.secret, 1) }));

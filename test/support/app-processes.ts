@@ -40,8 +40,8 @@ export class AppProcess {
           }
         }
       };
-      child.stdout!.on('data', onLine);
-      child.stderr!.on('data', onLine);
+      child.stdout.on('data', onLine);
+      child.stderr.on('data', onLine);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         reject(new Error(`${this.name} exited (${code ?? signal}) before it was ready:\n${this.output.join('\n')}`));

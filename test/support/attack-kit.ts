@@ -66,7 +66,7 @@ export interface AuditItem {
 /** The audit log as an operator reads it over the API (newest first, first page). */
 export async function auditOf(env: TestEnvironment, baseUrl: string, query: { userId?: string; withdrawalId?: string }): Promise<AuditItem[]> {
   const op = await operatorClient(env, baseUrl);
-  const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v) as [string, string][]).toString();
+  const qs = new URLSearchParams(Object.entries(query).filter((entry): entry is [string, string] => Boolean(entry[1]))).toString();
   const r = await op.get(`/v1/admin/audit?${qs}`);
   if (r.status !== 200) throw new Error(`audit: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.items;
@@ -115,14 +115,22 @@ export function tally(values: (string | number)[]): Record<string, number> {
 }
 
 /** Waits until the given jobs have finished (completed or failed); returns their return values / failure reasons. */
-export async function settledJobs(queue: import('bullmq').Queue, ids: string[], timeoutMs = 15_000): Promise<{ id: string; state: string; value: unknown }[]> {
+export async function settledJobs(
+  queue: import('bullmq').Queue,
+  ids: string[],
+  timeoutMs = 15_000,
+): Promise<{ id: string; state: string; value: unknown }[]> {
   const out: { id: string; state: string; value: unknown }[] = [];
   for (const id of ids) {
     let state = '';
-    await waitUntil(async () => {
-      state = (await (await queue.getJob(id))?.getState()) ?? 'missing';
-      return state === 'completed' || state === 'failed';
-    }, timeoutMs, `job ${id} to finish`);
+    await waitUntil(
+      async () => {
+        state = (await (await queue.getJob(id))?.getState()) ?? 'missing';
+        return state === 'completed' || state === 'failed';
+      },
+      timeoutMs,
+      `job ${id} to finish`,
+    );
     const job = (await queue.getJob(id))!;
     out.push({ id, state, value: state === 'completed' ? job.returnvalue : job.failedReason });
   }
@@ -131,10 +139,14 @@ export async function settledJobs(queue: import('bullmq').Queue, ids: string[], 
 
 /** Waits until a queue has nothing waiting, active or delayed-and-due (prioritized included). */
 export async function queueIdle(queue: import('bullmq').Queue, timeoutMs = 15_000): Promise<void> {
-  await waitUntil(async () => {
-    const c = await queue.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children');
-    return Object.values(c).every((n) => n === 0);
-  }, timeoutMs, `queue ${queue.name} to go idle`);
+  await waitUntil(
+    async () => {
+      const c = await queue.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children');
+      return Object.values(c).every((n) => n === 0);
+    },
+    timeoutMs,
+    `queue ${queue.name} to go idle`,
+  );
 }
 
 /** The value of one sample in Prometheus text format, 0 when absent. */

@@ -71,7 +71,11 @@ export async function enrolCustomer(env: TestEnvironment, baseUrl: string, optio
 
   expect(await client.call('PUT', '/v1/me/email', { body: { email } }), 202, 'set email');
   const verification = await env.smtp.waitFor((m) => sentTo(m, email) && /Verify/.test(m.subject ?? ''));
-  expect(await new ApiClient(baseUrl).post('/v1/email-verifications', { token: tokenOf(linkIn(verification.text ?? '', 'verify-email')) }), 204, 'verify email');
+  expect(
+    await new ApiClient(baseUrl).post('/v1/email-verifications', { token: tokenOf(linkIn(verification.text ?? '', 'verify-email')) }),
+    204,
+    'verify email',
+  );
 
   const enrolment = await client.post('/v1/me/totp');
   expect(enrolment, 201, 'enrol totp');

@@ -45,7 +45,11 @@ export const currentStep = (atMs = Date.now()) => Math.floor(atMs / 30_000);
  * secret is sealed to the confirmation service exactly as the API seals it; no time step is used yet.
  * The enrolment flow itself is covered through the API by enrolCustomer and the tests that use it.
  */
-export async function createCustomerDirect(env: TestEnvironment, baseUrl: string, id = `cust-${randomBytes(5).toString('hex')}`): Promise<TestCustomer> {
+export async function createCustomerDirect(
+  env: TestEnvironment,
+  baseUrl: string,
+  id = `cust-${randomBytes(5).toString('hex')}`,
+): Promise<TestCustomer> {
   const email = `${id}@example.test`;
   const totpSecret = newTotpSecret();
   const subscription = env.push.newSubscription();
@@ -56,7 +60,23 @@ export async function createCustomerDirect(env: TestEnvironment, baseUrl: string
           p AS (INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth) SELECT id, $4, $5, $6 FROM u)
      INSERT INTO withdrawal_addresses (user_id, asset, network, address, label, usable_at)
        SELECT id, 'BTC', 'bitcoin', $7, 'test wallet', now() FROM u RETURNING id AS address_id`,
-    [id, email, sealTotpSecret(totpSecret, env.env.TOTP_SEAL_PUBLIC_KEY), subscription.endpoint, subscription.keys.p256dh, subscription.keys.auth, address],
+    [
+      id,
+      email,
+      sealTotpSecret(totpSecret, env.env.TOTP_SEAL_PUBLIC_KEY),
+      subscription.endpoint,
+      subscription.keys.p256dh,
+      subscription.keys.auth,
+      address,
+    ],
   );
-  return { id, email, client: new ApiClient(baseUrl, await env.token(id)), totpSecret, subscriptions: [subscription], addressId: address_id, address };
+  return {
+    id,
+    email,
+    client: new ApiClient(baseUrl, await env.token(id)),
+    totpSecret,
+    subscriptions: [subscription],
+    addressId: address_id,
+    address,
+  };
 }

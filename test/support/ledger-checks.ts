@@ -49,7 +49,10 @@ export class BalanceInvariantWatcher {
   private readonly result: InvariantSample = { samples: 0, violations: [], distinctStates: 0 };
   private readonly states = new Set<string>();
 
-  constructor(databaseUrl: string, private readonly userIds?: string[]) {
+  constructor(
+    databaseUrl: string,
+    private readonly userIds?: string[],
+  ) {
     this.client = new Client({ connectionString: databaseUrl, application_name: 'invariant-watcher' });
   }
 
@@ -128,7 +131,10 @@ export async function recordAccountVersions(admin: DataSource): Promise<void> {
 }
 
 /** Committed versions of the customers' accounts, and those among them that hold or spent more than was credited. */
-export async function accountVersions(admin: DataSource, userIds: string[]): Promise<{ versions: number; transactions: number; overdrawn: unknown[] }> {
+export async function accountVersions(
+  admin: DataSource,
+  userIds: string[],
+): Promise<{ versions: number; transactions: number; overdrawn: unknown[] }> {
   const [{ versions, transactions }] = await admin.query(
     `SELECT count(*)::int AS versions, count(DISTINCT txid)::int AS transactions
        FROM test_ledger_account_versions WHERE kind = 'customer' AND user_id = ANY($1)`,

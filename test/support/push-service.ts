@@ -1,13 +1,9 @@
 import { EventEmitter } from 'node:events';
+import * as ece from 'http_ece';
 import { createECDH, createPublicKey, randomBytes, randomUUID, type ECDH } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jwtVerify } from 'jose';
-
-// http_ece (the library web-push uses) ships no type definitions; this is the part we call.
-const ece: {
-  decrypt(body: Buffer, params: { version: 'aes128gcm'; privateKey: ECDH; authSecret: Buffer }): Buffer;
-} = require('http_ece');
 
 export interface PushMessage {
   endpoint: string;

@@ -1,4 +1,4 @@
-import { ConfirmationJob, EVIDENCE_FIELDS, OutboxRelay, QueueName } from '@app/queue';
+import { ConfirmationJob, EVIDENCE_FIELDS, OutboxRelay, QueueName, ReceivedJob } from '@app/queue';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { CreditDeposit } from './deposits/credit-deposit';
@@ -29,14 +29,14 @@ export class ConfirmationsConsumer extends WorkerHost {
 
   async process(job: Job): Promise<unknown> {
     try {
-      return await this.decide(job as Job & ConfirmationJob);
+      return await this.decide(job as ReceivedJob<ConfirmationJob>);
     } finally {
       // Whatever the decision committed to the outbox goes out now rather than at the next poll.
       this.relay.kick();
     }
   }
 
-  private async decide(typed: Job & ConfirmationJob): Promise<unknown> {
+  private async decide(typed: ReceivedJob<ConfirmationJob>): Promise<unknown> {
     switch (typed.name) {
       case 'verify-totp':
         return this.verifyTotp.execute(await this.takeEvidence(typed, typed.data));

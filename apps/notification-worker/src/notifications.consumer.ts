@@ -1,4 +1,4 @@
-import { NotificationJob, QueueName } from '@app/queue';
+import { NotificationJob, QueueName, ReceivedJob } from '@app/queue';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { SendSecurityAlert } from './alerts/send-security-alert';
@@ -23,7 +23,7 @@ export class NotificationsConsumer extends WorkerHost {
   }
 
   async process(job: Job): Promise<unknown> {
-    const typed = job as Job & NotificationJob;
+    const typed = job as ReceivedJob<NotificationJob>;
     switch (typed.name) {
       case 'send-withdrawal-challenges':
         return this.fanOut.execute(typed.data.withdrawalId);

@@ -35,14 +35,17 @@ export interface AppConfig {
 }
 
 const duration = (name: string, fallback: string) =>
-  z.string().default(fallback).transform((value, ctx) => {
-    const parsed = value.trim() === '0' ? 0 : ms(value);
-    if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) {
-      ctx.addIssue({ code: 'custom', message: `${name} must be a duration like 90s, 10m or 24h` });
-      return z.NEVER;
-    }
-    return parsed;
-  });
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const parsed = value.trim() === '0' ? 0 : ms(value);
+      if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a duration like 90s, 10m or 24h` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
 
 const bool = (fallback: 'true' | 'false') =>
   z
@@ -56,7 +59,10 @@ const envSchema = z.object({
   NOTIFIER_DATABASE_URL: z.string().url().optional(),
   CONFIRMER_DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default('countersign'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+$/)
+    .default('countersign'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_BASE_URL: z.string().url().default('http://localhost:3000'),
   JWT_SECRET: z.string().min(16).optional(),
@@ -105,9 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     // Name the variable and the rule, never the value: a mistyped secret must not reach the logs.
-    const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.')}: ${i.message}`)
-      .join('; ');
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
@@ -120,8 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwtSecret = 'countersign-development-secret-change-me';
     warnings.push('JWT_SECRET and JWT_PUBLIC_KEY are not set: using a development secret. NEVER run like this in production.');
   }
-  const dashboard =
-    e.DASHBOARD_USER && e.DASHBOARD_PASSWORD ? { user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD } : undefined;
+  const dashboard = e.DASHBOARD_USER && e.DASHBOARD_PASSWORD ? { user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD } : undefined;
   return {
     databaseUrl: e.DATABASE_URL,
     databaseUrls: {
@@ -153,7 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     verdictTimeoutMs: e.VERDICT_TIMEOUT,
     pushesPerHour: e.PUSHES_PER_HOUR,
     publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE,
-    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^[0-9]+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    trustProxy:
+      e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^[0-9]+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     warnings,
   };
 }

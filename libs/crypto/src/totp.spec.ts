@@ -1,16 +1,7 @@
 import { oathtoolCode } from '../../../test/support/oathtool';
 import hotpVectors from './fixtures/rfc4226-hotp.json';
 import totpVectors from './fixtures/rfc6238-totp.json';
-import {
-  TOTP_DEFAULTS,
-  hotpCodeFromKey,
-  matchTotpStep,
-  newTotpSecret,
-  otpauthUri,
-  totpCode,
-  totpCodeFromKey,
-  totpStep,
-} from './totp';
+import { TOTP_DEFAULTS, hotpCodeFromKey, matchTotpStep, newTotpSecret, otpauthUri, totpCode, totpCodeFromKey, totpStep } from './totp';
 
 const STEP_MS = 30_000;
 const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // base32 of the RFC seed "12345678901234567890"
@@ -28,9 +19,7 @@ describe('RFC 6238 Appendix B (TOTP)', () => {
     ['SHA256', 'sha256'],
     ['SHA512', 'sha512'],
   ] as const;
-  const rows = totpVectors.rows.flatMap((row) =>
-    algorithms.map(([name, algorithm]) => ({ time: row.time, name, algorithm, code: row[name] })),
-  );
+  const rows = totpVectors.rows.flatMap((row) => algorithms.map(([name, algorithm]) => ({ time: row.time, name, algorithm, code: row[name] })));
   it.each(rows)('$name at $time s gives $code', ({ time, name, algorithm, code }) => {
     const key = Buffer.from(totpVectors.seeds[name], 'ascii');
     const opts = { algorithm, digits: totpVectors.digits, stepSeconds: totpVectors.step, window: 0 };
@@ -69,8 +58,19 @@ describe('matchTotpStep', () => {
     const now = 1_700_000_000_000;
     const code = totpCode(SECRET, now);
     expect(matchTotpStep(SECRET, code, now)).toBe(totpStep(now));
-    const malformed = ['', code.slice(1), `${code}0`, `0${code}`, ` ${code}`, `${code}\n`, `+${code.slice(1)}`,
-      `-${code.slice(1)}`, `${code.slice(0, 5)}a`, '1e5000', code.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + +d))];
+    const malformed = [
+      '',
+      code.slice(1),
+      `${code}0`,
+      `0${code}`,
+      ` ${code}`,
+      `${code}\n`,
+      `+${code.slice(1)}`,
+      `-${code.slice(1)}`,
+      `${code.slice(0, 5)}a`,
+      '1e5000',
+      code.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + +d)),
+    ];
     for (const bad of malformed) expect(matchTotpStep(SECRET, bad, now)).toBeNull();
   });
 });

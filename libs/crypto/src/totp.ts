@@ -28,7 +28,7 @@ export function newTotpSecret(): string {
 /** Key URI for QR enrolment (Google Authenticator format). */
 export function otpauthUri(secretBase32: string, accountName: string, issuer = 'Countersign'): string {
   const { algorithm, digits, stepSeconds } = TOTP_DEFAULTS;
-  return generateURI({ issuer, label: accountName, secret: secretBase32, algorithm, digits: digits as Digits, period: stepSeconds });
+  return generateURI({ issuer, label: accountName, secret: secretBase32, algorithm, digits, period: stepSeconds });
 }
 
 export function totpCode(secretBase32: string, atMs: number, opts = TOTP_DEFAULTS): string {
@@ -60,7 +60,7 @@ export function matchTotpStep(secretBase32: string, code: string, nowMs: number,
 
 /** HOTP over a raw key (RFC 4226 test vectors). */
 export function hotpCodeFromKey(key: Buffer, counter: number, digits: TotpOptions['digits'], algorithm: TotpOptions['algorithm']): string {
-  return generateSync({ strategy: 'hotp', secret: new Uint8Array(key), counter, digits: digits as Digits, algorithm, ...plugins });
+  return generateSync({ strategy: 'hotp', secret: new Uint8Array(key), counter, digits, algorithm, ...plugins });
 }
 
 /** TOTP over a raw key (RFC 6238 test vectors). */

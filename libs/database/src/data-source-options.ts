@@ -6,7 +6,13 @@ import { AppRoles1763900000002 } from './migrations/1763900000002-app-roles';
 import { WithdrawalPause1763900000003 } from './migrations/1763900000003-withdrawal-pause';
 import { ChallengeClaims1763900000004 } from './migrations/1763900000004-challenge-claims';
 
-export const MIGRATIONS = [InitialSchema1763900000000, Ledger1763900000001, AppRoles1763900000002, WithdrawalPause1763900000003, ChallengeClaims1763900000004];
+export const MIGRATIONS = [
+  InitialSchema1763900000000,
+  Ledger1763900000001,
+  AppRoles1763900000002,
+  WithdrawalPause1763900000003,
+  ChallengeClaims1763900000004,
+];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */
 export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {

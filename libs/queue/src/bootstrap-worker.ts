@@ -4,10 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { assertRedisNoEviction } from './redis-policy';
 
 /** Boots a queue-consuming app: config validated once, Redis policy checked, graceful shutdown on signals. */
-export async function bootstrapWorker(
-  name: string,
-  rootModule: (config: AppConfig) => DynamicModule,
-): Promise<INestApplicationContext> {
+export async function bootstrapWorker(name: string, rootModule: (config: AppConfig) => DynamicModule): Promise<INestApplicationContext> {
   const logger = new Logger(name);
   try {
     const config = loadConfig();

@@ -1,4 +1,5 @@
 import { Decision } from '@app/domain';
+import type { Job } from 'bullmq';
 import { QueueName } from './queue-name';
 
 /** Jobs of the notification worker. Payloads carry ids: the worker reads the rest from Postgres. */
@@ -49,6 +50,12 @@ export type QueueJob =
   | ({ queue: QueueName.Notifications } & NotificationJob)
   | ({ queue: QueueName.Confirmations } & ConfirmationJob)
   | ({ queue: QueueName.WithdrawalsPosted } & WithdrawalPostedJob);
+
+/**
+ * A received BullMQ job typed after a contract above: one Job per job name, so that a switch on `name`
+ * narrows `data` to that job's payload (a plain `Job` has `data: any`).
+ */
+export type ReceivedJob<J extends { name: string; data: object }> = J extends unknown ? Job<J['data'], unknown, J['name']> : never;
 
 /** Evidence fields never shown on the dashboard and wiped from a job once read. */
 export const EVIDENCE_FIELDS = ['code', 'token', 'matchCode', 'operatorToken'] as const;

@@ -85,7 +85,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         const delay = row.runAt ? Math.max(0, row.runAt.getTime() - Date.now()) : undefined;
         await this.queues[queue].add(row.name, row.data, { ...JOB_OPTIONS[queue], jobId: row.jobId, delay });
       }
-      await this.outbox.markPublished(m, rows.map((r) => r.id));
+      await this.outbox.markPublished(
+        m,
+        rows.map((r) => r.id),
+      );
       return rows.length;
     });
   }

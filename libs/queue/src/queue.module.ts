@@ -14,11 +14,7 @@ import { redisConnection } from './redis-connection';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({ connection: redisConnection(config.redisUrl), prefix: config.queuePrefix }),
     }),
-    BullModule.registerQueue(
-      { name: QueueName.Notifications },
-      { name: QueueName.Confirmations },
-      { name: QueueName.WithdrawalsPosted },
-    ),
+    BullModule.registerQueue({ name: QueueName.Notifications }, { name: QueueName.Confirmations }, { name: QueueName.WithdrawalsPosted }),
   ],
   providers: [Outbox, OutboxRelay],
   exports: [BullModule, Outbox, OutboxRelay],

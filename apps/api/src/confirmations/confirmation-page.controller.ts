@@ -21,7 +21,7 @@ export class ConfirmationPageController {
   async page(@Param('token') token: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const page = await this.pages.usable(token);
     if (!page) {
-      void reply.status(410);
+      reply.status(410);
       return htmlPage('This link is no longer valid', '<p>It was used already, or the withdrawal is no longer waiting for confirmation.</p>');
     }
     const w = page.withdrawal;

@@ -17,7 +17,7 @@ export class HealthController {
   async check(@Res({ passthrough: true }) reply: FastifyReply) {
     const { postgres, redis } = await this.health.check();
     const ok = postgres === 'up' && redis === 'up';
-    void reply.status(ok ? 200 : 503);
+    reply.status(ok ? 200 : 503);
     return { status: ok ? 'ok' : 'unavailable', postgres, redis };
   }
 

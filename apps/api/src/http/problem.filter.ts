@@ -23,8 +23,8 @@ export class ProblemFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const problem = this.toProblem(error, request);
-    for (const [name, value] of Object.entries(problem.headers)) void reply.header(name, value);
-    void reply
+    for (const [name, value] of Object.entries(problem.headers)) reply.header(name, value);
+    reply
       .status(problem.getStatus())
       .header('content-type', 'application/problem+json')
       .send(problem.body(request.url.split('?')[0]));
@@ -36,12 +36,12 @@ export class ProblemFilter implements ExceptionFilter {
       const code = BY_STATUS[error.getStatus()];
       if (code) {
         const response = error.getResponse();
-        const message = typeof response === 'object' && response && 'message' in response ? (response as { message: unknown }).message : undefined;
+        const message = typeof response === 'object' && response && 'message' in response ? response.message : undefined;
         return new Problem(code, Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : undefined);
       }
     }
     const status = (error as { statusCode?: number }).statusCode;
-    if (typeof status === 'number' && BY_STATUS[status]) return new Problem(BY_STATUS[status]!, (error as Error).message);
+    if (typeof status === 'number' && BY_STATUS[status]) return new Problem(BY_STATUS[status], (error as Error).message);
     this.logger.error(`${request.method} ${request.routeOptions?.url ?? ''} failed: ${(error as Error)?.stack ?? String(error)}`);
     return new Problem('internal_error');
   }

@@ -26,7 +26,7 @@ export class OperatorsController {
   async deposit(@Body() body: DepositDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const operatorToken = (request.headers.authorization ?? '').replace(/^Bearer /, '');
     const { created, result } = await this.actions.deposit(operatorToken, body);
-    void reply.status(created ? 201 : 200);
+    reply.status(created ? 201 : 200);
     return result;
   }
 

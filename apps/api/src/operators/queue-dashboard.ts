@@ -16,8 +16,7 @@ const redact = (data: unknown) =>
     ? Object.fromEntries(Object.entries(data).map(([k, v]) => [k, (EVIDENCE_FIELDS as readonly string[]).includes(k) ? '[redacted]' : v]))
     : data;
 
-const sameSecret = (a: string, b: string) =>
-  timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+const sameSecret = (a: string, b: string) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
 /** Bull Board behind HTTP Basic auth; off unless DASHBOARD_USER and DASHBOARD_PASSWORD are set. Evidence is redacted. */
 export async function mountQueueDashboard(app: INestApplication, config: AppConfig): Promise<boolean> {
@@ -32,17 +31,17 @@ export async function mountQueueDashboard(app: INestApplication, config: AppConf
   });
   createBullBoard({ queues, serverAdapter });
   const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
-  await fastify.register(
-    async (scope) => {
-      scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-        const [scheme, encoded] = (request.headers.authorization ?? '').split(' ');
-        const [u, ...rest] = Buffer.from(encoded ?? '', 'base64').toString().split(':');
-        if (scheme !== 'Basic' || !sameSecret(u ?? '', user) || !sameSecret(rest.join(':'), password)) {
-          await reply.header('www-authenticate', 'Basic realm="Countersign queues"').status(401).send('authentication required');
-        }
-      });
-      await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
-    },
-  );
+  await fastify.register(async (scope) => {
+    scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      const [scheme, encoded] = (request.headers.authorization ?? '').split(' ');
+      const [u, ...rest] = Buffer.from(encoded ?? '', 'base64')
+        .toString()
+        .split(':');
+      if (scheme !== 'Basic' || !sameSecret(u ?? '', user) || !sameSecret(rest.join(':'), password)) {
+        await reply.header('www-authenticate', 'Basic realm="Countersign queues"').status(401).send('authentication required');
+      }
+    });
+    await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
+  });
   return true;
 }

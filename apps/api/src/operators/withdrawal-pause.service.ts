@@ -28,7 +28,9 @@ export class WithdrawalPauseService {
     await this.transactions.run(async (m) => {
       if (!(await this.pauses.resume(m))) return;
       await this.audit.append(m, { operatorId, event: 'withdrawals_resumed' });
-      await this.outbox.add(m, [{ queue: QueueName.Confirmations, name: 'resume-withdrawals', jobId: `resume-${Date.parse(resumedAt)}`, data: { resumedAt } }]);
+      await this.outbox.add(m, [
+        { queue: QueueName.Confirmations, name: 'resume-withdrawals', jobId: `resume-${Date.parse(resumedAt)}`, data: { resumedAt } },
+      ]);
     });
     this.relay.kick();
     return this.state();

@@ -1,6 +1,13 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { newTotpSecret, otpauthUri, sealTotpSecret } from '@app/crypto';
-import { AuditRepository, CustomerRepository, EmailVerificationRepository, PushSubscriptionRepository, TotpRepository, Transactions } from '@app/database';
+import {
+  AuditRepository,
+  CustomerRepository,
+  EmailVerificationRepository,
+  PushSubscriptionRepository,
+  TotpRepository,
+  Transactions,
+} from '@app/database';
 import { Outbox, OutboxRelay, QueueName } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { EMAIL_VERIFICATION_VALID_MS } from '../api-constants';

@@ -51,7 +51,9 @@ export class CreateWithdrawal {
   ) {}
 
   async execute(input: CreateWithdrawalInput): Promise<WithdrawalStatusDocument> {
-    const requestHash = createHash('sha256').update(JSON.stringify([input.addressId, input.amount])).digest();
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify([input.addressId, input.amount]))
+      .digest();
     const replay = await this.replay(input, requestHash);
     if (replay) return replay;
     if (await this.pause.current()) throw new Problem('withdrawals_paused', 'withdrawals are paused by the operators; try again later');

@@ -22,7 +22,12 @@ export class WithdrawalStatusService {
     return operatorDocument(view);
   }
 
-  async list(userId: string, status: WithdrawalStatus | undefined, cursor: string | undefined, limit: number): Promise<Page<WithdrawalStatusDocument>> {
+  async list(
+    userId: string,
+    status: WithdrawalStatus | undefined,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<Page<WithdrawalStatusDocument>> {
     return this.page({ ownerId: userId, status }, cursor, limit, document);
   }
 

@@ -61,9 +61,9 @@ export class WithdrawalsController {
   ): Promise<WithdrawalStatusDocument | undefined> {
     const doc = await this.status.forOwner(caller.id, id);
     const etag = etagOf(doc);
-    void reply.header('etag', etag).header('cache-control', 'private, no-cache');
+    reply.header('etag', etag).header('cache-control', 'private, no-cache');
     if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
-      void reply.status(304);
+      reply.status(304);
       return undefined;
     }
     return doc;

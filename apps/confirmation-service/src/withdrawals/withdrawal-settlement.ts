@@ -25,7 +25,14 @@ export class WithdrawalSettlement {
     return w.expiresAt.getTime() <= now.getTime();
   }
 
-  async decideFactor(m: EntityManager, w: LockedWithdrawal, factor: Factor, status: FactorDecision, evidence: string, digest: Buffer | null = null): Promise<void> {
+  async decideFactor(
+    m: EntityManager,
+    w: LockedWithdrawal,
+    factor: Factor,
+    status: FactorDecision,
+    evidence: string,
+    digest: Buffer | null = null,
+  ): Promise<void> {
     await this.withdrawals.decideFactor(m, w.id, factor, status, evidence, digest);
     await this.audit.append(m, { event: `factor_${status}`, userId: w.userId, withdrawalId: w.id, detail: { factor } });
   }

@@ -15,7 +15,6 @@ export interface WithdrawalDetails {
   reason: string | null;
 }
 
-
 function layout(title: string, lines: string[], action?: { label: string; url: string }): { text: string; html: string } {
   const text = [title, '', ...lines, ...(action ? ['', `${action.label}: ${action.url}`] : [])].join('\n');
   const html = `<!doctype html><html><body style="font-family:sans-serif">

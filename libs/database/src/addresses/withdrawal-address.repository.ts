@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Repository, updateReturning } from '../repository';
+import { Repository } from '../repository';
 import { WithdrawalAddressEntity } from './withdrawal-address.entity';
 
 export type WithdrawalAddress = Pick<WithdrawalAddressEntity, 'id' | 'asset' | 'network' | 'address' | 'label' | 'createdAt' | 'usableAt'>;
@@ -16,26 +16,31 @@ export class WithdrawalAddressRepository extends Repository {
     a: { asset: string; network: string; address: string; label: string },
     coolingOffMs: number,
   ): Promise<WithdrawalAddress> {
-    const [row] = await m.query(
+    const [row] = await this.rows<WithdrawalAddress>(
       `INSERT INTO withdrawal_addresses (user_id, asset, network, address, label, usable_at)
        VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6)) RETURNING ${COLUMNS}`,
       [userId, a.asset, a.network, a.address, a.label, coolingOffMs / 1000],
+      m,
     );
-    return row as WithdrawalAddress;
+    return row;
   }
 
   async listLive(userId: string): Promise<WithdrawalAddress[]> {
-    return this.db().query(`SELECT ${COLUMNS} FROM withdrawal_addresses WHERE user_id = $1 AND deleted_at IS NULL ORDER BY created_at`, [userId]);
+    return this.rows<WithdrawalAddress>(`SELECT ${COLUMNS} FROM withdrawal_addresses WHERE user_id = $1 AND deleted_at IS NULL ORDER BY created_at`, [
+      userId,
+    ]);
   }
 
   async findLive(userId: string, id: string): Promise<WithdrawalAddress | undefined> {
-    const [row] = await this.db().query(`SELECT ${COLUMNS} FROM withdrawal_addresses WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL`, [id, userId]);
-    return row as WithdrawalAddress | undefined;
+    return this.row<WithdrawalAddress>(`SELECT ${COLUMNS} FROM withdrawal_addresses WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL`, [
+      id,
+      userId,
+    ]);
   }
 
   /** Removes a live address of the customer; false when there was none. */
   async remove(m: EntityManager, userId: string, id: string): Promise<boolean> {
-    const rows = await updateReturning(
+    const rows = await this.updateReturning<{ id: string }>(
       m,
       'UPDATE withdrawal_addresses SET deleted_at = now() WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL RETURNING id',
       [id, userId],

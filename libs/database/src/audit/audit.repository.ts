@@ -46,7 +46,7 @@ export class AuditRepository extends Repository {
 
   /** Newest first; `before` is the id of the last entry of the previous page. */
   async page(filter: { withdrawalId?: string; userId?: string; before?: string }, limit: number): Promise<AuditView[]> {
-    return this.db().query(
+    return this.rows<AuditView>(
       `SELECT id::text, at, actor, event, user_id AS "userId", withdrawal_id AS "withdrawalId", detail FROM audit_events
         WHERE ($1::uuid IS NULL OR withdrawal_id = $1) AND ($2::text IS NULL OR user_id = $2)
           AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
@@ -55,6 +55,9 @@ export class AuditRepository extends Repository {
   }
 
   async countEvents(events: readonly string[]): Promise<{ event: string; count: number }[]> {
-    return this.db().query('SELECT event, count(*)::int AS count FROM audit_events WHERE event = ANY($1) GROUP BY event', [events]);
+    return this.rows<{ event: string; count: number }>(
+      'SELECT event, count(*)::int AS count FROM audit_events WHERE event = ANY($1) GROUP BY event',
+      [events],
+    );
   }
 }

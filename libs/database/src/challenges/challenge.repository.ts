@@ -25,6 +25,11 @@ export interface ChallengePage {
   };
 }
 
+/** A page's row as Postgres answers it: the withdrawal's times arrive as JSON strings. */
+type ChallengePageRow = Omit<ChallengePage, 'withdrawal'> & {
+  withdrawal: Omit<ChallengePage['withdrawal'], 'createdAt' | 'expiresAt'> & { createdAt: string; expiresAt: string };
+};
+
 /** A challenge's delivery state, read under its row lock. */
 export interface DeliveryClaim {
   id: string;
@@ -40,7 +45,7 @@ export interface DeliveryClaim {
 @Injectable()
 export class ChallengeRepository extends Repository {
   async findForPage(tokenHash: Buffer): Promise<ChallengePage | undefined> {
-    const [row] = await this.db().query(
+    const row = await this.row<ChallengePageRow>(
       `SELECT c.token_hash AS "tokenHash", c.factor, c.consumed_at AS "consumedAt",
               (SELECT status FROM withdrawal_factors f WHERE f.withdrawal_id = w.id AND f.factor = c.factor) AS "factorStatus",
               json_build_object('status', w.status, 'asset', w.asset, 'network', w.network, 'amount', w.amount::text,
@@ -50,22 +55,22 @@ export class ChallengeRepository extends Repository {
       [tokenHash],
     );
     if (!row) return undefined;
-    const w = row.withdrawal as ChallengePage['withdrawal'] & { createdAt: string; expiresAt: string };
-    return { ...row, withdrawal: { ...w, createdAt: new Date(w.createdAt), expiresAt: new Date(w.expiresAt) } } as ChallengePage;
+    const w = row.withdrawal;
+    return { ...row, withdrawal: { ...w, createdAt: new Date(w.createdAt), expiresAt: new Date(w.expiresAt) } };
   }
 
   async withdrawalIdOfToken(tokenHash: Buffer): Promise<string | undefined> {
-    const [row] = await this.db().query('SELECT withdrawal_id FROM challenges WHERE token_hash = $1', [tokenHash]);
-    return row?.withdrawal_id as string | undefined;
+    const row = await this.row<{ withdrawal_id: string }>('SELECT withdrawal_id FROM challenges WHERE token_hash = $1', [tokenHash]);
+    return row?.withdrawal_id;
   }
 
   async lockByToken(m: EntityManager, tokenHash: Buffer): Promise<ChallengeRow | undefined> {
-    const [row] = await m.query(
+    return this.row<ChallengeRow>(
       `SELECT id, withdrawal_id AS "withdrawalId", factor, token_hash AS "tokenHash", digest, consumed_at AS "consumedAt"
          FROM challenges WHERE token_hash = $1 FOR UPDATE`,
       [tokenHash],
+      m,
     );
-    return row as ChallengeRow | undefined;
   }
 
   async consume(m: EntityManager, id: string): Promise<void> {
@@ -81,13 +86,20 @@ export class ChallengeRepository extends Repository {
     );
   }
 
-  async lockForDelivery(m: EntityManager, withdrawalId: string, factor: TokenFactor, subscriptionId: string | null, leaseSeconds: number): Promise<DeliveryClaim> {
-    const [row] = await m.query(
+  async lockForDelivery(
+    m: EntityManager,
+    withdrawalId: string,
+    factor: TokenFactor,
+    subscriptionId: string | null,
+    leaseSeconds: number,
+  ): Promise<DeliveryClaim> {
+    const [row] = await this.rows<DeliveryClaim>(
       `SELECT id, sent_at AS "sentAt", coalesce(claimed_at > now() - make_interval(secs => $4), false) AS leased
          FROM challenges WHERE withdrawal_id = $1 AND factor = $2 AND subscription_id IS NOT DISTINCT FROM $3 FOR UPDATE`,
       [withdrawalId, factor, subscriptionId, leaseSeconds],
+      m,
     );
-    return row as DeliveryClaim;
+    return row;
   }
 
   /** Takes the delivery: a fresh token's hash, and the lease. */
@@ -106,21 +118,23 @@ export class ChallengeRepository extends Repository {
 
   /** The devices that already have a push challenge for this withdrawal. */
   async pushedSubscriptionIds(m: EntityManager, withdrawalId: string): Promise<Set<string>> {
-    const rows: { subscription_id: string }[] = await m.query(
+    const rows = await this.rows<{ subscription_id: string }>(
       `SELECT subscription_id FROM challenges WHERE withdrawal_id = $1 AND factor = 'push'`,
       [withdrawalId],
+      m,
     );
     return new Set(rows.map((r) => r.subscription_id));
   }
 
   /** Push challenges made for the customer in the last hour (the push-bombing budget). */
   async recentPushCount(m: EntityManager, userId: string): Promise<number> {
-    const [row] = await m.query(
+    const [row] = await this.rows<{ recent: number }>(
       `SELECT count(*)::int AS recent FROM challenges c JOIN withdrawals w ON w.id = c.withdrawal_id
         WHERE w.user_id = $1 AND c.factor = 'push' AND c.created_at > now() - interval '1 hour'`,
       [userId],
+      m,
     );
-    return row.recent as number;
+    return row.recent;
   }
 
   /** Takes the customer's push budget lock for the rest of the transaction: fan-outs for one customer take turns. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Repository, updateReturning } from '../repository';
+import { Repository } from '../repository';
 import { CustomerEntity } from './customer.entity';
 
 export type Customer = Pick<CustomerEntity, 'id' | 'email' | 'emailVerifiedAt' | 'withdrawalsFrozenAt' | 'withdrawalsLockedUntil'>;
@@ -13,17 +13,17 @@ const CUSTOMER_COLUMNS = `id, email, email_verified_at AS "emailVerifiedAt", wit
 export class CustomerRepository extends Repository {
   /** The customer, made on first sight (customers are the exchange's), in one round trip. */
   async ensure(id: string, m?: EntityManager): Promise<Customer> {
-    const [row] = await this.db(m).query(
+    const [row] = await this.rows<Customer>(
       `WITH made AS (INSERT INTO users (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING ${CUSTOMER_COLUMNS})
        SELECT * FROM made UNION ALL SELECT ${CUSTOMER_COLUMNS} FROM users WHERE id = $1 LIMIT 1`,
       [id],
+      m,
     );
-    return row as Customer;
+    return row;
   }
 
   async find(id: string, m?: EntityManager): Promise<Customer | undefined> {
-    const [row] = await this.db(m).query(`SELECT ${CUSTOMER_COLUMNS} FROM users WHERE id = $1`, [id]);
-    return row as Customer | undefined;
+    return this.row<Customer>(`SELECT ${CUSTOMER_COLUMNS} FROM users WHERE id = $1`, [id], m);
   }
 
   /**
@@ -31,7 +31,7 @@ export class CustomerRepository extends Repository {
    * verdicts for one customer take turns (customer, then withdrawal, then factors: never a deadlock).
    */
   async lock(m: EntityManager, id: string): Promise<{ frozen: boolean } | undefined> {
-    const [row] = await m.query('SELECT withdrawals_frozen_at FROM users WHERE id = $1 FOR UPDATE', [id]);
+    const row = await this.row<{ withdrawals_frozen_at: Date | null }>('SELECT withdrawals_frozen_at FROM users WHERE id = $1 FOR UPDATE', [id], m);
     return row ? { frozen: row.withdrawals_frozen_at !== null } : undefined;
   }
 
@@ -58,7 +58,7 @@ export class CustomerRepository extends Repository {
 
   /** Freezes (keeping the first freeze time) or, with `reason` null, unfreezes; false when there is no such customer. */
   async setFrozen(m: EntityManager, id: string, reason: string | null): Promise<boolean> {
-    const rows = await updateReturning(
+    const rows = await this.updateReturning<{ id: string }>(
       m,
       `UPDATE users SET withdrawals_frozen_at = CASE WHEN $2::text IS NULL THEN NULL ELSE coalesce(withdrawals_frozen_at, now()) END,
                         frozen_reason = $2 WHERE id = $1 RETURNING id`,

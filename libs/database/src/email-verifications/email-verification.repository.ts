@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Repository, updateReturning } from '../repository';
+import { Repository } from '../repository';
 import { EmailVerificationEntity } from './email-verification.entity';
 
 export type EmailVerificationToSend = Pick<EmailVerificationEntity, 'id' | 'email' | 'sentAt' | 'consumedAt' | 'expiresAt'>;
@@ -9,17 +9,17 @@ export type EmailVerificationToSend = Pick<EmailVerificationEntity, 'id' | 'emai
 @Injectable()
 export class EmailVerificationRepository extends Repository {
   async insert(m: EntityManager, userId: string, email: string, expiresAt: Date): Promise<string> {
-    const [row] = await m.query('INSERT INTO email_verifications (user_id, email, expires_at) VALUES ($1, $2, $3) RETURNING id', [
-      userId,
-      email,
-      expiresAt,
-    ]);
-    return row.id as string;
+    const [row] = await this.rows<{ id: string }>(
+      'INSERT INTO email_verifications (user_id, email, expires_at) VALUES ($1, $2, $3) RETURNING id',
+      [userId, email, expiresAt],
+      m,
+    );
+    return row.id;
   }
 
   /** Uses the link once, if it is current; the customer and the address it verifies, else undefined. */
   async consume(m: EntityManager, tokenHash: Buffer): Promise<{ userId: string; email: string } | undefined> {
-    const [row] = await updateReturning<{ userId: string; email: string }>(
+    const [row] = await this.updateReturning<{ userId: string; email: string }>(
       m,
       `UPDATE email_verifications SET consumed_at = now()
         WHERE token_hash = $1 AND consumed_at IS NULL AND expires_at > now() RETURNING user_id AS "userId", email`,
@@ -29,12 +29,11 @@ export class EmailVerificationRepository extends Repository {
   }
 
   async findToSend(id: string): Promise<EmailVerificationToSend | undefined> {
-    const [row] = await this.db().query(
+    return this.row<EmailVerificationToSend>(
       `SELECT id, email, sent_at AS "sentAt", consumed_at AS "consumedAt", expires_at AS "expiresAt"
          FROM email_verifications WHERE id = $1`,
       [id],
     );
-    return row as EmailVerificationToSend | undefined;
   }
 
   /** Stored before the mail leaves, so a customer who clicks at once finds it; a redelivery before sending replaces it. */

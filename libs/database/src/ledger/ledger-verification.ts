@@ -67,7 +67,7 @@ export const LEDGER_CHECKS: Record<string, string> = {
 export async function verifyLedger(dataSource: DataSource): Promise<LedgerFault[]> {
   const faults: LedgerFault[] = [];
   for (const [check, sql] of Object.entries(LEDGER_CHECKS)) {
-    const rows = await dataSource.query(sql);
+    const rows = await dataSource.query<Record<string, unknown>[]>(sql);
     if (rows.length) faults.push({ check, rows });
   }
   return faults;

@@ -24,14 +24,18 @@ export interface DepositResult {
 export class LedgerRepository extends Repository {
   /** Places the withdrawal's hold; fails with ledger_accounts_no_overdraft when funds are short. */
   async reserve(m: EntityManager, withdrawalId: string): Promise<string> {
-    const [row] = await m.query('SELECT ledger_reserve($1) AS id', [withdrawalId]);
-    return row.id as string;
+    const [row] = await this.rows<{ id: string }>('SELECT ledger_reserve($1) AS id', [withdrawalId], m);
+    return row.id;
   }
 
   /** Credits an operator's deposit once per reference. */
   async creditDeposit(m: EntityManager, d: { userId: string; asset: string; amount: string; reference: string }): Promise<DepositResult> {
-    const [row] = await m.query('SELECT transfer_id, created FROM ledger_credit_deposit($1, $2, $3, $4)', [d.userId, d.asset, d.amount, d.reference]);
-    return { transferId: row.transfer_id as string, created: row.created as boolean };
+    const [row] = await this.rows<{ transfer_id: string; created: boolean }>(
+      'SELECT transfer_id, created FROM ledger_credit_deposit($1, $2, $3, $4)',
+      [d.userId, d.asset, d.amount, d.reference],
+      m,
+    );
+    return { transferId: row.transfer_id, created: row.created };
   }
 
   /** Whether Postgres refused a deposit because its reference was used for another one. */
@@ -50,22 +54,24 @@ export class LedgerRepository extends Repository {
 
   /** Releases the withdrawal's hold if it is still open; returns whether it did. */
   async void(m: EntityManager, withdrawalId: string): Promise<boolean> {
-    const rows = await m.query(
+    const rows = await this.rows<{ id: string }>(
       `INSERT INTO ledger_transfers (kind, pending_id)
          SELECT 'void_pending', h.id FROM ledger_transfers h
           WHERE h.withdrawal_id = $1 AND h.kind = 'pending'
             AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = h.id)
        RETURNING id`,
       [withdrawalId],
+      m,
     );
     return rows.length > 0;
   }
 
   async balances(userId: string, m?: EntityManager): Promise<Balance[]> {
-    const rows: Balance[] = await this.db(m).query(
+    const rows = await this.rows<Balance>(
       `SELECT asset, (credits_posted - debits_posted - debits_pending)::text AS available, debits_pending::text AS held
          FROM ledger_accounts WHERE kind = 'customer' AND user_id = $1 ORDER BY asset`,
       [userId],
+      m,
     );
     return rows.map((r) => ({ asset: r.asset, available: formatAmount(r.available), held: formatAmount(r.held) }));
   }

@@ -67,12 +67,12 @@ export class AppRoles1763900000002 implements MigrationInterface {
   name = 'AppRoles1763900000002';
 
   private async specs(q: QueryRunner): Promise<RoleSpec[]> {
-    const [{ db }] = await q.query('SELECT current_database() AS db');
+    const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];
     return appRoleSpecs(db);
   }
 
   async up(q: QueryRunner): Promise<void> {
-    const [{ db }] = await q.query('SELECT current_database() AS db');
+    const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];
     await q.query(`REVOKE ALL ON DATABASE ${ident(db)} FROM PUBLIC`);
     for (const spec of await this.specs(q)) {
       const r = ident(spec.name);
@@ -89,7 +89,7 @@ export class AppRoles1763900000002 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    const [{ db }] = await q.query('SELECT current_database() AS db');
+    const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];
     for (const spec of await this.specs(q)) {
       const r = ident(spec.name);
       await q.query(`DO $$ BEGIN

@@ -13,7 +13,7 @@ export class WithdrawalPause1763900000003 implements MigrationInterface {
         paused_by text NOT NULL,
         reason text NOT NULL
       )`);
-    const [{ db }] = await q.query('SELECT current_database() AS db');
+    const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];
     for (const spec of appRoleSpecs(db)) {
       const grant = spec.role === 'api' ? 'SELECT, INSERT, UPDATE, DELETE' : 'SELECT';
       await q.query(`GRANT ${grant} ON withdrawal_pause TO "${spec.name.replace(/"/g, '""')}"`);

@@ -7,7 +7,7 @@ export class ChallengeClaims1763900000004 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE challenges ADD COLUMN claimed_at timestamptz');
-    const [{ db }] = await q.query('SELECT current_database() AS db');
+    const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];
     const notifier = appRoleSpecs(db).find((s) => s.role === 'notifier')!;
     await q.query(`GRANT UPDATE (claimed_at) ON challenges TO "${notifier.name.replace(/"/g, '""')}"`);
   }

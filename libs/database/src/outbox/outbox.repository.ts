@@ -27,10 +27,11 @@ export class OutboxRepository extends Repository {
 
   /** Up to `limit` unpublished entries, oldest first, locked so that relays in other apps skip them. */
   async lockUnpublished(m: EntityManager, limit: number): Promise<PendingOutboxEntry[]> {
-    return m.query(
+    return this.rows<PendingOutboxEntry>(
       `SELECT id, queue, name, job_id AS "jobId", data, run_at AS "runAt" FROM outbox
         WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],
+      m,
     );
   }
 

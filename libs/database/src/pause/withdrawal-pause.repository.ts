@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Repository, updateReturning } from '../repository';
+import { Repository } from '../repository';
 import { WithdrawalPauseEntity } from './withdrawal-pause.entity';
 
 export type WithdrawalPause = Pick<WithdrawalPauseEntity, 'reason' | 'pausedAt' | 'pausedBy'>;
@@ -9,8 +9,7 @@ export type WithdrawalPause = Pick<WithdrawalPauseEntity, 'reason' | 'pausedAt' 
 @Injectable()
 export class WithdrawalPauseRepository extends Repository {
   async current(m?: EntityManager): Promise<WithdrawalPause | undefined> {
-    const [row] = await this.db(m).query('SELECT reason, paused_at AS "pausedAt", paused_by AS "pausedBy" FROM withdrawal_pause');
-    return row as WithdrawalPause | undefined;
+    return this.row<WithdrawalPause>('SELECT reason, paused_at AS "pausedAt", paused_by AS "pausedBy" FROM withdrawal_pause', undefined, m);
   }
 
   async pause(m: EntityManager, by: string, reason: string): Promise<void> {
@@ -23,7 +22,7 @@ export class WithdrawalPauseRepository extends Repository {
 
   /** Lifts the pause; false when withdrawals were not paused. */
   async resume(m: EntityManager): Promise<boolean> {
-    const rows = await updateReturning(m, 'DELETE FROM withdrawal_pause RETURNING singleton', []);
+    const rows = await this.updateReturning<{ singleton: boolean }>(m, 'DELETE FROM withdrawal_pause RETURNING singleton', []);
     return rows.length > 0;
   }
 }

@@ -7,7 +7,7 @@ import { Repository } from '../repository';
 export class SentNotificationRepository extends Repository {
   /** Claims `key` in the caller's transaction; false when it was claimed already. A rollback releases it. */
   async claim(m: EntityManager, key: string): Promise<boolean> {
-    const rows = await m.query('INSERT INTO sent_notifications (key) VALUES ($1) ON CONFLICT DO NOTHING RETURNING key', [key]);
+    const rows = await this.rows<{ key: string }>('INSERT INTO sent_notifications (key) VALUES ($1) ON CONFLICT DO NOTHING RETURNING key', [key], m);
     return rows.length > 0;
   }
 }

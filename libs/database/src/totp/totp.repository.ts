@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Repository, updateReturning } from '../repository';
+import { Repository } from '../repository';
 import { TotpEnrolmentStatus } from './totp.entity';
 
 /** `totp_enrolments`, `totp_used_steps` and `totp_failures`: authenticators, their used codes, and wrong ones. */
@@ -12,17 +12,20 @@ export class TotpRepository extends Repository {
   }
 
   async isActive(userId: string): Promise<boolean> {
-    const [row] = await this.db().query(`SELECT EXISTS (SELECT 1 FROM totp_enrolments WHERE user_id = $1 AND status = 'active') AS active`, [userId]);
-    return row.active as boolean;
+    const [row] = await this.rows<{ active: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM totp_enrolments WHERE user_id = $1 AND status = 'active') AS active`,
+      [userId],
+    );
+    return row.active;
   }
 
   /** The newest enrolment in `status`, with its sealed secret (only the confirmation service may read it). */
   async newestSealed(m: EntityManager, userId: string, status: TotpEnrolmentStatus): Promise<{ id: string; sealedSecret: string } | undefined> {
-    const [row] = await m.query(
+    return this.row<{ id: string; sealedSecret: string }>(
       `SELECT id, sealed_secret AS "sealedSecret" FROM totp_enrolments WHERE user_id = $1 AND status = $2 ORDER BY created_at DESC LIMIT 1`,
       [userId, status],
+      m,
     );
-    return row as { id: string; sealedSecret: string } | undefined;
   }
 
   /** Makes `enrolmentId` the customer's one active authenticator; every other one is revoked. */
@@ -36,13 +39,21 @@ export class TotpRepository extends Repository {
 
   /** Mass revocation: every enrolment, active or pending; returns how many. */
   async revokeAll(m: EntityManager): Promise<number> {
-    const rows = await updateReturning(m, `UPDATE totp_enrolments SET status = 'revoked', revoked_at = now() WHERE status IN ('active', 'pending') RETURNING id`, []);
+    const rows = await this.updateReturning<{ id: string }>(
+      m,
+      `UPDATE totp_enrolments SET status = 'revoked', revoked_at = now() WHERE status IN ('active', 'pending') RETURNING id`,
+      [],
+    );
     return rows.length;
   }
 
   /** Consumes the time step for the customer; false when it was used already (a replayed code). */
   async useStep(m: EntityManager, userId: string, step: number): Promise<boolean> {
-    const rows = await m.query('INSERT INTO totp_used_steps (user_id, step) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING step', [userId, step]);
+    const rows = await this.rows<{ step: string }>(
+      'INSERT INTO totp_used_steps (user_id, step) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING step',
+      [userId, step],
+      m,
+    );
     return rows.length > 0;
   }
 
@@ -52,13 +63,14 @@ export class TotpRepository extends Repository {
 
   /** Up to `limit` of the customer's failures in the last `windowSeconds`, and when the oldest of those was. */
   async recentFailures(m: EntityManager, userId: string, windowSeconds: number, limit: number): Promise<{ failures: number; oldest: Date | null }> {
-    const [row] = await m.query(
+    const [row] = await this.rows<{ failures: number; oldest: Date | null }>(
       `SELECT count(*)::int AS failures, min(failed_at) AS oldest FROM (
          SELECT failed_at FROM totp_failures
           WHERE user_id = $1 AND failed_at > now() - make_interval(secs => $2)
           ORDER BY failed_at DESC LIMIT $3) recent`,
       [userId, windowSeconds, limit],
+      m,
     );
-    return { failures: row.failures as number, oldest: row.oldest ? new Date(row.oldest) : null };
+    return { failures: row.failures, oldest: row.oldest ? new Date(row.oldest) : null };
   }
 }

@@ -2,7 +2,7 @@ import { EndStatus, Factor, FactorDecision, FactorStatus, WithdrawalStatus } fro
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PG, refusedBy } from '../postgres-error';
-import { Repository, updateReturning } from '../repository';
+import { Repository } from '../repository';
 import { WithdrawalEntity, WithdrawalFactorEntity } from './withdrawal.entity';
 
 export interface NewWithdrawal {
@@ -52,22 +52,36 @@ const VIEW = `
 @Injectable()
 export class WithdrawalRepository extends Repository {
   async findByIdempotencyKey(userId: string, key: string, m?: EntityManager): Promise<{ id: string; requestHash: Buffer } | undefined> {
-    const [row] = await this.db(m).query(
+    return this.row<{ id: string; requestHash: Buffer }>(
       'SELECT id, request_hash AS "requestHash" FROM withdrawals WHERE user_id = $1 AND idempotency_key = $2',
       [userId, key],
+      m,
     );
-    return row as { id: string; requestHash: Buffer } | undefined;
   }
 
   /** Inserts a withdrawal awaiting confirmation; its three factor rows are made by trigger. */
   async insert(m: EntityManager, w: NewWithdrawal): Promise<string> {
-    const [row] = await m.query(
+    const [row] = await this.rows<{ id: string }>(
       `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices,
                                 idempotency_key, request_hash, request_ip, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-      [w.userId, w.addressId, w.asset, w.network, w.address, w.amount, w.matchCode, w.matchChoices, w.idempotencyKey, w.requestHash, w.requestIp, w.expiresAt],
+      [
+        w.userId,
+        w.addressId,
+        w.asset,
+        w.network,
+        w.address,
+        w.amount,
+        w.matchCode,
+        w.matchChoices,
+        w.idempotencyKey,
+        w.requestHash,
+        w.requestIp,
+        w.expiresAt,
+      ],
+      m,
     );
-    return row.id as string;
+    return row.id;
   }
 
   /** The reason Postgres gave for refusing a new withdrawal (or its hold), if it was one of ours. */
@@ -79,13 +93,15 @@ export class WithdrawalRepository extends Repository {
   }
 
   async view(id: string, ownerId?: string, m?: EntityManager): Promise<WithdrawalView | undefined> {
-    const [row] = await this.db(m).query(`${VIEW} WHERE w.id = $1 AND ($2::text IS NULL OR w.user_id = $2)`, [id, ownerId ?? null]);
-    return row as WithdrawalView | undefined;
+    return this.row<WithdrawalView>(`${VIEW} WHERE w.id = $1 AND ($2::text IS NULL OR w.user_id = $2)`, [id, ownerId ?? null], m);
   }
 
   /** Newest first, keyset-paginated by (created_at, id); one more than `limit` tells whether a next page exists. */
-  async page(filter: { ownerId?: string; status?: WithdrawalStatus; after?: { createdAt: string; id: string } }, limit: number): Promise<WithdrawalView[]> {
-    return this.db().query(
+  async page(
+    filter: { ownerId?: string; status?: WithdrawalStatus; after?: { createdAt: string; id: string } },
+    limit: number,
+  ): Promise<WithdrawalView[]> {
+    return this.rows<WithdrawalView>(
       `${VIEW} WHERE ($1::text IS NULL OR w.user_id = $1) AND ($2::text IS NULL OR w.status = $2)
          AND ($3::timestamptz IS NULL OR (w.created_at, w.id) < ($3::timestamptz, $4::uuid))
        ORDER BY w.created_at DESC, w.id DESC LIMIT $5`,
@@ -94,8 +110,8 @@ export class WithdrawalRepository extends Repository {
   }
 
   async ownerOf(id: string, m?: EntityManager): Promise<string | undefined> {
-    const [row] = await this.db(m).query('SELECT user_id FROM withdrawals WHERE id = $1', [id]);
-    return row?.user_id as string | undefined;
+    const row = await this.row<{ user_id: string }>('SELECT user_id FROM withdrawals WHERE id = $1', [id], m);
+    return row?.user_id;
   }
 
   /**
@@ -103,20 +119,21 @@ export class WithdrawalRepository extends Repository {
    * its factors: one order everywhere, so concurrent verdicts on one customer never deadlock.
    */
   async lockRow(m: EntityManager, id: string): Promise<WithdrawalRow | undefined> {
-    const [row] = await m.query(
+    return this.row<WithdrawalRow>(
       `SELECT id, user_id AS "userId", asset, network, address, amount::text AS amount, fee::text AS fee, digest, status,
               match_code AS "matchCode", expires_at AS "expiresAt"
          FROM withdrawals WHERE id = $1 FOR UPDATE`,
       [id],
+      m,
     );
-    return row as WithdrawalRow | undefined;
   }
 
   async lockFactors(m: EntityManager, id: string): Promise<Record<Factor, FactorState>> {
-    const rows: FactorState[] = await m.query(
+    const rows = await this.rows<FactorState>(
       `SELECT factor, status, digest, failures, wrong_match_picks AS "wrongMatchPicks" FROM withdrawal_factors
         WHERE withdrawal_id = $1 ORDER BY factor FOR UPDATE`,
       [id],
+      m,
     );
     return Object.fromEntries(rows.map((r) => [r.factor, r])) as Record<Factor, FactorState>;
   }
@@ -140,7 +157,7 @@ export class WithdrawalRepository extends Repository {
 
   /** Marks it posted (the ledger posting is in the same transaction); returns when. */
   async markPosted(m: EntityManager, id: string): Promise<Date> {
-    const [row] = await updateReturning<{ posted_at: Date }>(
+    const [row] = await this.updateReturning<{ posted_at: Date }>(
       m,
       `UPDATE withdrawals SET status = 'posted', posted_at = now(), decided_at = now() WHERE id = $1 RETURNING posted_at`,
       [id],
@@ -162,23 +179,22 @@ export class WithdrawalRepository extends Repository {
   }
 
   async openIdsOfOwner(m: EntityManager, ownerId: string, exceptId: string): Promise<string[]> {
-    const rows: { id: string }[] = await m.query(
+    const rows = await this.rows<{ id: string }>(
       `SELECT id FROM withdrawals WHERE user_id = $1 AND id <> $2 AND status IN ('pending_confirmation', 'held') ORDER BY id`,
       [ownerId, exceptId],
+      m,
     );
     return rows.map((r) => r.id);
   }
 
   async openIds(): Promise<string[]> {
-    const rows: { id: string }[] = await this.db().query(
-      `SELECT id FROM withdrawals WHERE status IN ('pending_confirmation', 'held') ORDER BY created_at`,
-    );
+    const rows = await this.rows<{ id: string }>(`SELECT id FROM withdrawals WHERE status IN ('pending_confirmation', 'held') ORDER BY created_at`);
     return rows.map((r) => r.id);
   }
 
   /** Open withdrawals with all three factors approved: those a pause kept from posting. */
   async confirmedOpenIds(): Promise<string[]> {
-    const rows: { id: string }[] = await this.db().query(
+    const rows = await this.rows<{ id: string }>(
       `SELECT w.id FROM withdrawals w
         WHERE w.status = 'pending_confirmation'
           AND (SELECT count(*) FROM withdrawal_factors f WHERE f.withdrawal_id = w.id AND f.status = 'approved') = 3
@@ -188,7 +204,7 @@ export class WithdrawalRepository extends Repository {
   }
 
   async dueForExpiry(limit: number): Promise<string[]> {
-    const rows: { id: string }[] = await this.db().query(
+    const rows = await this.rows<{ id: string }>(
       `SELECT id FROM withdrawals WHERE status = 'pending_confirmation' AND expires_at <= now() ORDER BY expires_at LIMIT $1`,
       [limit],
     );
@@ -196,16 +212,16 @@ export class WithdrawalRepository extends Repository {
   }
 
   async forMessage(m: EntityManager, id: string): Promise<WithdrawalForMessage | undefined> {
-    const [row] = await m.query(
+    return this.row<WithdrawalForMessage>(
       `SELECT id, user_id AS "userId", asset, network, amount::text AS amount, address, digest, status, reason,
               created_at AS "createdAt", expires_at AS "expiresAt"
          FROM withdrawals WHERE id = $1`,
       [id],
+      m,
     );
-    return row as WithdrawalForMessage | undefined;
   }
 
   async countByStatus(): Promise<{ status: WithdrawalStatus; count: number }[]> {
-    return this.db().query('SELECT status, count(*)::int AS count FROM withdrawals GROUP BY status');
+    return this.rows<{ status: WithdrawalStatus; count: number }>('SELECT status, count(*)::int AS count FROM withdrawals GROUP BY status');
   }
 }

@@ -6,9 +6,11 @@ import { Problem } from '../problem';
 /** The throttler's verdict as a problem document with the contract's `rate_limited` code. */
 @Injectable()
 export class PublicRateLimitGuard extends ThrottlerGuard {
-  protected async throwThrottlingException(_: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    throw new Problem('rate_limited', 'too many requests from this address; try again shortly', {
-      'retry-after': String(Math.max(1, detail.timeToBlockExpire)),
-    });
+  protected throwThrottlingException(_: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    return Promise.reject(
+      new Problem('rate_limited', 'too many requests from this address; try again shortly', {
+        'retry-after': String(Math.max(1, detail.timeToBlockExpire)),
+      }),
+    );
   }
 }

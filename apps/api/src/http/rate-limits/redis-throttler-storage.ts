@@ -19,7 +19,9 @@ return { hits, window, blocked }`;
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
-type Incrementing = IORedis & { throttlerIncrement(hitsKey: string, blockKey: string, ttl: number, limit: number, block: number): Promise<[number, number, number]> };
+type Incrementing = IORedis & {
+  throttlerIncrement(hitsKey: string, blockKey: string, ttl: number, limit: number, block: number): Promise<[number, number, number]>;
+};
 
 /**
  * @nestjs/throttler's storage in Redis, so that a limit holds across every API instance. Written here

@@ -1,31 +1,56 @@
 import ms from 'ms';
 import { z } from 'zod';
-import { loadOrCreateDevKeys } from './dev-keys';
+import { DEFAULT_PUSH_SERVICE_HOSTS } from '@app/domain';
+import { DevKeys, loadOrCreateDevKeys } from './dev-keys';
 
-/** The three apps' database identities; each gets its own least-privilege Postgres role. */
+/** The three apps' identities: each has its own Postgres role, Redis user and job-signing key. */
 export type AppRole = 'api' | 'notifier' | 'confirmer';
 
+export const APP_ROLES: readonly AppRole[] = ['api', 'notifier', 'confirmer'];
+
 export interface AppConfig {
+  /** The app this configuration was loaded for (undefined for commands such as db:migrate). */
+  app?: AppRole;
+  production: boolean;
   databaseUrl: string;
   databaseUrls: Record<AppRole, string>;
+  /** REDIS_URL, for administration and tests; each app connects with its own user from redisUrls. */
   redisUrl: string;
+  redisUrls: Record<AppRole, string>;
   queuePrefix: string;
+  host: string;
   port: number;
   publicBaseUrl: string;
-  jwt: { secret?: string; publicKey?: string };
+  jwt: {
+    secret?: string;
+    publicKey?: string;
+    issuer?: string;
+    audience?: string;
+    /** Operator tokens living longer than this (exp − iat) are refused. */
+    operatorTokenMaxAgeMs: number;
+  };
   smtpUrl: string;
   mailFrom: string;
-  vapid: { publicKey: string; privateKey: string; subject: string };
+  vapid: { publicKey: string; privateKey?: string; subject: string };
+  /** The confirmation service's X25519 pair: TOTP secrets, evidence and operators' tokens are sealed to it. */
   totpSeal: { publicKey: string; privateKey?: string };
+  /** Each app's Ed25519 job-signing key: every app knows the public ones, an app its own private one. */
+  signing: Record<AppRole, { publicKey: string; privateKey?: string }>;
   confirmationWindowMs: number;
   addressCoolingOffMs: number;
   securityChangeLockMs: number;
   numberMatching: boolean;
-  dashboard?: { user: string; password: string };
+  /** Bull Board: read-only unless `allowActions`. */
+  dashboard?: { user: string; password: string; allowActions: boolean };
   /** How long the API waits for the confirmation service's verdict before answering 503. */
   verdictTimeoutMs: number;
-  /** Pushes per customer per hour, across withdrawals (push-bombing guard). */
+  /** Pushes per customer per hour, across withdrawals still open (push-bombing guard). */
   pushesPerHour: number;
+  /** Where push endpoints may point (PUSH_SERVICE_HOSTS): host suffixes (https) or full origins. */
+  pushServiceHosts: string[];
+  /** Authenticated writes per customer per minute, and email changes per hour, counted across API instances. */
+  customerWritesPerMinute: number;
+  emailChangesPerHour: number;
   /** Requests per minute per client IP on the unauthenticated endpoints. */
   publicRateLimitPerMinute: number;
   /** Fastify's trustProxy: whether (or which hops') X-Forwarded-For names the client. Off by default: spoofable. */
@@ -58,7 +83,12 @@ const envSchema = z.object({
   API_DATABASE_URL: z.string().url().optional(),
   NOTIFIER_DATABASE_URL: z.string().url().optional(),
   CONFIRMER_DATABASE_URL: z.string().url().optional(),
+  NODE_ENV: z.string().optional(),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  API_REDIS_URL: z.string().url().optional(),
+  NOTIFIER_REDIS_URL: z.string().url().optional(),
+  CONFIRMER_REDIS_URL: z.string().url().optional(),
+  HOST: z.string().min(1).default('127.0.0.1'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]+$/)
@@ -67,6 +97,9 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: z.string().url().default('http://localhost:3000'),
   JWT_SECRET: z.string().min(16).optional(),
   JWT_PUBLIC_KEY: z.string().optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  OPERATOR_TOKEN_MAX_AGE: duration('OPERATOR_TOKEN_MAX_AGE', '15m'),
   SMTP_URL: z.string().default('smtp://127.0.0.1:1025'),
   MAIL_FROM: z.string().default('Countersign <no-reply@localhost>'),
   VAPID_PUBLIC_KEY: z.string().optional(),
@@ -74,14 +107,24 @@ const envSchema = z.object({
   VAPID_SUBJECT: z.string().default('mailto:security@localhost'),
   TOTP_SEAL_PUBLIC_KEY: z.string().optional(),
   TOTP_SEAL_PRIVATE_KEY: z.string().optional(),
+  API_SIGNING_PUBLIC_KEY: z.string().optional(),
+  API_SIGNING_PRIVATE_KEY: z.string().optional(),
+  NOTIFIER_SIGNING_PUBLIC_KEY: z.string().optional(),
+  NOTIFIER_SIGNING_PRIVATE_KEY: z.string().optional(),
+  CONFIRMER_SIGNING_PUBLIC_KEY: z.string().optional(),
+  CONFIRMER_SIGNING_PRIVATE_KEY: z.string().optional(),
   CONFIRMATION_WINDOW: duration('CONFIRMATION_WINDOW', '10m'),
   ADDRESS_COOLING_OFF: duration('ADDRESS_COOLING_OFF', '24h'),
   SECURITY_CHANGE_LOCK: duration('SECURITY_CHANGE_LOCK', '24h'),
   NUMBER_MATCHING: bool('true'),
   DASHBOARD_USER: z.string().min(1).optional(),
   DASHBOARD_PASSWORD: z.string().min(1).optional(),
+  DASHBOARD_ALLOW_ACTIONS: bool('false'),
   VERDICT_TIMEOUT: duration('VERDICT_TIMEOUT', '10s'),
   PUSHES_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  PUSH_SERVICE_HOSTS: z.string().optional(),
+  CUSTOMER_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  EMAIL_CHANGES_PER_HOUR: z.coerce.number().int().min(1).default(5),
   PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   TRUST_PROXY: z.string().default('false'),
   DEV_KEYS_FILE: z.string().default('.data/dev-keys.json'),
@@ -106,8 +149,45 @@ export function roleName(databaseUrl: string, role: AppRole): string {
   return `${databaseName(databaseUrl)}_${role}`;
 }
 
-/** Validates the environment once, at boot, into a typed object; a bad value stops the app with every problem listed. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+/** The development secret: known to everyone who has read this file, so refused in production. */
+export const DEVELOPMENT_JWT_SECRET = 'countersign-development-secret-change-me';
+
+type Env = z.infer<typeof envSchema>;
+
+/** The keys an app cannot run without, by variable; where one is missing, development keys stand in (never in production). */
+function keysNeeded(app: AppRole | undefined): (keyof Env)[] {
+  const verifying: (keyof Env)[] = ['API_SIGNING_PUBLIC_KEY', 'NOTIFIER_SIGNING_PUBLIC_KEY', 'CONFIRMER_SIGNING_PUBLIC_KEY'];
+  switch (app) {
+    case 'api':
+      return ['VAPID_PUBLIC_KEY', 'TOTP_SEAL_PUBLIC_KEY', 'API_SIGNING_PRIVATE_KEY', ...verifying];
+    case 'notifier':
+      return ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'NOTIFIER_SIGNING_PRIVATE_KEY', ...verifying];
+    case 'confirmer':
+      return ['TOTP_SEAL_PUBLIC_KEY', 'TOTP_SEAL_PRIVATE_KEY', 'CONFIRMER_SIGNING_PRIVATE_KEY', ...verifying];
+    case undefined:
+      return [];
+  }
+}
+
+const ROLE_URL_VARIABLES: Record<AppRole, 'API_DATABASE_URL' | 'NOTIFIER_DATABASE_URL' | 'CONFIRMER_DATABASE_URL'> = {
+  api: 'API_DATABASE_URL',
+  notifier: 'NOTIFIER_DATABASE_URL',
+  confirmer: 'CONFIRMER_DATABASE_URL',
+};
+
+/** A role URL whose password is missing or is the role's own name: the development default. */
+function hasDefaultPassword(url: string): boolean {
+  const parsed = new URL(url);
+  return !parsed.password || decodeURIComponent(parsed.password) === decodeURIComponent(parsed.username);
+}
+
+/**
+ * Validates the environment once, at boot, into a typed object for `app` (or, without one, for a command
+ * such as db:migrate); a bad value stops the app with every problem listed. In production
+ * (NODE_ENV=production) development stand-ins — the public JWT secret, role passwords equal to the role
+ * names, keys from a development keys file — are refused, each naming the variable to set.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole): AppConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     // Name the variable and the rule, never the value: a mistyped secret must not reach the logs.
@@ -115,38 +195,94 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const refusals: string[] = [];
   const warnings: string[] = [];
-  const needsDevKeys = !e.VAPID_PUBLIC_KEY || !e.VAPID_PRIVATE_KEY || !e.TOTP_SEAL_PUBLIC_KEY;
-  const dev = needsDevKeys ? loadOrCreateDevKeys(e.DEV_KEYS_FILE) : undefined;
-  if (dev) warnings.push(`VAPID or TOTP sealing keys not set: using development keys kept in ${e.DEV_KEYS_FILE}`);
+
+  // Commands (no app) read whatever keys are set; an app missing one of its own falls back to development keys.
+  const missingKeys = keysNeeded(app).filter((name) => !e[name]);
+  let dev: DevKeys | undefined;
+  if (missingKeys.length && production) {
+    refusals.push(`${missingKeys.join(', ')} must be set: development keys are refused in production`);
+  } else if (missingKeys.length) {
+    dev = loadOrCreateDevKeys(e.DEV_KEYS_FILE);
+    warnings.push(`${missingKeys.join(', ')} not set: using development keys kept in ${e.DEV_KEYS_FILE}`);
+  }
+
   let jwtSecret = e.JWT_SECRET;
   if (!jwtSecret && !e.JWT_PUBLIC_KEY) {
-    jwtSecret = 'countersign-development-secret-change-me';
+    if (production) refusals.push('JWT_PUBLIC_KEY (or JWT_SECRET) must be set: the development secret is refused in production');
+    jwtSecret = DEVELOPMENT_JWT_SECRET;
     warnings.push('JWT_SECRET and JWT_PUBLIC_KEY are not set: using a development secret. NEVER run like this in production.');
+  } else if (production && jwtSecret === DEVELOPMENT_JWT_SECRET) {
+    refusals.push('JWT_SECRET must be your own: the development secret is refused in production');
   }
-  const dashboard = e.DASHBOARD_USER && e.DASHBOARD_PASSWORD ? { user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD } : undefined;
+
+  const databaseUrls: Record<AppRole, string> = {
+    api: e.API_DATABASE_URL ?? defaultRoleUrl(e.DATABASE_URL, 'api'),
+    notifier: e.NOTIFIER_DATABASE_URL ?? defaultRoleUrl(e.DATABASE_URL, 'notifier'),
+    confirmer: e.CONFIRMER_DATABASE_URL ?? defaultRoleUrl(e.DATABASE_URL, 'confirmer'),
+  };
+  if (production) {
+    for (const role of app ? [app] : APP_ROLES) {
+      if (hasDefaultPassword(databaseUrls[role])) {
+        refusals.push(`${ROLE_URL_VARIABLES[role]} must carry the role's own password: default role passwords are refused in production`);
+      }
+    }
+  }
+  if (refusals.length) throw new ConfigError(`refused in production: ${refusals.join('; ')}`);
+
+  const key = (name: keyof Env, fallback?: string) => (e[name] as string | undefined) ?? fallback;
+  const dashboard =
+    e.DASHBOARD_USER && e.DASHBOARD_PASSWORD
+      ? { user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD, allowActions: e.DASHBOARD_ALLOW_ACTIONS }
+      : undefined;
   return {
+    app,
+    production,
     databaseUrl: e.DATABASE_URL,
-    databaseUrls: {
-      api: e.API_DATABASE_URL ?? defaultRoleUrl(e.DATABASE_URL, 'api'),
-      notifier: e.NOTIFIER_DATABASE_URL ?? defaultRoleUrl(e.DATABASE_URL, 'notifier'),
-      confirmer: e.CONFIRMER_DATABASE_URL ?? defaultRoleUrl(e.DATABASE_URL, 'confirmer'),
-    },
+    databaseUrls,
     redisUrl: e.REDIS_URL,
+    redisUrls: {
+      api: e.API_REDIS_URL ?? e.REDIS_URL,
+      notifier: e.NOTIFIER_REDIS_URL ?? e.REDIS_URL,
+      confirmer: e.CONFIRMER_REDIS_URL ?? e.REDIS_URL,
+    },
     queuePrefix: e.QUEUE_PREFIX,
+    host: e.HOST,
     port: e.PORT,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, ''),
-    jwt: { secret: jwtSecret, publicKey: e.JWT_PUBLIC_KEY },
+    jwt: {
+      secret: jwtSecret,
+      publicKey: e.JWT_PUBLIC_KEY,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      operatorTokenMaxAgeMs: e.OPERATOR_TOKEN_MAX_AGE,
+    },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     vapid: {
-      publicKey: e.VAPID_PUBLIC_KEY ?? dev!.vapidPublicKey,
-      privateKey: e.VAPID_PRIVATE_KEY ?? dev!.vapidPrivateKey,
+      publicKey: key('VAPID_PUBLIC_KEY', dev?.vapidPublicKey) ?? '',
+      privateKey: key('VAPID_PRIVATE_KEY', dev?.vapidPrivateKey),
       subject: e.VAPID_SUBJECT,
     },
     totpSeal: {
-      publicKey: e.TOTP_SEAL_PUBLIC_KEY ?? dev!.totpSealPublicKey,
-      privateKey: e.TOTP_SEAL_PRIVATE_KEY ?? (e.TOTP_SEAL_PUBLIC_KEY ? undefined : dev!.totpSealPrivateKey),
+      publicKey: key('TOTP_SEAL_PUBLIC_KEY', dev?.totpSealPublicKey) ?? '',
+      privateKey: key('TOTP_SEAL_PRIVATE_KEY', dev?.totpSealPrivateKey),
+    },
+    signing: {
+      api: {
+        publicKey: key('API_SIGNING_PUBLIC_KEY', dev?.apiSigning.publicKey) ?? '',
+        privateKey: key('API_SIGNING_PRIVATE_KEY', dev?.apiSigning.privateKey),
+      },
+      notifier: {
+        publicKey: key('NOTIFIER_SIGNING_PUBLIC_KEY', dev?.notifierSigning.publicKey) ?? '',
+        privateKey: key('NOTIFIER_SIGNING_PRIVATE_KEY', dev?.notifierSigning.privateKey),
+      },
+      confirmer: {
+        publicKey: key('CONFIRMER_SIGNING_PUBLIC_KEY', dev?.confirmerSigning.publicKey) ?? '',
+        privateKey: key('CONFIRMER_SIGNING_PRIVATE_KEY', dev?.confirmerSigning.privateKey),
+      },
     },
     confirmationWindowMs: e.CONFIRMATION_WINDOW,
     addressCoolingOffMs: e.ADDRESS_COOLING_OFF,
@@ -155,6 +291,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dashboard,
     verdictTimeoutMs: e.VERDICT_TIMEOUT,
     pushesPerHour: e.PUSHES_PER_HOUR,
+    pushServiceHosts: e.PUSH_SERVICE_HOSTS
+      ? e.PUSH_SERVICE_HOSTS.split(',')
+          .map((h) => h.trim())
+          .filter(Boolean)
+      : [...DEFAULT_PUSH_SERVICE_HOSTS],
+    customerWritesPerMinute: e.CUSTOMER_WRITES_PER_MINUTE,
+    emailChangesPerHour: e.EMAIL_CHANGES_PER_HOUR,
     publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE,
     trustProxy:
       e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^[0-9]+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,

@@ -1,4 +1,5 @@
-import { generateKeyPairBase64, privateKeyFromBase64, publicKeyFromBase64 } from './keys';
+import { generateKeyPairBase64 } from '@app/config';
+import { privateKeyFromBase64, publicKeyFromBase64 } from './keys';
 import { jobSigningBytes, SignedJobFields, signJob, verifyJobSignature } from './job-signature';
 
 describe('job signatures (Ed25519)', () => {

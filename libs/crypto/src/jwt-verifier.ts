@@ -1,37 +1,78 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
+import { jwtVerify, JWTVerifyOptions } from 'jose';
 import { createPublicKey, KeyObject } from 'node:crypto';
-import { jwtVerify } from 'jose';
 
 export interface Caller {
   id: string;
   roles: string[];
 }
 
-/** Verifies the exchange's bearer tokens: HS256 with JWT_SECRET, or RS256/ES256 with JWT_PUBLIC_KEY. */
+/** An operator's own token, checked for an action that moves or frees funds or factors. */
+export interface OperatorProof {
+  operatorId: string;
+  /** Single use: the confirmation service records it with the action. */
+  jti: string;
+}
+
+export type OperatorProofRefusal = 'no_public_key' | 'invalid' | 'not_operator' | 'no_jti' | 'too_long_lived';
+
+const MAX_SUBJECT_LENGTH = 255;
+
+/**
+ * Verifies the exchange's bearer tokens: HS256 with JWT_SECRET, or RS256/ES256 with JWT_PUBLIC_KEY. `exp`
+ * is always required; `iss` and `aud` when JWT_ISSUER and JWT_AUDIENCE are set.
+ */
 @Injectable()
 export class JwtVerifier {
   private readonly key: KeyObject | Uint8Array;
-  private readonly algorithms: string[];
+  private readonly options: JWTVerifyOptions;
+  readonly asymmetric: boolean;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     if (config.jwt.publicKey) {
       const pem = config.jwt.publicKey.includes('BEGIN') ? config.jwt.publicKey : Buffer.from(config.jwt.publicKey, 'base64').toString();
-      this.key = createPublicKey(pem.replace(/\\n/g, '\n'));
-      this.algorithms = this.key.asymmetricKeyType === 'ec' ? ['ES256'] : ['RS256'];
+      const key = createPublicKey(pem.replace(/\\n/g, '\n'));
+      this.key = key;
+      this.asymmetric = true;
+      this.options = { algorithms: key.asymmetricKeyType === 'ec' ? ['ES256'] : ['RS256'] };
     } else {
       this.key = new TextEncoder().encode(config.jwt.secret);
-      this.algorithms = ['HS256'];
+      this.asymmetric = false;
+      this.options = { algorithms: ['HS256'] };
     }
+    this.options = { ...this.options, requiredClaims: ['exp'], issuer: config.jwt.issuer, audience: config.jwt.audience };
   }
 
-  /** The caller, or undefined for any token that is missing, malformed, expired or badly signed. */
+  /** The caller, or undefined for any token that is missing, malformed, expired, badly signed or without exp. */
   async verify(token: string): Promise<Caller | undefined> {
+    const payload = await this.payload(token);
+    if (!payload) return undefined;
+    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+    return { id: payload.sub!, roles };
+  }
+
+  /**
+   * An operator's proof for one action: signed with the exchange's private key (a shared HS256 secret is
+   * known to the API too, so it proves nothing to the confirmation service), an operator's, with a jti, and
+   * short-lived (exp − iat at most OPERATOR_TOKEN_MAX_AGE).
+   */
+  async operatorProof(token: string): Promise<OperatorProof | OperatorProofRefusal> {
+    if (!this.asymmetric) return 'no_public_key';
+    const payload = await this.payload(token);
+    if (!payload) return 'invalid';
+    const roles = Array.isArray(payload.roles) ? payload.roles : [];
+    if (!roles.includes('operator')) return 'not_operator';
+    if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > 200) return 'no_jti';
+    if (typeof payload.iat !== 'number' || (payload.exp! - payload.iat) * 1000 > this.config.jwt.operatorTokenMaxAgeMs) return 'too_long_lived';
+    return { operatorId: payload.sub!, jti: payload.jti };
+  }
+
+  private async payload(token: string) {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: this.algorithms });
-      if (typeof payload.sub !== 'string' || !payload.sub || payload.sub.length > 200) return undefined;
-      const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-      return { id: payload.sub, roles };
+      const { payload } = await jwtVerify(token, this.key, this.options);
+      if (typeof payload.sub !== 'string' || !payload.sub || payload.sub.length > MAX_SUBJECT_LENGTH) return undefined;
+      return payload;
     } catch {
       // jose throws for every kind of bad token; all of them are simply "unauthorized".
       return undefined;

@@ -1,4 +1,5 @@
-import { generateKeyPairBase64, privateKeyFromBase64, publicKeyFromBase64 } from './keys';
+import { generateKeyPairBase64 } from '@app/config';
+import { privateKeyFromBase64, publicKeyFromBase64 } from './keys';
 import { open, seal, SealedBoxError } from './sealed-box';
 
 describe('sealed box (X25519, HKDF-SHA256, AES-256-GCM)', () => {

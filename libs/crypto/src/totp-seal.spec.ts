@@ -1,14 +1,16 @@
-import { generateTotpSealKeys } from '@app/config/dev-keys';
-import { openTotpSecret, sealTotpSecret } from './totp-seal';
+import { generateKeyPairBase64 } from '@app/config';
+import { seal } from './sealed-box';
+import { publicKeyFromBase64 } from './keys';
+import { openTotpSecret, sealTotpSecret, TotpSecretSealError } from './totp-seal';
 
 describe('TOTP secret sealing', () => {
-  const keys = generateTotpSealKeys();
-  const other = generateTotpSealKeys();
+  const keys = generateKeyPairBase64('x25519');
+  const other = generateKeyPairBase64('x25519');
   const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
 
   it('round-trips, with a version tag and a fresh ciphertext each time', () => {
     const sealed = sealTotpSecret(secret, keys.publicKey);
-    expect(sealed).toMatch(/^v1:[A-Za-z0-9+/]+=*$/);
+    expect(sealed).toMatch(/^v2\.[A-Za-z0-9_-]+$/);
     expect(sealed).not.toContain(secret);
     expect(sealTotpSecret(secret, keys.publicKey)).not.toBe(sealed);
     expect(openTotpSecret(sealed, keys.privateKey)).toBe(secret);
@@ -16,14 +18,15 @@ describe('TOTP secret sealing', () => {
 
   it('refuses a value sealed to another key without revealing anything', () => {
     const sealed = sealTotpSecret(secret, other.publicKey);
-    expect(() => openTotpSecret(sealed, keys.privateKey)).toThrow('Sealed TOTP secret could not be opened');
+    expect(() => openTotpSecret(sealed, keys.privateKey)).toThrow(new TotpSecretSealError('Sealed TOTP secret could not be opened'));
   });
 
-  it('refuses tampered and foreign values', () => {
-    const sealed = Buffer.from(sealTotpSecret(secret, keys.publicKey).slice(3), 'base64');
-    sealed[100] ^= 1;
-    expect(() => openTotpSecret(`v1:${sealed.toString('base64')}`, keys.privateKey)).toThrow('could not be opened');
-    expect(() => openTotpSecret('v1:AAAA', keys.privateKey)).toThrow('could not be opened');
-    expect(() => openTotpSecret(secret, keys.privateKey)).toThrow('unknown format');
+  it('refuses tampered, foreign and otherwise-sealed values', () => {
+    const sealed = Buffer.from(sealTotpSecret(secret, keys.publicKey).slice(3), 'base64url');
+    sealed[60] ^= 1;
+    const evidence = seal(publicKeyFromBase64(keys.publicKey), secret, 'decide-token/job-1');
+    for (const value of [`v2.${sealed.toString('base64url')}`, 'v2.AAAA', secret, evidence]) {
+      expect(() => openTotpSecret(value, keys.privateKey)).toThrow('could not be opened');
+    }
   });
 });

@@ -1,6 +1,7 @@
 export * from './amount';
 export * from './factor';
 export * from './problem-codes';
+export * from './push-endpoints';
 export * from './settlement';
 export * from './verdict';
 export * from './withdrawal-status';

@@ -10,6 +10,9 @@ export interface VerdictOk {
   status?: string;
   transferId?: string;
   created?: boolean;
+  /** What the action made: a push device's or an address's id. */
+  id?: string;
+  usableAt?: string;
 }
 
 export interface VerdictProblem {

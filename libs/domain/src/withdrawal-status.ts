@@ -21,4 +21,6 @@ export type EndReason =
   | 'details_changed'
   | 'account_frozen'
   | 'cancelled_by_customer'
-  | 'totp_revoked';
+  | 'totp_revoked'
+  /** A factor or address of the customer changed after it was requested. */
+  | 'security_change';

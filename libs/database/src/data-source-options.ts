@@ -5,6 +5,8 @@ import { Ledger1763900000001 } from './migrations/1763900000001-ledger';
 import { AppRoles1763900000002 } from './migrations/1763900000002-app-roles';
 import { WithdrawalPause1763900000003 } from './migrations/1763900000003-withdrawal-pause';
 import { ChallengeClaims1763900000004 } from './migrations/1763900000004-challenge-claims';
+import { TrustBoundaries1764400000000 } from './migrations/1764400000000-trust-boundaries';
+import { FactorChanges1764400000001 } from './migrations/1764400000001-factor-changes';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -12,6 +14,8 @@ export const MIGRATIONS = [
   AppRoles1763900000002,
   WithdrawalPause1763900000003,
   ChallengeClaims1763900000004,
+  TrustBoundaries1764400000000,
+  FactorChanges1764400000001,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

@@ -39,8 +39,21 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   });
 }
 
-/** Creates the database if missing, then runs every pending migration (roles and grants included). */
-export async function migrateDatabase(databaseUrl: string, log: (line: string) => void = () => undefined): Promise<string[]> {
+/** What Postgres itself enforces of the configuration (see the security_policy table). */
+export interface SecurityPolicy {
+  addressCoolingOffMs: number;
+  securityChangeLockMs: number;
+}
+
+/**
+ * Creates the database if missing, then runs every pending migration (roles and grants included), and sets
+ * the security policy Postgres enforces (ADDRESS_COOLING_OFF, SECURITY_CHANGE_LOCK) when one is given.
+ */
+export async function migrateDatabase(
+  databaseUrl: string,
+  log: (line: string) => void = () => undefined,
+  policy?: SecurityPolicy,
+): Promise<string[]> {
   if (await ensureDatabase(databaseUrl)) log(`created database ${maintenanceUrl(databaseUrl).database}`);
   const dataSource = new DataSource(dataSourceOptions(databaseUrl, 1));
   await dataSource.initialize();
@@ -49,6 +62,15 @@ export async function migrateDatabase(databaseUrl: string, log: (line: string) =
     await dataSource.query('SELECT pg_advisory_lock(hashtext($1))', ['countersign-migrations']);
     const ran = await dataSource.runMigrations({ transaction: 'each' });
     for (const migration of ran) log(`migrated ${migration.name}`);
+    if (policy) {
+      await dataSource.query(
+        `UPDATE security_policy SET address_cooling_off = make_interval(secs => $1), security_change_lock = make_interval(secs => $2)`,
+        [policy.addressCoolingOffMs / 1000, policy.securityChangeLockMs / 1000],
+      );
+      log(
+        `security policy: addresses usable after ${policy.addressCoolingOffMs / 1000} s, withdrawals locked ${policy.securityChangeLockMs / 1000} s after a change`,
+      );
+    }
     return ran.map((m) => m.name);
   } finally {
     await dataSource.destroy();

@@ -9,9 +9,11 @@ import { CustomerRepository } from './customers/customer.repository';
 import { dataSourceOptions } from './data-source-options';
 import { EmailVerificationRepository } from './email-verifications/email-verification.repository';
 import { LedgerRepository } from './ledger/ledger.repository';
+import { OperatorTokenRepository } from './operator-tokens/operator-token.repository';
 import { OutboxRepository } from './outbox/outbox.repository';
 import { WithdrawalPauseRepository } from './pause/withdrawal-pause.repository';
 import { PushSubscriptionRepository } from './push-subscriptions/push-subscription.repository';
+import { SecurityNoticeRepository } from './security-notices/security-notice.repository';
 import { SentNotificationRepository } from './sent-notifications/sent-notification.repository';
 import { TotpRepository } from './totp/totp.repository';
 import { Transactions } from './transactions';
@@ -23,8 +25,10 @@ const REPOSITORIES = [
   CustomerRepository,
   EmailVerificationRepository,
   LedgerRepository,
+  OperatorTokenRepository,
   OutboxRepository,
   PushSubscriptionRepository,
+  SecurityNoticeRepository,
   SentNotificationRepository,
   TotpRepository,
   WithdrawalAddressRepository,

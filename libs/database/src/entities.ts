@@ -4,9 +4,11 @@ import { ChallengeEntity } from './challenges/challenge.entity';
 import { CustomerEntity } from './customers/customer.entity';
 import { EmailVerificationEntity } from './email-verifications/email-verification.entity';
 import { LedgerAccountEntity, LedgerTransferEntity } from './ledger/ledger.entity';
+import { OperatorTokenUseEntity } from './operator-tokens/operator-token-use.entity';
 import { OutboxEntryEntity } from './outbox/outbox-entry.entity';
 import { WithdrawalPauseEntity } from './pause/withdrawal-pause.entity';
 import { PushSubscriptionEntity } from './push-subscriptions/push-subscription.entity';
+import { NoticeDeliveryEntity, SecurityNoticeEntity } from './security-notices/security-notice.entity';
 import { SentNotificationEntity } from './sent-notifications/sent-notification.entity';
 import { TotpEnrolmentEntity, TotpFailureEntity, TotpUsedStepEntity } from './totp/totp.entity';
 import { WithdrawalEntity, WithdrawalFactorEntity } from './withdrawals/withdrawal.entity';
@@ -29,4 +31,7 @@ export const ENTITIES = [
   WithdrawalPauseEntity,
   LedgerAccountEntity,
   LedgerTransferEntity,
+  OperatorTokenUseEntity,
+  SecurityNoticeEntity,
+  NoticeDeliveryEntity,
 ];

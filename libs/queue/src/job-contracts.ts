@@ -1,3 +1,4 @@
+import { AppRole } from '@app/config';
 import { Decision } from '@app/domain';
 import type { Job } from 'bullmq';
 import { QueueName } from './queue-name';
@@ -9,30 +10,78 @@ export type NotificationJob =
   | { name: 'send-challenge-push'; data: { withdrawalId: string; subscriptionId: string } }
   | { name: 'send-outcome-email'; data: { withdrawalId: string } }
   | { name: 'send-email-verification'; data: { verificationId: string } }
+  /** One message of a security notice (a factor change announced on the old channels), with its own "this wasn't me" link. */
+  | { name: 'send-notice-email'; data: { deliveryId: string } }
+  | { name: 'send-notice-push'; data: { deliveryId: string } }
   /** `dedupeKey` names the alert itself, so a redelivery under any job id mails once. */
   | { name: 'send-security-alert'; data: { userId: string; alert: SecurityAlert; withdrawalId?: string; dedupeKey: string } };
 
-export type SecurityAlert = 'totp_code_reused' | 'withdrawal_denied_not_me';
+export type SecurityAlert = 'totp_code_reused' | 'withdrawal_denied_not_me' | 'security_change_reported';
 
 /**
- * Jobs of the confirmation service. Evidence jobs (a code, a token) come straight from the API, which
- * waits for their verdict; they are never retried and their evidence is redacted as soon as it is read.
+ * Evidence sealed to the confirmation service (see EvidenceSealer): the box opens only under its job's
+ * name and id, so copied into another job it is worthless. Its contents are listed per job in
+ * `ConfirmationEvidence`.
+ */
+export type SealedEvidence = { sealed: string };
+
+/** What each evidence-carrying job seals: never readable in Redis, in a return value or in an event. */
+export interface ConfirmationEvidence {
+  'verify-totp': { code: string };
+  'activate-totp': { code: string };
+  'decide-token': { token: string; decision: Decision; matchCode?: string };
+  'change-email': StepUpEvidence;
+  'verify-email': { token: string };
+  'enrol-totp': { currentCode?: string };
+  'add-push-device': StepUpEvidence;
+  'remove-push-device': StepUpEvidence;
+  'add-address': StepUpEvidence;
+  'remove-address': StepUpEvidence;
+  'report-security-change': { token: string };
+  'credit-deposit': OperatorEvidence;
+  'release-withdrawal': OperatorEvidence;
+  'reject-withdrawal': OperatorEvidence;
+  'revoke-all-totp': OperatorEvidence;
+  'freeze-account': OperatorEvidence;
+  'unfreeze-account': OperatorEvidence;
+}
+
+/** A TOTP code from the customer's active authenticator: a factor changes only with a factor. */
+export type StepUpEvidence = { totpCode?: string };
+
+/** An operator's own bearer token: the confirmation service verifies it (JWT_PUBLIC_KEY) and uses its jti once. */
+export type OperatorEvidence = { operatorToken: string };
+
+/**
+ * Jobs of the confirmation service. Evidence jobs come straight from the API, which waits for their
+ * verdict; they are never retried and are removed as soon as they finish.
  */
 export type ConfirmationJob =
-  | { name: 'verify-totp'; data: { userId: string; withdrawalId: string; code: string } }
-  | { name: 'activate-totp'; data: { userId: string; code: string } }
-  | { name: 'verify-account-totp'; data: { userId: string; code: string } }
-  | { name: 'decide-token'; data: { token: string; decision: Decision; matchCode?: string } }
+  | { name: 'verify-totp'; data: { userId: string; withdrawalId: string } & SealedEvidence }
+  | { name: 'activate-totp'; data: { userId: string } & SealedEvidence }
+  | { name: 'decide-token'; data: SealedEvidence }
+  | { name: 'change-email'; data: { userId: string; email: string } & SealedEvidence }
+  | { name: 'verify-email'; data: SealedEvidence }
+  /** `sealedSecret`: the new authenticator's secret, sealed to the confirmation service for storage. */
+  | { name: 'enrol-totp'; data: { userId: string; sealedSecret: string } & SealedEvidence }
+  | { name: 'add-push-device'; data: { userId: string; endpoint: string; p256dh: string; auth: string } & SealedEvidence }
+  | { name: 'remove-push-device'; data: { userId: string; subscriptionId: string } & SealedEvidence }
+  | { name: 'add-address'; data: { userId: string; asset: string; network: string; address: string; label: string } & SealedEvidence }
+  | { name: 'remove-address'; data: { userId: string; addressId: string } & SealedEvidence }
+  | { name: 'report-security-change'; data: SealedEvidence }
   | { name: 'cancel-withdrawal'; data: { userId: string; withdrawalId: string } }
-  | { name: 'release-withdrawal'; data: { operatorId: string; withdrawalId: string } }
-  | { name: 'reject-withdrawal'; data: { operatorId: string; withdrawalId: string; reason: string } }
-  | { name: 'revoke-all-totp'; data: { operatorId: string; reason: string } }
-  /** The operator's own bearer token travels as evidence: the confirmation service checks it before crediting. */
-  | { name: 'credit-deposit'; data: { operatorToken: string; userId: string; asset: string; amount: string; reference: string } }
+  | { name: 'release-withdrawal'; data: { operatorId: string; withdrawalId: string } & SealedEvidence }
+  | { name: 'reject-withdrawal'; data: { operatorId: string; withdrawalId: string; reason: string } & SealedEvidence }
+  | { name: 'revoke-all-totp'; data: { operatorId: string; reason: string } & SealedEvidence }
+  | { name: 'freeze-account'; data: { operatorId: string; userId: string; reason: string } & SealedEvidence }
+  | { name: 'unfreeze-account'; data: { operatorId: string; userId: string } & SealedEvidence }
+  | { name: 'credit-deposit'; data: { operatorId: string; userId: string; asset: string; amount: string; reference: string } & SealedEvidence }
   | { name: 'expire-withdrawal'; data: { withdrawalId: string } }
   /** After a pause is lifted: post what was confirmed while paused. */
   | { name: 'resume-withdrawals'; data: { resumedAt: string } }
   | { name: 'sweep-expired'; data: Record<string, never> };
+
+export type EvidenceJobName = keyof ConfirmationEvidence;
 
 /** What the exchange's wallet consumes: one job per posted withdrawal, job id = withdrawal id. */
 export interface WithdrawalPostedData {
@@ -57,5 +106,13 @@ export type QueueJob =
  */
 export type ReceivedJob<J extends { name: string; data: object }> = J extends unknown ? Job<J['data'], unknown, J['name']> : never;
 
-/** Evidence fields never shown on the dashboard and wiped from a job once read. */
-export const EVIDENCE_FIELDS = ['code', 'token', 'matchCode', 'operatorToken'] as const;
+/** A job as it travels: its contract's data and, in `signature`, its producer's signature (see JobSigner). */
+export type SignedData<D> = D & { signature: JobSignature };
+
+export interface JobSignature {
+  /** The app that produced the job: it must be one allowed to produce this job name. */
+  producer: AppRole;
+  issuedAt: string;
+  /** Ed25519 over the job's queue, name, id, producer, time and canonical data (without this field), base64url. */
+  value: string;
+}

@@ -19,9 +19,9 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   [QueueName.WithdrawalsPosted]: { attempts: 25, backoff: { type: 'exponential', delay: 1000 } },
 };
 
-/** Evidence is answered once or not at all: no retry, and gone from Redis a minute after its verdict. */
+/** Evidence is answered once or not at all: no retry, and gone from Redis as soon as it has its verdict. */
 export const EVIDENCE_JOB_OPTIONS: JobsOptions = {
   attempts: 1,
-  removeOnComplete: { age: 60 },
-  removeOnFail: { age: 60 },
+  removeOnComplete: true,
+  removeOnFail: true,
 };

@@ -1,17 +1,23 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { OutboxRepository, Transactions } from '@app/database';
+import { AuditRepository, OutboxRepository, PendingOutboxEntry, Transactions } from '@app/database';
+import { EntityManager } from 'typeorm';
 import { Queue } from 'bullmq';
 import { JOB_OPTIONS } from './job-options';
 import { QueueName } from './queue-name';
 
 const BATCH = 100;
 const POLL_MS = 250;
+/** Publishing a row may fail this often, with Redis answering, before the row is set aside as failed. */
+export const OUTBOX_ATTEMPTS = 3;
+const PROBE_TIMEOUT_MS = 1000;
 
 /**
  * Publishes committed outbox rows to BullMQ. Every app runs one; SKIP LOCKED lets them share the work.
  * A crash between publishing and marking republishes the row: job ids are deterministic and every
- * consumer is idempotent, so that is harmless.
+ * consumer is idempotent, so that is harmless. Rows are published one by one: a row that fails while
+ * Redis answers is the row's fault, and after OUTBOX_ATTEMPTS it is marked failed (its reason kept,
+ * audited, counted in /metrics) so that it never holds back anyone else's jobs.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -25,6 +31,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly transactions: Transactions,
     private readonly outbox: OutboxRepository,
+    private readonly audit: AuditRepository,
     @InjectQueue(QueueName.Notifications) notifications: Queue,
     @InjectQueue(QueueName.Confirmations) confirmations: Queue,
     @InjectQueue(QueueName.WithdrawalsPosted) posted: Queue,
@@ -66,30 +73,61 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       });
   }
 
-  /** Publishes until nothing is left; resolves with the number of rows published. */
+  /** Publishes until nothing is left (or Redis is away); resolves with the number of rows settled. */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      const published = await this.publishBatch();
-      total += published;
-      if (published < BATCH || this.stopped) return total;
+      const settled = await this.publishBatch();
+      total += settled;
+      if (settled < BATCH || this.stopped) return total;
     }
   }
 
+  /** Publishes a batch; the number of rows it settled (published or failed), 0 when nothing is left or Redis is away. */
   private publishBatch(): Promise<number> {
     return this.transactions.run(async (m) => {
       const rows = await this.outbox.lockUnpublished(m, BATCH);
-      if (!rows.length) return 0;
+      const published: string[] = [];
+      let settled = 0;
       for (const row of rows) {
-        const queue = row.queue as QueueName;
-        const delay = row.runAt ? Math.max(0, row.runAt.getTime() - Date.now()) : undefined;
-        await this.queues[queue].add(row.name, row.data, { ...JOB_OPTIONS[queue], jobId: row.jobId, delay });
+        const queue = this.queues[row.queue as QueueName];
+        try {
+          if (!queue) throw new Error(`no queue named ${row.queue}`);
+          const delay = row.runAt ? Math.max(0, row.runAt.getTime() - Date.now()) : undefined;
+          await queue.add(row.name, row.data, { ...JOB_OPTIONS[row.queue as QueueName], jobId: row.jobId, delay });
+          published.push(row.id);
+          settled++;
+        } catch (error) {
+          // Redis away: nothing is the row's fault; what was published is marked, the rest waits for Redis.
+          if (!(await this.redisAnswers())) {
+            this.logger.warn('outbox relay: Redis does not answer; publishing resumes when it does');
+            break;
+          }
+          if (await this.recordFailure(m, row, error)) settled++;
+        }
       }
-      await this.outbox.markPublished(
-        m,
-        rows.map((r) => r.id),
-      );
-      return rows.length;
+      if (published.length) await this.outbox.markPublished(m, published);
+      return settled;
     });
+  }
+
+  /** Counts a failed attempt; at the last one the row is set aside as failed and audited. Returns whether it was. */
+  private async recordFailure(m: EntityManager, row: PendingOutboxEntry, error: unknown): Promise<boolean> {
+    const reason = error instanceof Error ? error.message : String(error);
+    const failed = await this.outbox.recordFailure(m, row.id, reason, OUTBOX_ATTEMPTS);
+    if (failed) {
+      this.logger.error(`outbox row ${row.id} (${row.queue}/${row.name}) failed for good: ${reason}`);
+      await this.audit.append(m, {
+        event: 'outbox_row_failed',
+        detail: { outboxId: row.id, queue: row.queue, name: row.name, jobId: row.jobId, reason },
+      });
+    }
+    return failed;
+  }
+
+  private async redisAnswers(): Promise<boolean> {
+    const probe = this.queues[QueueName.Confirmations].getJobCounts('waiting').then(() => true);
+    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref());
+    return Promise.race([probe.catch(() => false), timeout]);
   }
 }

@@ -2,19 +2,30 @@ import { OutboxRepository } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { QueueJob } from './job-contracts';
+import { JobSigner } from './job-signer';
 
 export type OutboxEntry = QueueJob & {
-  /** Deterministic, so a republished entry is recognised by BullMQ and by the consumer. */
+  /** Deterministic (see jobId()), so a republished entry is recognised by BullMQ and by the consumer. */
   jobId: string;
   runAt?: Date;
 };
 
-/** Records jobs in the caller's transaction: they are published if and only if the change commits. */
+/**
+ * Records jobs in the caller's transaction, signed by this app: they are published if and only if the
+ * change commits, and obeyed only because this app signed them (Postgres also checks that this app's
+ * role may produce each name).
+ */
 @Injectable()
 export class Outbox {
-  constructor(private readonly entries: OutboxRepository) {}
+  constructor(
+    private readonly entries: OutboxRepository,
+    private readonly signer: JobSigner,
+  ) {}
 
   add(m: EntityManager, entries: OutboxEntry[]): Promise<void> {
-    return this.entries.insert(m, entries);
+    return this.entries.insert(
+      m,
+      entries.map((e) => ({ ...e, data: this.signer.sign(e.queue, e.name, e.jobId, e.data) })),
+    );
   }
 }

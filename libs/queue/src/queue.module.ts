@@ -1,22 +1,31 @@
 import { AppConfig, APP_CONFIG } from '@app/config';
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
+import { EvidenceOpener, EvidenceSealer } from './evidence';
+import { JobGate } from './job-gate';
+import { JobSigner } from './job-signer';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import { QueueName } from './queue-name';
 import { redisConnection } from './redis-connection';
 
-/** BullMQ on the configured Redis and prefix, the three queues, the outbox and this app's relay. */
+/**
+ * BullMQ on this app's own Redis user and the prefix, the three queues, job signing and checking, the
+ * outbox and this app's relay.
+ */
 @Global()
 @Module({
   imports: [
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ connection: redisConnection(config.redisUrl), prefix: config.queuePrefix }),
+      useFactory: (config: AppConfig) => ({
+        connection: redisConnection(config.app ? config.redisUrls[config.app] : config.redisUrl),
+        prefix: config.queuePrefix,
+      }),
     }),
     BullModule.registerQueue({ name: QueueName.Notifications }, { name: QueueName.Confirmations }, { name: QueueName.WithdrawalsPosted }),
   ],
-  providers: [Outbox, OutboxRelay],
-  exports: [BullModule, Outbox, OutboxRelay],
+  providers: [JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay],
+  exports: [BullModule, JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay],
 })
 export class QueueModule {}

@@ -3,12 +3,15 @@ import { redisConnection } from './redis-connection';
 
 export class RedisPolicyError extends Error {}
 
-/** BullMQ loses jobs when Redis evicts keys: refuse to start unless maxmemory-policy is noeviction. */
+/**
+ * BullMQ loses jobs when Redis evicts keys: refuse to start unless maxmemory-policy is noeviction. Read
+ * from INFO, which an app's restricted ACL user may run (CONFIG may not).
+ */
 export async function assertRedisNoEviction(redisUrl: string): Promise<void> {
   const redis = new IORedis({ ...redisConnection(redisUrl), lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
+    const policy = /^maxmemory_policy:(\S+)/m.exec(await redis.info('memory'))?.[1] ?? 'unknown';
     if (policy !== 'noeviction') {
       throw new RedisPolicyError(`Redis maxmemory-policy is "${policy}"; Countersign requires "noeviction"`);
     }

@@ -126,11 +126,16 @@ export class ChallengeRepository extends Repository {
     return new Set(rows.map((r) => r.subscription_id));
   }
 
-  /** Push challenges made for the customer in the last hour (the push-bombing budget). */
+  /**
+   * Push challenges made for the customer in the last hour, of withdrawals still open (the push-bombing
+   * budget): a withdrawal created and cancelled gives its pushes back, so a flood of them cannot use up the
+   * budget of the next real one (creations are rate-limited per customer as well).
+   */
   async recentPushCount(m: EntityManager, userId: string): Promise<number> {
     const [row] = await this.rows<{ recent: number }>(
       `SELECT count(*)::int AS recent FROM challenges c JOIN withdrawals w ON w.id = c.withdrawal_id
-        WHERE w.user_id = $1 AND c.factor = 'push' AND c.created_at > now() - interval '1 hour'`,
+        WHERE w.user_id = $1 AND c.factor = 'push' AND c.created_at > now() - interval '1 hour'
+          AND w.status IN ('pending_confirmation', 'held')`,
       [userId],
       m,
     );

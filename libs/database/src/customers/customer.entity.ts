@@ -9,5 +9,7 @@ export class CustomerEntity {
   @Column({ name: 'withdrawals_frozen_at', type: 'timestamptz', nullable: true }) withdrawalsFrozenAt: Date | null;
   @Column({ name: 'frozen_reason', type: 'text', nullable: true }) frozenReason: string | null;
   @Column({ name: 'withdrawals_locked_until', type: 'timestamptz', nullable: true }) withdrawalsLockedUntil: Date | null;
+  /** The customer's last factor or address change: set by Postgres, which locks withdrawals with it. */
+  @Column({ name: 'security_changed_at', type: 'timestamptz', nullable: true, insert: false, update: false }) securityChangedAt: Date | null;
   @Column({ name: 'created_at', type: 'timestamptz', insert: false, update: false }) createdAt: Date;
 }

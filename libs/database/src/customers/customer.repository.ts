@@ -30,25 +30,12 @@ export class CustomerRepository extends Repository {
    * Locks the customer's row: the first lock of every decision about the customer, so that concurrent
    * verdicts for one customer take turns (customer, then withdrawal, then factors: never a deadlock).
    */
-  async lock(m: EntityManager, id: string): Promise<{ frozen: boolean } | undefined> {
-    const row = await this.row<{ withdrawals_frozen_at: Date | null }>('SELECT withdrawals_frozen_at FROM users WHERE id = $1 FOR UPDATE', [id], m);
-    return row ? { frozen: row.withdrawals_frozen_at !== null } : undefined;
+  async lock(m: EntityManager, id: string): Promise<Customer | undefined> {
+    return this.row<Customer>(`SELECT ${CUSTOMER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [id], m);
   }
 
   async setVerifiedEmail(m: EntityManager, id: string, email: string): Promise<void> {
     await m.query('UPDATE users SET email = $2, email_verified_at = now() WHERE id = $1', [id, email]);
-  }
-
-  /**
-   * A security change (email or TOTP (re-)enrolment, a new push device) locks the customer's withdrawals
-   * for `forMs`; a later change never shortens a lock already running.
-   */
-  async lockWithdrawals(m: EntityManager, id: string, forMs: number): Promise<void> {
-    await m.query(
-      `UPDATE users SET withdrawals_locked_until =
-         greatest(coalesce(withdrawals_locked_until, now()), now() + make_interval(secs => $2)) WHERE id = $1`,
-      [id, forMs / 1000],
-    );
   }
 
   /** The customer's own "this wasn't me": frozen until an operator unfreezes (a first freeze keeps its time). */

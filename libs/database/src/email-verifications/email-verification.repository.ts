@@ -8,7 +8,9 @@ export type EmailVerificationToSend = Pick<EmailVerificationEntity, 'id' | 'emai
 /** Pending email changes and the single-use links that verify them (only the link's hash is kept). */
 @Injectable()
 export class EmailVerificationRepository extends Repository {
+  /** A new pending change; any older link of the customer stops working. */
   async insert(m: EntityManager, userId: string, email: string, expiresAt: Date): Promise<string> {
+    await this.supersedeOthers(m, userId, null);
     const [row] = await this.rows<{ id: string }>(
       'INSERT INTO email_verifications (user_id, email, expires_at) VALUES ($1, $2, $3) RETURNING id',
       [userId, email, expiresAt],
@@ -17,15 +19,29 @@ export class EmailVerificationRepository extends Repository {
     return row.id;
   }
 
-  /** Uses the link once, if it is current; the customer and the address it verifies, else undefined. */
+  /**
+   * Uses the link once, if it is the customer's current one and in time; every other pending link of the
+   * customer stops working. The customer and the address it verifies, else undefined.
+   */
   async consume(m: EntityManager, tokenHash: Buffer): Promise<{ userId: string; email: string } | undefined> {
-    const [row] = await this.updateReturning<{ userId: string; email: string }>(
+    const [row] = await this.updateReturning<{ id: string; userId: string; email: string }>(
       m,
       `UPDATE email_verifications SET consumed_at = now()
-        WHERE token_hash = $1 AND consumed_at IS NULL AND expires_at > now() RETURNING user_id AS "userId", email`,
+        WHERE token_hash = $1 AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > now()
+        RETURNING id, user_id AS "userId", email`,
       [tokenHash],
     );
-    return row;
+    if (!row) return undefined;
+    await this.supersedeOthers(m, row.userId, row.id);
+    return { userId: row.userId, email: row.email };
+  }
+
+  private async supersedeOthers(m: EntityManager, userId: string, keepId: string | null): Promise<void> {
+    await m.query(
+      `UPDATE email_verifications SET superseded_at = now()
+        WHERE user_id = $1 AND consumed_at IS NULL AND superseded_at IS NULL AND id IS DISTINCT FROM $2`,
+      [userId, keepId],
+    );
   }
 
   async findToSend(id: string): Promise<EmailVerificationToSend | undefined> {

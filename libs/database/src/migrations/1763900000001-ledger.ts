@@ -1,5 +1,77 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** The ledger's guard as this migration made it (later migrations replace it, and restore it on the way down). */
+export const LEDGER_GUARD_V1 = `
+      CREATE OR REPLACE FUNCTION ledger_transfers_guard() RETURNS trigger
+        LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+      DECLARE
+        w withdrawals;
+        hold ledger_transfers;
+        debit ledger_accounts;
+        credit ledger_accounts;
+        approved integer;
+      BEGIN
+        IF NEW.kind = 'posted' THEN
+          -- Single-phase transfers only ever credit a customer from the deposits account.
+          SELECT * INTO debit FROM ledger_accounts WHERE id = NEW.debit_account_id;
+          SELECT * INTO credit FROM ledger_accounts WHERE id = NEW.credit_account_id;
+          IF debit.kind IS DISTINCT FROM 'deposits' OR credit.kind IS DISTINCT FROM 'customer'
+             OR debit.asset <> NEW.asset OR credit.asset <> NEW.asset THEN
+            RAISE EXCEPTION 'a single-phase transfer must credit a customer from the deposits account'
+              USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_single_phase_deposits_only';
+          END IF;
+          -- Credits come only through ledger_credit_deposit, idempotent by reference: the confirmation
+          -- service's INSERT on transfers (it posts and voids holds) must not mint money.
+          IF current_user <> (SELECT pg_get_userbyid(proowner) FROM pg_proc
+                               WHERE oid = 'ledger_credit_deposit(text, text, numeric, text)'::regprocedure) THEN
+            RAISE EXCEPTION 'only ledger_credit_deposit may credit a customer'
+              USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'ledger_single_phase_deposits_only';
+          END IF;
+          RETURN NEW;
+        END IF;
+
+        IF NEW.kind = 'pending' THEN
+          SELECT * INTO w FROM withdrawals WHERE id = NEW.withdrawal_id;
+          IF NOT FOUND OR w.status <> 'pending_confirmation' THEN
+            RAISE EXCEPTION 'a hold needs a withdrawal awaiting confirmation'
+              USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_hold_needs_open_withdrawal';
+          END IF;
+          IF EXISTS (SELECT 1 FROM users WHERE id = w.user_id AND withdrawals_frozen_at IS NOT NULL) THEN
+            RAISE EXCEPTION 'the account''s withdrawals are frozen'
+              USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_account_frozen';
+          END IF;
+          NEW.debit_account_id := ledger_account_id('customer', w.user_id, w.asset);
+          NEW.credit_account_id := ledger_account_id('withdrawals_outbound', NULL, w.asset);
+          NEW.asset := w.asset;
+          NEW.amount := w.amount + w.fee;
+          RETURN NEW;
+        END IF;
+
+        -- post_pending or void_pending: a resolution copies its hold exactly.
+        SELECT * INTO hold FROM ledger_transfers WHERE id = NEW.pending_id;
+        IF NOT FOUND OR hold.kind <> 'pending' THEN
+          RAISE EXCEPTION 'a resolution must refer to a pending transfer'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_resolution_needs_hold';
+        END IF;
+        NEW.debit_account_id := hold.debit_account_id;
+        NEW.credit_account_id := hold.credit_account_id;
+        NEW.asset := hold.asset;
+        NEW.amount := hold.amount;
+        NEW.withdrawal_id := hold.withdrawal_id;
+
+        IF NEW.kind = 'post_pending' THEN
+          SELECT * INTO w FROM withdrawals WHERE id = hold.withdrawal_id;
+          SELECT count(*) INTO approved FROM withdrawal_factors f
+            WHERE f.withdrawal_id = w.id AND f.status = 'approved'
+              AND f.digest = w.digest AND f.decided_at <= w.expires_at;
+          IF approved <> 3 OR w.status NOT IN ('pending_confirmation', 'held') OR hold.amount <> w.amount + w.fee THEN
+            RAISE EXCEPTION 'withdrawal % lacks three approved confirmations bound to its current details', w.id
+              USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_three_of_three';
+          END IF;
+        END IF;
+        RETURN NEW;
+      END $$`;
+
 /**
  * A double-entry ledger after TigerBeetle's two-phase model. Transfers are immutable; a withdrawal's
  * hold is a pending transfer, later posted or voided — at most once — by a transfer that refers to it.
@@ -69,75 +141,7 @@ export class Ledger1763900000001 implements MigrationInterface {
       -- Fills in and checks each transfer before it lands; the three-of-three rule lives here. It runs as
       -- the inserting role (not SECURITY DEFINER), so it can tell an insert made through the ledger's own
       -- functions (current_user is then their owner) from a role's direct INSERT.
-      CREATE FUNCTION ledger_transfers_guard() RETURNS trigger
-        LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
-      DECLARE
-        w withdrawals;
-        hold ledger_transfers;
-        debit ledger_accounts;
-        credit ledger_accounts;
-        approved integer;
-      BEGIN
-        IF NEW.kind = 'posted' THEN
-          -- Single-phase transfers only ever credit a customer from the deposits account.
-          SELECT * INTO debit FROM ledger_accounts WHERE id = NEW.debit_account_id;
-          SELECT * INTO credit FROM ledger_accounts WHERE id = NEW.credit_account_id;
-          IF debit.kind IS DISTINCT FROM 'deposits' OR credit.kind IS DISTINCT FROM 'customer'
-             OR debit.asset <> NEW.asset OR credit.asset <> NEW.asset THEN
-            RAISE EXCEPTION 'a single-phase transfer must credit a customer from the deposits account'
-              USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_single_phase_deposits_only';
-          END IF;
-          -- Credits come only through ledger_credit_deposit, idempotent by reference: the confirmation
-          -- service's INSERT on transfers (it posts and voids holds) must not mint money.
-          IF current_user <> (SELECT pg_get_userbyid(proowner) FROM pg_proc
-                               WHERE oid = 'ledger_credit_deposit(text, text, numeric, text)'::regprocedure) THEN
-            RAISE EXCEPTION 'only ledger_credit_deposit may credit a customer'
-              USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'ledger_single_phase_deposits_only';
-          END IF;
-          RETURN NEW;
-        END IF;
-
-        IF NEW.kind = 'pending' THEN
-          SELECT * INTO w FROM withdrawals WHERE id = NEW.withdrawal_id;
-          IF NOT FOUND OR w.status <> 'pending_confirmation' THEN
-            RAISE EXCEPTION 'a hold needs a withdrawal awaiting confirmation'
-              USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_hold_needs_open_withdrawal';
-          END IF;
-          IF EXISTS (SELECT 1 FROM users WHERE id = w.user_id AND withdrawals_frozen_at IS NOT NULL) THEN
-            RAISE EXCEPTION 'the account''s withdrawals are frozen'
-              USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_account_frozen';
-          END IF;
-          NEW.debit_account_id := ledger_account_id('customer', w.user_id, w.asset);
-          NEW.credit_account_id := ledger_account_id('withdrawals_outbound', NULL, w.asset);
-          NEW.asset := w.asset;
-          NEW.amount := w.amount + w.fee;
-          RETURN NEW;
-        END IF;
-
-        -- post_pending or void_pending: a resolution copies its hold exactly.
-        SELECT * INTO hold FROM ledger_transfers WHERE id = NEW.pending_id;
-        IF NOT FOUND OR hold.kind <> 'pending' THEN
-          RAISE EXCEPTION 'a resolution must refer to a pending transfer'
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_resolution_needs_hold';
-        END IF;
-        NEW.debit_account_id := hold.debit_account_id;
-        NEW.credit_account_id := hold.credit_account_id;
-        NEW.asset := hold.asset;
-        NEW.amount := hold.amount;
-        NEW.withdrawal_id := hold.withdrawal_id;
-
-        IF NEW.kind = 'post_pending' THEN
-          SELECT * INTO w FROM withdrawals WHERE id = hold.withdrawal_id;
-          SELECT count(*) INTO approved FROM withdrawal_factors f
-            WHERE f.withdrawal_id = w.id AND f.status = 'approved'
-              AND f.digest = w.digest AND f.decided_at <= w.expires_at;
-          IF approved <> 3 OR w.status NOT IN ('pending_confirmation', 'held') OR hold.amount <> w.amount + w.fee THEN
-            RAISE EXCEPTION 'withdrawal % lacks three approved confirmations bound to its current details', w.id
-              USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_three_of_three';
-          END IF;
-        END IF;
-        RETURN NEW;
-      END $$;
+      ${LEDGER_GUARD_V1};
       CREATE TRIGGER ledger_transfers_guard BEFORE INSERT ON ledger_transfers
         FOR EACH ROW EXECUTE FUNCTION ledger_transfers_guard();
 

@@ -13,6 +13,11 @@ export interface NewOutboxEntry {
 
 export type PendingOutboxEntry = Pick<OutboxEntryEntity, 'id' | 'queue' | 'name' | 'jobId' | 'data' | 'runAt'>;
 
+export type FailedOutboxEntry = Pick<
+  OutboxEntryEntity,
+  'id' | 'queue' | 'name' | 'jobId' | 'producer' | 'attempts' | 'lastError' | 'createdAt' | 'failedAt'
+>;
+
 /** `outbox`: jobs recorded in the transaction of the change that implies them, until a relay publishes them. */
 @Injectable()
 export class OutboxRepository extends Repository {
@@ -29,10 +34,44 @@ export class OutboxRepository extends Repository {
   async lockUnpublished(m: EntityManager, limit: number): Promise<PendingOutboxEntry[]> {
     return this.rows<PendingOutboxEntry>(
       `SELECT id, queue, name, job_id AS "jobId", data, run_at AS "runAt" FROM outbox
-        WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        WHERE published_at IS NULL AND failed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],
       m,
     );
+  }
+
+  /**
+   * Counts a failed attempt to publish the entry, keeping its reason; at `maxAttempts` the entry is set
+   * aside as failed. Returns whether it was.
+   */
+  async recordFailure(m: EntityManager, id: string, reason: string, maxAttempts: number): Promise<boolean> {
+    const [row] = await this.updateReturning<{ failed: boolean }>(
+      m,
+      `UPDATE outbox SET attempts = attempts + 1, last_error = left($2, 500),
+                         failed_at = CASE WHEN attempts + 1 >= $3 THEN now() END
+        WHERE id = $1 RETURNING failed_at IS NOT NULL AS failed`,
+      [id, reason, maxAttempts],
+    );
+    return row?.failed === true;
+  }
+
+  /** Entries set aside as failed, newest first: for operators. */
+  async failed(limit: number): Promise<FailedOutboxEntry[]> {
+    return this.rows<FailedOutboxEntry>(
+      `SELECT id, queue, name, job_id AS "jobId", producer, attempts, last_error AS "lastError", created_at AS "createdAt", failed_at AS "failedAt"
+         FROM outbox WHERE failed_at IS NOT NULL ORDER BY id DESC LIMIT $1`,
+      [limit],
+    );
+  }
+
+  /** How the outbox is doing: entries set aside as failed, and the age of the oldest still to publish. */
+  async health(): Promise<{ failed: number; oldestUnpublishedSeconds: number | null }> {
+    const row = await this.row<{ failed: number; oldest: number | null }>(
+      `SELECT (SELECT count(*)::int FROM outbox WHERE failed_at IS NOT NULL) AS failed,
+              (SELECT extract(epoch FROM now() - min(created_at))::float FROM outbox WHERE published_at IS NULL AND failed_at IS NULL) AS oldest`,
+      [],
+    );
+    return { failed: row?.failed ?? 0, oldestUnpublishedSeconds: row?.oldest ?? null };
   }
 
   async markPublished(m: EntityManager, ids: string[]): Promise<void> {

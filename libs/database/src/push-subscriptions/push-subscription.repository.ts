@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Repository } from '../repository';
 import { PushSubscriptionEntity } from './push-subscription.entity';
 
-export type PushDevice = Pick<PushSubscriptionEntity, 'id' | 'userId' | 'endpoint' | 'p256dh' | 'auth' | 'retiredAt'>;
+export type PushDevice = Pick<PushSubscriptionEntity, 'id' | 'userId' | 'endpoint' | 'p256dh' | 'auth' | 'retiredAt' | 'retiredReason'>;
 
 /** `push_subscriptions`: the customer's devices for the push factor. */
 @Injectable()
@@ -39,7 +39,7 @@ export class PushSubscriptionRepository extends Repository {
 
   async find(id: string): Promise<PushDevice | undefined> {
     return this.row<PushDevice>(
-      'SELECT id, user_id AS "userId", endpoint, p256dh, auth, retired_at AS "retiredAt" FROM push_subscriptions WHERE id = $1',
+      'SELECT id, user_id AS "userId", endpoint, p256dh, auth, retired_at AS "retiredAt", retired_reason AS "retiredReason" FROM push_subscriptions WHERE id = $1',
       [id],
     );
   }

@@ -39,4 +39,6 @@ export class WithdrawalFactorEntity {
   @Column({ name: 'wrong_match_picks', type: 'integer' }) wrongMatchPicks: number;
   /** Which piece of evidence decided it (a challenge id, a TOTP step): never the evidence itself. */
   @Column({ type: 'text', nullable: true }) evidence: string | null;
+  @Column({ name: 'challenge_id', type: 'uuid', nullable: true }) challengeId: string | null;
+  @Column({ name: 'enrolment_id', type: 'uuid', nullable: true }) enrolmentId: string | null;
 }

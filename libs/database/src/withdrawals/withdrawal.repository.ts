@@ -33,6 +33,19 @@ export type WithdrawalRow = Readonly<
 
 export type FactorState = Pick<WithdrawalFactorEntity, 'factor' | 'status' | 'digest' | 'failures' | 'wrongMatchPicks'>;
 
+/**
+ * A factor's outcome, with the evidence that decided it: an approval is bound to the digest it was given for,
+ * and names the challenge (email, push) or the TOTP enrolment that proved it — the ledger guard checks that
+ * these predate the withdrawal.
+ */
+export interface FactorOutcome {
+  status: FactorDecision;
+  evidence: string;
+  digest?: Buffer | null;
+  challengeId?: string;
+  enrolmentId?: string;
+}
+
 /** What a message about a withdrawal shows. */
 export type WithdrawalForMessage = Pick<
   WithdrawalEntity,
@@ -139,11 +152,11 @@ export class WithdrawalRepository extends Repository {
   }
 
   /** Records a factor's outcome and the evidence that decided it (an approval is bound to `digest`). */
-  async decideFactor(m: EntityManager, id: string, factor: Factor, status: FactorDecision, evidence: string, digest: Buffer | null): Promise<void> {
+  async decideFactor(m: EntityManager, id: string, factor: Factor, decision: FactorOutcome): Promise<void> {
     await m.query(
-      `UPDATE withdrawal_factors SET status = $3, digest = $4, decided_at = now(), evidence = $5
+      `UPDATE withdrawal_factors SET status = $3, digest = $4, decided_at = now(), evidence = $5, challenge_id = $6, enrolment_id = $7
         WHERE withdrawal_id = $1 AND factor = $2`,
-      [id, factor, status, digest, evidence],
+      [id, factor, decision.status, decision.digest ?? null, decision.evidence, decision.challengeId ?? null, decision.enrolmentId ?? null],
     );
   }
 
@@ -178,9 +191,9 @@ export class WithdrawalRepository extends Repository {
     await m.query(`UPDATE withdrawals SET status = 'pending_confirmation' WHERE id = $1 AND status = 'held'`, [id]);
   }
 
-  async openIdsOfOwner(m: EntityManager, ownerId: string, exceptId: string): Promise<string[]> {
+  async openIdsOfOwner(m: EntityManager, ownerId: string, exceptId: string | null): Promise<string[]> {
     const rows = await this.rows<{ id: string }>(
-      `SELECT id FROM withdrawals WHERE user_id = $1 AND id <> $2 AND status IN ('pending_confirmation', 'held') ORDER BY id`,
+      `SELECT id FROM withdrawals WHERE user_id = $1 AND id IS DISTINCT FROM $2 AND status IN ('pending_confirmation', 'held') ORDER BY id`,
       [ownerId, exceptId],
       m,
     );

@@ -16,7 +16,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot({ ...config, app: 'api' }),
         DatabaseModule.forApp('api'),
         QueueModule,
         HttpModule,

@@ -4,17 +4,24 @@ import { DatabaseModule } from '@app/database';
 import { QueueModule } from '@app/queue';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfirmationsConsumer } from './confirmations.consumer';
-import { CreditDeposit } from './deposits/credit-deposit';
+import { CreditDeposit } from './operators/credit-deposit';
+import { OperatorDecisions } from './operators/operator-decisions';
+import { OperatorProofs } from './operators/operator-proofs';
 import { ExpireWithdrawals } from './expiry/expire-withdrawals';
 import { ExpirySchedule } from './expiry/expiry-schedule';
 import { ResumeWithdrawals } from './pause/resume-withdrawals';
 import { DecideToken } from './tokens/decide-token';
 import { NotMeAlarm } from './tokens/not-me-alarm';
-import { CustomerTotp } from './totp/customer-totp';
+import { Addresses } from './security-changes/addresses';
+import { EmailChanges } from './security-changes/email-changes';
+import { PushDevices } from './security-changes/push-devices';
+import { ReportSecurityChange } from './security-changes/report-security-change';
+import { SecurityChanges } from './security-changes/security-changes';
+import { StepUp } from './security-changes/step-up';
+import { TotpEnrolment } from './security-changes/totp-enrolment';
 import { TotpAttempts } from './totp/totp-attempts';
 import { VerifyWithdrawalTotp } from './totp/verify-withdrawal-totp';
 import { CancelWithdrawal } from './withdrawals/cancel-withdrawal';
-import { OperatorDecisions } from './withdrawals/operator-decisions';
 import { WithdrawalLocks } from './withdrawals/withdrawal-locks';
 import { WithdrawalSettlement } from './withdrawals/withdrawal-settlement';
 
@@ -23,7 +30,7 @@ export class ConfirmationServiceModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ConfirmationServiceModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forApp('confirmer'), QueueModule],
+      imports: [ConfigModule.forRoot({ ...config, app: 'confirmer' }), DatabaseModule.forApp('confirmer'), QueueModule],
       providers: [
         ConfirmationsConsumer,
         CreditDeposit,
@@ -33,11 +40,18 @@ export class ConfirmationServiceModule {
         ResumeWithdrawals,
         DecideToken,
         NotMeAlarm,
-        CustomerTotp,
+        TotpEnrolment,
+        EmailChanges,
+        PushDevices,
+        Addresses,
+        ReportSecurityChange,
+        SecurityChanges,
+        StepUp,
         TotpAttempts,
         VerifyWithdrawalTotp,
         CancelWithdrawal,
         OperatorDecisions,
+        OperatorProofs,
         WithdrawalLocks,
         WithdrawalSettlement,
       ],

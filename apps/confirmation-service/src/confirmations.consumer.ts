@@ -1,21 +1,51 @@
-import { ConfirmationJob, EVIDENCE_FIELDS, OutboxRelay, QueueName, ReceivedJob } from '@app/queue';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import {
+  ConfirmationJob,
+  EvidenceJobName,
+  EvidenceOpener,
+  EvidenceRefused,
+  JobGate,
+  OutboxRelay,
+  QueueName,
+  ReceivedJob,
+  SealedEvidence,
+} from '@app/queue';
+import { AuditRepository, Transactions } from '@app/database';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { CreditDeposit } from './deposits/credit-deposit';
 import { ExpireWithdrawals } from './expiry/expire-withdrawals';
+import { CreditDeposit } from './operators/credit-deposit';
+import { OperatorDecisions } from './operators/operator-decisions';
 import { ResumeWithdrawals } from './pause/resume-withdrawals';
 import { DecideToken } from './tokens/decide-token';
-import { CustomerTotp } from './totp/customer-totp';
+import { Addresses } from './security-changes/addresses';
+import { EmailChanges } from './security-changes/email-changes';
+import { PushDevices } from './security-changes/push-devices';
+import { ReportSecurityChange } from './security-changes/report-security-change';
+import { TotpEnrolment } from './security-changes/totp-enrolment';
 import { VerifyWithdrawalTotp } from './totp/verify-withdrawal-totp';
 import { CancelWithdrawal } from './withdrawals/cancel-withdrawal';
-import { OperatorDecisions } from './withdrawals/operator-decisions';
 
-/** Every state change of a withdrawal happens here, one job at a time per customer (row locks). */
+/**
+ * Every state change of a withdrawal happens here, one job at a time per customer (row locks). A job is
+ * obeyed only when signed by an app allowed to produce it (JobGate); evidence is opened here and nowhere
+ * else, and only under its own job's name and id.
+ */
 @Processor(QueueName.Confirmations, { concurrency: 8 })
 export class ConfirmationsConsumer extends WorkerHost {
+  private readonly logger = new Logger(ConfirmationsConsumer.name);
+
   constructor(
+    private readonly gate: JobGate,
+    private readonly evidence: EvidenceOpener,
+    private readonly transactions: Transactions,
+    private readonly audit: AuditRepository,
     private readonly verifyTotp: VerifyWithdrawalTotp,
-    private readonly customerTotp: CustomerTotp,
+    private readonly totpEnrolment: TotpEnrolment,
+    private readonly emailChanges: EmailChanges,
+    private readonly pushDevices: PushDevices,
+    private readonly addresses: Addresses,
+    private readonly reports: ReportSecurityChange,
     private readonly decideToken: DecideToken,
     private readonly cancelWithdrawal: CancelWithdrawal,
     private readonly operators: OperatorDecisions,
@@ -28,6 +58,7 @@ export class ConfirmationsConsumer extends WorkerHost {
   }
 
   async process(job: Job): Promise<unknown> {
+    await this.gate.admit(job);
     try {
       return await this.decide(job as ReceivedJob<ConfirmationJob>);
     } finally {
@@ -36,45 +67,75 @@ export class ConfirmationsConsumer extends WorkerHost {
     }
   }
 
-  private async decide(typed: ReceivedJob<ConfirmationJob>): Promise<unknown> {
-    switch (typed.name) {
+  private async decide(job: ReceivedJob<ConfirmationJob>): Promise<unknown> {
+    switch (job.name) {
       case 'verify-totp':
-        return this.verifyTotp.execute(await this.takeEvidence(typed, typed.data));
+        return this.verifyTotp.execute({ ...job.data, ...(await this.open(job, job.data)) });
+      case 'enrol-totp':
+        return this.totpEnrolment.enrol({ ...job.data, ...(await this.open(job, job.data)) });
       case 'activate-totp':
-        return this.customerTotp.activate(await this.takeEvidence(typed, typed.data));
-      case 'verify-account-totp':
-        return this.customerTotp.verify(await this.takeEvidence(typed, typed.data));
+        return this.totpEnrolment.activate({ ...job.data, ...(await this.open(job, job.data)) });
+      case 'change-email':
+        return this.emailChanges.request({ ...job.data, ...(await this.open(job, job.data)) });
+      case 'verify-email':
+        return this.emailChanges.verify(await this.open(job, job.data));
+      case 'add-push-device':
+        return this.pushDevices.add({ ...job.data, ...(await this.open(job, job.data)) });
+      case 'remove-push-device':
+        return this.pushDevices.remove({ ...job.data, ...(await this.open(job, job.data)) });
+      case 'add-address':
+        return this.addresses.add({ ...job.data, ...(await this.open(job, job.data)) });
+      case 'remove-address':
+        return this.addresses.remove({ ...job.data, ...(await this.open(job, job.data)) });
+      case 'report-security-change':
+        return this.reports.execute(await this.open(job, job.data));
       case 'decide-token':
-        return this.decideToken.execute(await this.takeEvidence(typed, typed.data));
+        return this.decideToken.execute(await this.open(job, job.data));
       case 'cancel-withdrawal':
-        return this.cancelWithdrawal.execute(typed.data);
+        return this.cancelWithdrawal.execute(job.data);
       case 'release-withdrawal':
-        return this.operators.release(typed.data);
+        return this.operators.release({ ...job.data, ...(await this.open(job, job.data)) });
       case 'reject-withdrawal':
-        return this.operators.reject(typed.data);
+        return this.operators.reject({ ...job.data, ...(await this.open(job, job.data)) });
       case 'revoke-all-totp':
-        return this.operators.revokeAllTotp(typed.data);
+        return this.operators.revokeAllTotp({ ...job.data, ...(await this.open(job, job.data)) });
+      case 'freeze-account':
+        return this.operators.freeze({ ...job.data, ...(await this.open(job, job.data)) });
+      case 'unfreeze-account':
+        return this.operators.unfreeze({ ...job.data, ...(await this.open(job, job.data)) });
       case 'credit-deposit':
-        return this.deposits.execute(await this.takeEvidence(typed, typed.data));
+        return this.deposits.execute({ ...job.data, ...(await this.open(job, job.data)) });
       case 'expire-withdrawal':
-        return { expired: await this.expiry.expire(typed.data.withdrawalId) };
+        return { expired: await this.expiry.expire(job.data.withdrawalId) };
       case 'resume-withdrawals':
         return this.resume.execute();
       case 'sweep-expired':
         return { expired: await this.expiry.sweep() };
       default: {
-        const unknown: never = typed;
+        const unknown: never = job;
         throw new UnrecoverableError(`unknown confirmation job ${(unknown as Job).name}`);
       }
     }
   }
 
-  /** Keeps the evidence in memory only: the job in Redis (and on the dashboard) keeps a redacted copy. */
-  private async takeEvidence<T extends object>(job: Job, data: T): Promise<T> {
-    const fields = EVIDENCE_FIELDS.filter((f) => f in data);
-    if (fields.length === 0) throw new UnrecoverableError('evidence already taken: this job cannot be replayed');
-    const redacted = { ...data, ...Object.fromEntries(fields.map((f) => [f, undefined])) };
-    await job.updateData(redacted);
-    return data;
+  /** The job's evidence, opened under its own name and id; a box from anywhere else is refused and audited. */
+  private async open<N extends EvidenceJobName>(job: Job<unknown, unknown, N>, data: SealedEvidence) {
+    try {
+      return this.evidence.open(job.name, job.id, data);
+    } catch (error) {
+      if (!(error instanceof EvidenceRefused)) throw error;
+      await this.transactions.run((m) =>
+        this.audit.append(m, { event: 'job_refused', detail: { queue: job.queueName, name: job.name, jobId: job.id ?? null, reason: 'evidence' } }),
+      );
+      throw new UnrecoverableError('job refused: its evidence does not open here');
+    }
+  }
+
+  /** Failures, for operators: the job's queue, name and id and the reason — never its data. */
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, error: Error): void {
+    this.logger.warn(
+      `job ${job?.queueName ?? '?'}/${job?.name ?? '?'} ${job?.id ?? '?'} failed (attempt ${job?.attemptsMade ?? 0}): ${error.message}`,
+    );
   }
 }

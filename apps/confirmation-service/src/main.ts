@@ -1,4 +1,4 @@
 import { bootstrapWorker } from '@app/queue';
 import { ConfirmationServiceModule } from './confirmation-service.module';
 
-void bootstrapWorker('confirmation-service', (config) => ConfirmationServiceModule.forRoot(config));
+void bootstrapWorker('confirmation-service', 'confirmer', (config) => ConfirmationServiceModule.forRoot(config));

@@ -1,4 +1,4 @@
 import { bootstrapWorker } from '@app/queue';
 import { NotificationWorkerModule } from './notification-worker.module';
 
-void bootstrapWorker('notification-worker', (config) => NotificationWorkerModule.forRoot(config));
+void bootstrapWorker('notification-worker', 'notifier', (config) => NotificationWorkerModule.forRoot(config));

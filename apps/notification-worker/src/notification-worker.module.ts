@@ -13,6 +13,9 @@ import { Mailer } from './mail/mailer';
 import { NotificationsConsumer } from './notifications.consumer';
 import { SendOnce } from './outcomes/send-once';
 import { SendOutcomeEmail } from './outcomes/send-outcome-email';
+import { LeasedDelivery } from './deliveries/leased-delivery';
+import { SendSecurityNotice } from './notices/send-security-notice';
+import { DevicePush } from './push/device-push';
 import { PushSender } from './push/push-sender';
 
 @Module({})
@@ -20,7 +23,7 @@ export class NotificationWorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: NotificationWorkerModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forApp('notifier'), QueueModule],
+      imports: [ConfigModule.forRoot({ ...config, app: 'notifier' }), DatabaseModule.forApp('notifier'), QueueModule],
       providers: [
         NotificationsConsumer,
         SendWithdrawalChallenges,
@@ -32,8 +35,11 @@ export class NotificationWorkerModule {
         SendOnce,
         SendEmailVerification,
         SendSecurityAlert,
+        SendSecurityNotice,
+        LeasedDelivery,
         Mailer,
         PushSender,
+        DevicePush,
       ],
     };
   }

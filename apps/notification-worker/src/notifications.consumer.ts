@@ -1,28 +1,38 @@
-import { NotificationJob, QueueName, ReceivedJob } from '@app/queue';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { JobGate, NotificationJob, QueueName, ReceivedJob } from '@app/queue';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { SendSecurityAlert } from './alerts/send-security-alert';
 import { SendChallengeEmail } from './challenges/send-challenge-email';
 import { SendChallengePush } from './challenges/send-challenge-push';
 import { SendWithdrawalChallenges } from './challenges/send-withdrawal-challenges';
 import { SendEmailVerification } from './email-verification/send-email-verification';
+import { SendSecurityNotice } from './notices/send-security-notice';
 import { SendOutcomeEmail } from './outcomes/send-outcome-email';
 
-/** Challenges, outcomes, verifications and alerts. Errors propagate so attempts and backoff apply. */
+/**
+ * Challenges, outcomes, verifications and alerts, each job obeyed only when signed by an app allowed to
+ * produce it (JobGate). Errors propagate so attempts and backoff apply.
+ */
 @Processor(QueueName.Notifications, { concurrency: 8 })
 export class NotificationsConsumer extends WorkerHost {
+  private readonly logger = new Logger(NotificationsConsumer.name);
+
   constructor(
+    private readonly gate: JobGate,
     private readonly fanOut: SendWithdrawalChallenges,
     private readonly email: SendChallengeEmail,
     private readonly push: SendChallengePush,
     private readonly outcome: SendOutcomeEmail,
     private readonly verification: SendEmailVerification,
     private readonly alert: SendSecurityAlert,
+    private readonly notice: SendSecurityNotice,
   ) {
     super();
   }
 
   async process(job: Job): Promise<unknown> {
+    await this.gate.admit(job);
     const typed = job as ReceivedJob<NotificationJob>;
     switch (typed.name) {
       case 'send-withdrawal-challenges':
@@ -37,10 +47,21 @@ export class NotificationsConsumer extends WorkerHost {
         return this.verification.execute(typed.data.verificationId);
       case 'send-security-alert':
         return this.alert.execute(typed.data);
+      case 'send-notice-email':
+      case 'send-notice-push':
+        return this.notice.execute(typed.data.deliveryId);
       default: {
         const unknown: never = typed;
         throw new UnrecoverableError(`unknown notification job ${(unknown as Job).name}`);
       }
     }
+  }
+
+  /** Failures, for operators: the job's queue, name and id and the reason — never its data. */
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, error: Error): void {
+    this.logger.warn(
+      `job ${job?.queueName ?? '?'}/${job?.name ?? '?'} ${job?.id ?? '?'} failed (attempt ${job?.attemptsMade ?? 0}): ${error.message}`,
+    );
   }
 }

@@ -8,7 +8,7 @@ export class ConfirmationsService {
   constructor(private readonly verdicts: VerdictClient) {}
 
   async decide(token: string, decision: Decision, matchCode?: string): Promise<{ factor: TokenFactor; status: string }> {
-    const verdict = await this.verdicts.ask({ name: 'decide-token', data: { token, decision, ...(matchCode ? { matchCode } : {}) } });
+    const verdict = await this.verdicts.ask('decide-token', {}, { token, decision, ...(matchCode ? { matchCode } : {}) });
     return { factor: verdict.factor as TokenFactor, status: verdict.status! };
   }
 }

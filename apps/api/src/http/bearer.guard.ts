@@ -9,7 +9,7 @@ const OPERATOR_ONLY = 'countersign:operator-only';
 /** Marks a controller or route as operators' only: the token must carry "operator" in `roles`. */
 export const OperatorOnly = () => SetMetadata(OPERATOR_ONLY, true);
 
-type AuthenticatedRequest = FastifyRequest & { caller?: Caller };
+type AuthenticatedRequest = FastifyRequest & { caller?: Caller; bearer?: string };
 
 /** Customer and operator endpoints: a valid bearer JWT is required; `sub` is the customer id. */
 @Injectable()
@@ -28,6 +28,7 @@ export class BearerGuard implements CanActivate {
     const operatorOnly = this.reflector.getAllAndOverride<boolean>(OPERATOR_ONLY, [context.getHandler(), context.getClass()]);
     if (operatorOnly && !caller.roles.includes('operator')) throw new Problem('forbidden', 'operators only');
     request.caller = caller;
+    request.bearer = match![1];
     return true;
   }
 }
@@ -36,3 +37,12 @@ export class BearerGuard implements CanActivate {
 export const CurrentCaller = createParamDecorator(
   (_: unknown, context: ExecutionContext): Caller => context.switchToHttp().getRequest<AuthenticatedRequest>().caller!,
 );
+
+/**
+ * The operator of a route behind BearerGuard and OperatorOnly, with the bearer token that proves it: an
+ * action the confirmation service carries out is checked there again from this token, which travels sealed.
+ */
+export const CurrentOperator = createParamDecorator((_: unknown, context: ExecutionContext): { operatorId: string; operatorToken: string } => {
+  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+  return { operatorId: request.caller!.id, operatorToken: request.bearer! };
+});

@@ -1,15 +1,31 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Verdict, VerdictOk } from '@app/domain';
-import { ConfirmationJob, EVIDENCE_JOB_OPTIONS, QueueName, redisConnection } from '@app/queue';
+import {
+  ConfirmationEvidence,
+  ConfirmationJob,
+  EVIDENCE_JOB_OPTIONS,
+  EvidenceJobName,
+  EvidenceSealer,
+  JobSigner,
+  QueueName,
+  redisConnection,
+} from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Queue, QueueEvents } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { Problem } from './problem';
 
+/** A confirmation job's data as the API states it, before its evidence is sealed in. */
+export type ClearData<N extends ConfirmationJob['name']> = Omit<Extract<ConfirmationJob, { name: N }>['data'], 'sealed'>;
+
+/** The evidence argument: required for the jobs that carry evidence, absent for the others. */
+type EvidenceArgument<N extends ConfirmationJob['name']> = N extends EvidenceJobName ? [evidence: ConfirmationEvidence[N]] : [];
+
 /**
- * Relays evidence to the confirmation service and waits briefly for its verdict. The API decides
- * nothing itself: it only turns the verdict into an HTTP answer.
+ * Relays requests and evidence to the confirmation service and waits briefly for its verdict. The API
+ * decides nothing itself: it seals the evidence to the confirmation service, signs the job, and turns the
+ * verdict into an HTTP answer. The job is gone from Redis as soon as it finishes.
  */
 @Injectable()
 export class VerdictClient implements OnModuleInit, OnApplicationShutdown {
@@ -18,14 +34,15 @@ export class VerdictClient implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QueueName.Confirmations) private readonly confirmations: Queue,
+    private readonly signer: JobSigner,
+    private readonly sealer: EvidenceSealer,
   ) {
     this.events = new QueueEvents(QueueName.Confirmations, {
-      connection: redisConnection(config.redisUrl),
+      connection: redisConnection(config.redisUrls.api),
       prefix: config.queuePrefix,
     });
-    // Every waiting request listens on both emitters until its verdict arrives; hundreds at once are normal.
+    // Every waiting request listens until its verdict arrives; hundreds at once are normal.
     this.events.setMaxListeners(0);
-    this.confirmations.setMaxListeners(0);
   }
 
   async onModuleInit(): Promise<void> {
@@ -36,17 +53,43 @@ export class VerdictClient implements OnModuleInit, OnApplicationShutdown {
     await this.events.close();
   }
 
-  async ask(job: ConfirmationJob): Promise<VerdictOk> {
-    const added = await this.confirmations.add(job.name, job.data, { ...EVIDENCE_JOB_OPTIONS, jobId: randomUUID() });
-    let verdict: Verdict;
+  async ask<N extends ConfirmationJob['name']>(name: N, data: ClearData<N>, ...evidence: EvidenceArgument<N>): Promise<VerdictOk> {
+    const jobId = randomUUID();
+    const sealed = evidence.length ? this.sealer.seal(name as EvidenceJobName, jobId, evidence[0]) : {};
+    const signed = this.signer.sign(QueueName.Confirmations, name, jobId, { ...data, ...sealed });
+    // Listening before the job exists, so that a verdict given at once (and the job removed with it) is never missed.
+    const verdict = this.verdictOf(jobId);
+    let answer: Verdict;
     try {
-      verdict = (await added.waitUntilFinished(this.events, this.config.verdictTimeoutMs)) as Verdict;
+      await this.confirmations.add(name, signed, { ...EVIDENCE_JOB_OPTIONS, jobId });
+      answer = await verdict.promise;
     } catch {
       // Timed out or failed: nothing was decided that the customer can rely on; the status document tells.
       throw new Problem('verdict_unavailable', 'try again, or check the withdrawal status');
+    } finally {
+      verdict.stop();
     }
-    if (verdict.ok) return verdict;
-    const headers: Record<string, string> = verdict.retryAfterSeconds ? { 'retry-after': String(verdict.retryAfterSeconds) } : {};
-    throw new Problem(verdict.code, verdict.detail, headers);
+    if (answer.ok) return answer;
+    const headers: Record<string, string> = answer.retryAfterSeconds ? { 'retry-after': String(answer.retryAfterSeconds) } : {};
+    throw new Problem(answer.code, answer.detail, headers);
+  }
+
+  private verdictOf(jobId: string): { promise: Promise<Verdict>; stop: () => void } {
+    let stop = () => undefined as void;
+    const promise = new Promise<Verdict>((resolve, reject) => {
+      const completed = `completed:${jobId}`;
+      const failed = `failed:${jobId}`;
+      const onCompleted = ({ returnvalue }: { returnvalue: unknown }) => resolve(returnvalue as Verdict);
+      const onFailed = () => reject(new Error('the confirmation service refused the job'));
+      const timer = setTimeout(() => reject(new Error('no verdict in time')), this.config.verdictTimeoutMs);
+      this.events.on(completed as 'completed', onCompleted);
+      this.events.on(failed as 'failed', onFailed);
+      stop = () => {
+        clearTimeout(timer);
+        this.events.off(completed as 'completed', onCompleted);
+        this.events.off(failed as 'failed', onFailed);
+      };
+    });
+    return { promise, stop };
   }
 }

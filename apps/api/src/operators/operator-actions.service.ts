@@ -1,4 +1,3 @@
-import { AuditRepository, CustomerRepository, Transactions } from '@app/database';
 import { isPositiveAmount, WithdrawalStatus } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { OPERATOR_PAGE_SIZE } from '../api-constants';
@@ -8,24 +7,27 @@ import { OperatorWithdrawalView, Page } from '../withdrawals/withdrawal.dto';
 import { WithdrawalStatusService } from '../withdrawals/withdrawal-status.service';
 import { DepositDto, DepositResult } from './operators.dto';
 
+/** The operator whose action this is, with the token that proves it to the confirmation service. */
+export interface OperatorAction {
+  operatorId: string;
+  operatorToken: string;
+}
+
 /**
- * What operators do to withdrawals, accounts and funds. Whatever moves money or a factor is carried out
- * by the confirmation service; the API relays and reports.
+ * What operators do to withdrawals, accounts and funds. Whatever moves, holds or frees funds or factors is
+ * carried out by the confirmation service after it verified the operator's own token (single use); the API
+ * relays and reports.
  */
 @Injectable()
 export class OperatorActionsService {
   constructor(
-    private readonly transactions: Transactions,
-    private readonly customers: CustomerRepository,
-    private readonly audit: AuditRepository,
     private readonly verdicts: VerdictClient,
     private readonly withdrawals: WithdrawalStatusService,
   ) {}
 
-  /** The API cannot credit: it relays the operator's own token to the confirmation service, which checks it. */
-  async deposit(operatorToken: string, body: DepositDto): Promise<{ created: boolean; result: DepositResult }> {
+  async deposit(by: OperatorAction, body: DepositDto): Promise<{ created: boolean; result: DepositResult }> {
     if (!isPositiveAmount(body.amount)) throw new Problem('validation_failed', 'amount must be a positive decimal string');
-    const verdict = await this.verdicts.ask({ name: 'credit-deposit', data: { operatorToken, ...body } });
+    const verdict = await this.verdicts.ask('credit-deposit', { operatorId: by.operatorId, ...body }, { operatorToken: by.operatorToken });
     return { created: verdict.created === true, result: { transferId: verdict.transferId, ...body } };
   }
 
@@ -34,26 +36,27 @@ export class OperatorActionsService {
   }
 
   /** A held withdrawal goes on; it still posts only with all three factors. */
-  async release(operatorId: string, withdrawalId: string): Promise<OperatorWithdrawalView> {
-    await this.verdicts.ask({ name: 'release-withdrawal', data: { operatorId, withdrawalId } });
+  async release(by: OperatorAction, withdrawalId: string): Promise<OperatorWithdrawalView> {
+    await this.verdicts.ask('release-withdrawal', { operatorId: by.operatorId, withdrawalId }, { operatorToken: by.operatorToken });
     return this.withdrawals.forOperator(withdrawalId);
   }
 
-  async reject(operatorId: string, withdrawalId: string, reason: string): Promise<OperatorWithdrawalView> {
-    await this.verdicts.ask({ name: 'reject-withdrawal', data: { operatorId, withdrawalId, reason } });
+  async reject(by: OperatorAction, withdrawalId: string, reason: string): Promise<OperatorWithdrawalView> {
+    await this.verdicts.ask('reject-withdrawal', { operatorId: by.operatorId, withdrawalId, reason }, { operatorToken: by.operatorToken });
     return this.withdrawals.forOperator(withdrawalId);
   }
 
   /** Mass revocation: customers must re-enrol TOTP; open withdrawals are voided. */
-  async revokeAllTotp(operatorId: string, reason: string): Promise<{ result: string }> {
-    const verdict = await this.verdicts.ask({ name: 'revoke-all-totp', data: { operatorId, reason } });
+  async revokeAllTotp(by: OperatorAction, reason: string): Promise<{ result: string }> {
+    const verdict = await this.verdicts.ask('revoke-all-totp', { operatorId: by.operatorId, reason }, { operatorToken: by.operatorToken });
     return { result: verdict.status ?? 'done' };
   }
 
-  async setFrozen(operatorId: string, userId: string, reason: string | null): Promise<void> {
-    await this.transactions.run(async (m) => {
-      if (!(await this.customers.setFrozen(m, userId, reason))) throw new Problem('not_found');
-      await this.audit.append(m, { operatorId, event: reason ? 'account_frozen' : 'account_unfrozen', userId, detail: reason ? { reason } : {} });
-    });
+  async freeze(by: OperatorAction, userId: string, reason: string): Promise<void> {
+    await this.verdicts.ask('freeze-account', { operatorId: by.operatorId, userId, reason }, { operatorToken: by.operatorToken });
+  }
+
+  async unfreeze(by: OperatorAction, userId: string): Promise<void> {
+    await this.verdicts.ask('unfreeze-account', { operatorId: by.operatorId, userId }, { operatorToken: by.operatorToken });
   }
 }

@@ -1,11 +1,11 @@
 import { Caller } from '@app/crypto';
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { FastifyReply, FastifyRequest } from 'fastify';
-import { BearerGuard, CurrentCaller, OperatorOnly } from '../http/bearer.guard';
+import { FastifyReply } from 'fastify';
+import { BearerGuard, CurrentCaller, CurrentOperator, OperatorOnly } from '../http/bearer.guard';
 import { OperatorWithdrawalView } from '../withdrawals/withdrawal.dto';
 import { AuditLogService } from './audit-log.service';
-import { OperatorActionsService } from './operator-actions.service';
+import { OperatorAction, OperatorActionsService } from './operator-actions.service';
 import { AdminWithdrawalsQuery, AuditQuery, DepositDto, ReasonDto } from './operators.dto';
 import { WithdrawalPauseService } from './withdrawal-pause.service';
 
@@ -23,9 +23,8 @@ export class OperatorsController {
 
   /** Credits a customer once per reference: 201 the first time, 200 with the same transfer after. */
   @Post('deposits')
-  async deposit(@Body() body: DepositDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const operatorToken = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-    const { created, result } = await this.actions.deposit(operatorToken, body);
+  async deposit(@CurrentOperator() operator: OperatorAction, @Body() body: DepositDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { created, result } = await this.actions.deposit(operator, body);
     reply.status(created ? 201 : 200);
     return result;
   }
@@ -55,32 +54,36 @@ export class OperatorsController {
 
   @Post('withdrawals/:id/release')
   @HttpCode(200)
-  release(@CurrentCaller() operator: Caller, @Param('id', ParseUUIDPipe) id: string): Promise<OperatorWithdrawalView> {
-    return this.actions.release(operator.id, id);
+  release(@CurrentOperator() operator: OperatorAction, @Param('id', ParseUUIDPipe) id: string): Promise<OperatorWithdrawalView> {
+    return this.actions.release(operator, id);
   }
 
   @Post('withdrawals/:id/reject')
   @HttpCode(200)
-  reject(@CurrentCaller() operator: Caller, @Param('id', ParseUUIDPipe) id: string, @Body() body: ReasonDto): Promise<OperatorWithdrawalView> {
-    return this.actions.reject(operator.id, id, body.reason);
+  reject(
+    @CurrentOperator() operator: OperatorAction,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: ReasonDto,
+  ): Promise<OperatorWithdrawalView> {
+    return this.actions.reject(operator, id, body.reason);
   }
 
   @Post('totp/revoke-all')
   @HttpCode(200)
-  revokeAllTotp(@CurrentCaller() operator: Caller, @Body() body: ReasonDto): Promise<{ result: string }> {
-    return this.actions.revokeAllTotp(operator.id, body.reason);
+  revokeAllTotp(@CurrentOperator() operator: OperatorAction, @Body() body: ReasonDto): Promise<{ result: string }> {
+    return this.actions.revokeAllTotp(operator, body.reason);
   }
 
   @Post('users/:userId/freeze')
   @HttpCode(204)
-  async freeze(@CurrentCaller() operator: Caller, @Param('userId') userId: string, @Body() body: ReasonDto): Promise<void> {
-    await this.actions.setFrozen(operator.id, userId, body.reason);
+  async freeze(@CurrentOperator() operator: OperatorAction, @Param('userId') userId: string, @Body() body: ReasonDto): Promise<void> {
+    await this.actions.freeze(operator, userId, body.reason);
   }
 
   @Post('users/:userId/unfreeze')
   @HttpCode(204)
-  async unfreeze(@CurrentCaller() operator: Caller, @Param('userId') userId: string): Promise<void> {
-    await this.actions.setFrozen(operator.id, userId, null);
+  async unfreeze(@CurrentOperator() operator: OperatorAction, @Param('userId') userId: string): Promise<void> {
+    await this.actions.unfreeze(operator, userId);
   }
 
   @Get('audit')

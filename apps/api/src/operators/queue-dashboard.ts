@@ -1,5 +1,5 @@
 import { AppConfig } from '@app/config';
-import { EVIDENCE_FIELDS, QueueName } from '@app/queue';
+import { QueueName } from '@app/queue';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
@@ -11,21 +11,29 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
+/** What the dashboard shows of a job's data: its ids and parameters, never the sealed evidence or the signature bytes. */
+const HIDDEN: Record<string, (value: unknown) => unknown> = {
+  sealed: () => '[sealed to the confirmation service]',
+  signature: (signature) => ({ producer: (signature as { producer?: unknown } | null)?.producer ?? null, signed: true }),
+};
+
 const redact = (data: unknown) =>
-  data && typeof data === 'object'
-    ? Object.fromEntries(Object.entries(data).map(([k, v]) => [k, (EVIDENCE_FIELDS as readonly string[]).includes(k) ? '[redacted]' : v]))
-    : data;
+  data && typeof data === 'object' ? Object.fromEntries(Object.entries(data).map(([k, v]) => [k, HIDDEN[k] ? HIDDEN[k](v) : v])) : data;
 
 const sameSecret = (a: string, b: string) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
-/** Bull Board behind HTTP Basic auth; off unless DASHBOARD_USER and DASHBOARD_PASSWORD are set. Evidence is redacted. */
+/**
+ * Bull Board behind HTTP Basic auth; off unless DASHBOARD_USER and DASHBOARD_PASSWORD are set. Read-only
+ * unless DASHBOARD_ALLOW_ACTIONS: no add, retry, promote, clean or remove, refused twice over (Bull Board's
+ * own read-only mode, and no method but GET and HEAD past the login). Evidence is never shown.
+ */
 export async function mountQueueDashboard(app: INestApplication, config: AppConfig): Promise<boolean> {
   if (!config.dashboard) return false;
-  const { user, password } = config.dashboard;
+  const { user, password, allowActions } = config.dashboard;
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   const queues = Object.values(QueueName).map((name) => {
-    const adapter = new BullMQAdapter(app.get<Queue>(getQueueToken(name)));
+    const adapter = new BullMQAdapter(app.get<Queue>(getQueueToken(name)), { readOnlyMode: !allowActions, allowRetries: allowActions });
     adapter.setFormatter('data', redact);
     return adapter;
   });
@@ -39,6 +47,10 @@ export async function mountQueueDashboard(app: INestApplication, config: AppConf
         .split(':');
       if (scheme !== 'Basic' || !sameSecret(u ?? '', user) || !sameSecret(rest.join(':'), password)) {
         await reply.header('www-authenticate', 'Basic realm="Countersign queues"').status(401).send('authentication required');
+        return;
+      }
+      if (!allowActions && request.method !== 'GET' && request.method !== 'HEAD') {
+        await reply.header('allow', 'GET, HEAD').status(405).send('the queue dashboard is read-only (DASHBOARD_ALLOW_ACTIONS)');
       }
     });
     await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });

@@ -1,5 +1,5 @@
 import { AuditRepository, Transactions, WithdrawalPauseRepository } from '@app/database';
-import { Outbox, OutboxRelay, QueueName } from '@app/queue';
+import { jobId, Outbox, OutboxRelay, QueueName } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { PauseState } from './operators.dto';
 
@@ -29,7 +29,7 @@ export class WithdrawalPauseService {
       if (!(await this.pauses.resume(m))) return;
       await this.audit.append(m, { operatorId, event: 'withdrawals_resumed' });
       await this.outbox.add(m, [
-        { queue: QueueName.Confirmations, name: 'resume-withdrawals', jobId: `resume-${Date.parse(resumedAt)}`, data: { resumedAt } },
+        { queue: QueueName.Confirmations, name: 'resume-withdrawals', jobId: jobId('resume', Date.parse(resumedAt)), data: { resumedAt } },
       ]);
     });
     this.relay.kick();

@@ -3,7 +3,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Us
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { BearerGuard, CurrentCaller } from '../http/bearer.guard';
 import { AddressesService } from './addresses.service';
-import { AddressView, CreateAddressDto } from './security.dto';
+import { AddressView, CreateAddressDto, StepUpDto } from './security.dto';
 
 @ApiTags('customer: security setup')
 @ApiBearerAuth()
@@ -25,7 +25,7 @@ export class AddressesController {
 
   @Delete(':id')
   @HttpCode(204)
-  async remove(@CurrentCaller() caller: Caller, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
-    await this.addresses.remove(caller.id, id);
+  async remove(@CurrentCaller() caller: Caller, @Param('id', ParseUUIDPipe) id: string, @Body() body: StepUpDto | undefined): Promise<void> {
+    await this.addresses.remove(caller.id, id, body?.totpCode);
   }
 }

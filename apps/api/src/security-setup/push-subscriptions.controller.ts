@@ -3,7 +3,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Us
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { BearerGuard, CurrentCaller } from '../http/bearer.guard';
 import { PushSubscriptionsService } from './push-subscriptions.service';
-import { PushSubscriptionDto } from './security.dto';
+import { PushSubscriptionDto, StepUpDto } from './security.dto';
 
 @ApiTags('customer: security setup')
 @Controller()
@@ -27,7 +27,7 @@ export class PushSubscriptionsController {
   @UseGuards(BearerGuard)
   @Delete('v1/me/push-subscriptions/:id')
   @HttpCode(204)
-  async unsubscribe(@CurrentCaller() caller: Caller, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
-    await this.subscriptions.unsubscribe(caller.id, id);
+  async unsubscribe(@CurrentCaller() caller: Caller, @Param('id', ParseUUIDPipe) id: string, @Body() body: StepUpDto | undefined): Promise<void> {
+    await this.subscriptions.unsubscribe(caller.id, id, body?.totpCode);
   }
 }

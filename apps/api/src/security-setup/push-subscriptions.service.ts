@@ -1,18 +1,23 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { AuditRepository, CustomerRepository, PushSubscriptionRepository, Transactions } from '@app/database';
+import { CustomerRepository } from '@app/database';
+import { isAllowedPushEndpoint } from '@app/domain';
+import { OutboxRelay } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { Problem } from '../http/problem';
+import { VerdictClient } from '../http/verdict-client';
 import { PushSubscriptionDto } from './security.dto';
 
-/** The customer's push devices: a new one is a security change and locks withdrawals for a while. */
+/**
+ * The customer's push devices. An endpoint must be on an allowed push service (PUSH_SERVICE_HOSTS). Adding
+ * or removing a device is a factor change, made by the confirmation service after checking the TOTP code.
+ */
 @Injectable()
 export class PushSubscriptionsService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly transactions: Transactions,
     private readonly customers: CustomerRepository,
-    private readonly devices: PushSubscriptionRepository,
-    private readonly audit: AuditRepository,
+    private readonly verdicts: VerdictClient,
+    private readonly relay: OutboxRelay,
   ) {}
 
   vapidPublicKey(): string {
@@ -21,21 +26,21 @@ export class PushSubscriptionsService {
 
   /** Registers the device, or answers the id it already has. */
   async subscribe(userId: string, s: PushSubscriptionDto): Promise<string> {
+    if (!isAllowedPushEndpoint(s.endpoint, this.config.pushServiceHosts)) {
+      throw new Problem('validation_failed', 'endpoint must be on a known push service (PUSH_SERVICE_HOSTS)');
+    }
     await this.customers.ensure(userId);
-    return this.transactions.run(async (m) => {
-      const existing = await this.devices.findLiveByEndpoint(m, userId, s.endpoint);
-      if (existing) return existing;
-      const id = await this.devices.insert(m, userId, { endpoint: s.endpoint, p256dh: s.keys.p256dh, auth: s.keys.auth });
-      await this.customers.lockWithdrawals(m, userId, this.config.securityChangeLockMs);
-      await this.audit.append(m, { event: 'push_device_added', userId, detail: { subscriptionId: id } });
-      return id;
-    });
+    const verdict = await this.verdicts.ask(
+      'add-push-device',
+      { userId, endpoint: s.endpoint, p256dh: s.keys.p256dh, auth: s.keys.auth },
+      { totpCode: s.totpCode },
+    );
+    this.relay.kick();
+    return verdict.id!;
   }
 
-  async unsubscribe(userId: string, id: string): Promise<void> {
-    await this.transactions.run(async (m) => {
-      if (!(await this.devices.retire(m, id, 'removed by customer', userId))) throw new Problem('not_found');
-      await this.audit.append(m, { event: 'push_device_removed', userId, detail: { subscriptionId: id } });
-    });
+  async unsubscribe(userId: string, subscriptionId: string, totpCode?: string): Promise<void> {
+    await this.verdicts.ask('remove-push-device', { userId, subscriptionId }, { totpCode });
+    this.relay.kick();
   }
 }

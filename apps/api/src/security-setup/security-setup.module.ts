@@ -7,12 +7,20 @@ import { EmailVerificationController } from './email-verification.controller';
 import { EmailVerificationService } from './email-verification.service';
 import { PushSubscriptionsController } from './push-subscriptions.controller';
 import { PushSubscriptionsService } from './push-subscriptions.service';
+import { SecurityNoticesController } from './security-notices.controller';
 import { SecurityController } from './security.controller';
 import { SecurityService } from './security.service';
 
 /** A customer's factors (email, TOTP, push devices), withdrawal addresses and balances. */
 @Module({
-  controllers: [SecurityController, EmailVerificationController, PushSubscriptionsController, AddressesController, BalancesController],
+  controllers: [
+    SecurityController,
+    SecurityNoticesController,
+    EmailVerificationController,
+    PushSubscriptionsController,
+    AddressesController,
+    BalancesController,
+  ],
   providers: [SecurityService, EmailVerificationService, PushSubscriptionsService, AddressesService, BalancesService],
 })
 export class SecuritySetupModule {}

@@ -1,8 +1,8 @@
 import { Caller } from '@app/crypto';
-import { Body, Controller, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { BearerGuard, CurrentCaller } from '../http/bearer.guard';
-import { SecurityStatusDto, SetEmailDto, TotpCodeDto, TotpEnrolmentDto } from './security.dto';
+import { EnrolTotpDto, SecurityStatusDto, SetEmailDto, TotpCodeDto, TotpEnrolmentDto } from './security.dto';
 import { SecurityService } from './security.service';
 
 @ApiTags('customer: security setup')
@@ -20,13 +20,15 @@ export class SecurityController {
   @Put('email')
   @HttpCode(202)
   async setEmail(@CurrentCaller() caller: Caller, @Body() body: SetEmailDto): Promise<void> {
-    await this.security.requestEmailChange(caller.id, body.email);
+    await this.security.requestEmailChange(caller.id, body.email, body.totpCode);
   }
 
+  /** The secret is answered once: never stored by a browser or a proxy. */
   @Post('totp')
   @HttpCode(201)
-  enrolTotp(@CurrentCaller() caller: Caller): Promise<TotpEnrolmentDto> {
-    return this.security.enrolTotp(caller.id);
+  @Header('cache-control', 'no-store')
+  enrolTotp(@CurrentCaller() caller: Caller, @Body() body: EnrolTotpDto): Promise<TotpEnrolmentDto> {
+    return this.security.enrolTotp(caller.id, body.currentCode);
   }
 
   @Post('totp/activate')

@@ -1,12 +1,36 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsString, IsUrl, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsEmail, IsOptional, IsString, IsUrl, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+
+/** Six digits from the customer's active authenticator: a factor changes only with a factor. */
+const StepUpCode = () =>
+  applyDecorators(
+    ApiPropertyOptional({ example: '123456', description: 'a current code from the active authenticator; required once TOTP is active' }),
+    IsOptional(),
+    IsString(),
+    Matches(/^[0-9]{6}$/, { message: 'totpCode must be six digits' }),
+  );
 
 export class SetEmailDto {
   @ApiProperty({ example: 'alice@example.com' })
   @IsEmail()
   @MaxLength(254)
   email: string;
+
+  @StepUpCode() totpCode?: string;
+}
+
+export class EnrolTotpDto {
+  @ApiPropertyOptional({ example: '123456', description: 'a current code from the active authenticator, to replace it' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9]{6}$/, { message: 'currentCode must be six digits' })
+  currentCode?: string;
+}
+
+export class StepUpDto {
+  @StepUpCode() totpCode?: string;
 }
 
 export class TotpCodeDto {
@@ -26,6 +50,7 @@ export class SecurityStatusDto {
   @ApiProperty({ example: { active: true } }) totp: { active: boolean };
   @ApiProperty() pushDevices: number;
   @ApiProperty({ nullable: true, type: String }) withdrawalsLockedUntil: string | null;
+  @ApiProperty({ description: 'the account is frozen until an operator unfreezes it' }) frozen: boolean;
 }
 
 export class EmailVerificationDto {
@@ -44,6 +69,8 @@ export class PushSubscriptionDto {
   endpoint: string;
 
   @ApiProperty({ type: PushKeysDto }) @ValidateNested() @Type(() => PushKeysDto) keys: PushKeysDto;
+
+  @StepUpCode() totpCode?: string;
 }
 
 export class CreateAddressDto {

@@ -1,32 +1,24 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { newTotpSecret, otpauthUri, sealTotpSecret } from '@app/crypto';
-import {
-  AuditRepository,
-  CustomerRepository,
-  EmailVerificationRepository,
-  PushSubscriptionRepository,
-  TotpRepository,
-  Transactions,
-} from '@app/database';
-import { Outbox, OutboxRelay, QueueName } from '@app/queue';
+import { CustomerRepository, PushSubscriptionRepository, TotpRepository } from '@app/database';
+import { OutboxRelay } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
-import { EMAIL_VERIFICATION_VALID_MS } from '../api-constants';
 import { VerdictClient } from '../http/verdict-client';
 import { SecurityStatusDto, TotpEnrolmentDto } from './security.dto';
 
-/** Email and TOTP set-up. The TOTP secret is sealed to the confirmation service before it is stored. */
+/**
+ * The customer's email and authenticator. The API changes neither: it relays each change, with its proof
+ * (a current TOTP code once TOTP is active) sealed, to the confirmation service, which checks it, makes the
+ * change, announces it on the old channels and ends open withdrawals.
+ */
 @Injectable()
 export class SecurityService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly transactions: Transactions,
     private readonly customers: CustomerRepository,
-    private readonly verifications: EmailVerificationRepository,
     private readonly totp: TotpRepository,
     private readonly devices: PushSubscriptionRepository,
-    private readonly outbox: Outbox,
     private readonly relay: OutboxRelay,
-    private readonly audit: AuditRepository,
     private readonly verdicts: VerdictClient,
   ) {}
 
@@ -39,32 +31,26 @@ export class SecurityService {
       totp: { active },
       pushDevices: devices,
       withdrawalsLockedUntil: locked ? c.withdrawalsLockedUntil!.toISOString() : null,
+      frozen: c.withdrawalsFrozenAt !== null,
     };
   }
 
-  async requestEmailChange(userId: string, email: string): Promise<void> {
+  async requestEmailChange(userId: string, email: string, totpCode?: string): Promise<void> {
     await this.customers.ensure(userId);
-    await this.transactions.run(async (m) => {
-      const verificationId = await this.verifications.insert(m, userId, email, new Date(Date.now() + EMAIL_VERIFICATION_VALID_MS));
-      await this.outbox.add(m, [
-        { queue: QueueName.Notifications, name: 'send-email-verification', jobId: `verify-${verificationId}`, data: { verificationId } },
-      ]);
-      await this.audit.append(m, { event: 'email_change_requested', userId });
-    });
+    await this.verdicts.ask('change-email', { userId, email }, { totpCode });
     this.relay.kick();
   }
 
-  async enrolTotp(userId: string): Promise<TotpEnrolmentDto> {
+  /** A pending authenticator: its secret is shown to the customer once and stored only sealed to the confirmation service. */
+  async enrolTotp(userId: string, currentCode?: string): Promise<TotpEnrolmentDto> {
     await this.customers.ensure(userId);
     const secret = newTotpSecret();
-    await this.transactions.run(async (m) => {
-      await this.totp.insertPending(m, userId, sealTotpSecret(secret, this.config.totpSeal.publicKey));
-      await this.audit.append(m, { event: 'totp_enrolment_started', userId });
-    });
+    await this.verdicts.ask('enrol-totp', { userId, sealedSecret: sealTotpSecret(secret, this.config.totpSeal.publicKey) }, { currentCode });
     return { secret, otpauthUri: otpauthUri(secret, userId) };
   }
 
   async activateTotp(userId: string, code: string): Promise<void> {
-    await this.verdicts.ask({ name: 'activate-totp', data: { userId, code } });
+    await this.verdicts.ask('activate-totp', { userId }, { code });
+    this.relay.kick();
   }
 }

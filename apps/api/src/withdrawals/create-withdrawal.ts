@@ -12,7 +12,7 @@ import {
   WithdrawalPauseRepository,
   WithdrawalRepository,
 } from '@app/database';
-import { Outbox, OutboxRelay, QueueName } from '@app/queue';
+import { jobId, Outbox, OutboxRelay, QueueName } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Problem } from '../http/problem';
@@ -86,8 +86,14 @@ export class CreateWithdrawal {
         });
         await this.ledger.reserve(m, withdrawalId);
         await this.outbox.add(m, [
-          { queue: QueueName.Notifications, name: 'send-withdrawal-challenges', jobId: `challenges-${withdrawalId}`, data: { withdrawalId } },
-          { queue: QueueName.Confirmations, name: 'expire-withdrawal', jobId: `expire-${withdrawalId}`, data: { withdrawalId }, runAt: expiresAt },
+          { queue: QueueName.Notifications, name: 'send-withdrawal-challenges', jobId: jobId('challenges', withdrawalId), data: { withdrawalId } },
+          {
+            queue: QueueName.Confirmations,
+            name: 'expire-withdrawal',
+            jobId: jobId('expire', withdrawalId),
+            data: { withdrawalId },
+            runAt: expiresAt,
+          },
         ]);
         await this.audit.append(m, { event: 'withdrawal_requested', userId: input.userId, withdrawalId, detail: { ip: input.requestIp } });
         return withdrawalId;

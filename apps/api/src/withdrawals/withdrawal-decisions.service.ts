@@ -12,12 +12,12 @@ export class WithdrawalDecisions {
   ) {}
 
   async submitTotp(userId: string, withdrawalId: string, code: string): Promise<WithdrawalStatusDocument> {
-    await this.verdicts.ask({ name: 'verify-totp', data: { userId, withdrawalId, code } });
+    await this.verdicts.ask('verify-totp', { userId, withdrawalId }, { code });
     return this.status.forOwner(userId, withdrawalId);
   }
 
   async cancel(userId: string, withdrawalId: string): Promise<WithdrawalStatusDocument> {
-    await this.verdicts.ask({ name: 'cancel-withdrawal', data: { userId, withdrawalId } });
+    await this.verdicts.ask('cancel-withdrawal', { userId, withdrawalId });
     return this.status.forOwner(userId, withdrawalId);
   }
 }

@@ -1,4 +1,4 @@
-import { QueueName } from '@app/queue';
+import { JobSigner, QueueName } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { Queue } from 'bullmq';
@@ -8,13 +8,21 @@ export const SWEEP_EVERY_MS = 15_000;
 /** The sweeper behind the per-withdrawal delayed jobs: one scheduler however many replicas start. */
 @Injectable()
 export class ExpirySchedule implements OnApplicationBootstrap {
-  constructor(@InjectQueue(QueueName.Confirmations) private readonly confirmations: Queue) {}
+  constructor(
+    @InjectQueue(QueueName.Confirmations) private readonly confirmations: Queue,
+    private readonly signer: JobSigner,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.confirmations.upsertJobScheduler(
       'sweep-expired',
       { every: SWEEP_EVERY_MS },
-      { name: 'sweep-expired', data: {}, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+      // Every repetition gets an id of the scheduler's own: signed for any id ('*'), and harmless if replayed.
+      {
+        name: 'sweep-expired',
+        data: this.signer.sign(QueueName.Confirmations, 'sweep-expired', '*', {}),
+        opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+      },
     );
   }
 }

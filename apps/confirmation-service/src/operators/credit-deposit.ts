@@ -1,31 +1,34 @@
-import { JwtVerifier } from '@app/crypto';
 import { AuditRepository, LedgerRepository, Transactions } from '@app/database';
 import { problem, Verdict } from '@app/domain';
+import { OperatorEvidence } from '@app/queue';
 import { Injectable } from '@nestjs/common';
+import { OperatorProofs } from './operator-proofs';
 
 /**
  * Credits an operator's deposit, once per reference. The API only relays: the operator's own token is
- * checked here, so neither the API's database credential nor a job forged into Redis can mint money
- * (with JWT_PUBLIC_KEY; a shared JWT_SECRET is known to the API too).
+ * checked here (JWT_PUBLIC_KEY, single use), so neither the API's database credential nor a job forged
+ * into Redis nor a token read anywhere can mint money.
  */
 @Injectable()
 export class CreditDeposit {
   constructor(
     private readonly transactions: Transactions,
-    private readonly verifier: JwtVerifier,
+    private readonly proofs: OperatorProofs,
     private readonly ledger: LedgerRepository,
     private readonly audit: AuditRepository,
   ) {}
 
-  async execute(input: { operatorToken: string; userId: string; asset: string; amount: string; reference: string }): Promise<Verdict> {
-    const operator = await this.verifier.verify(input.operatorToken);
-    if (!operator?.roles.includes('operator')) return problem('forbidden', 'operators only');
+  async execute(
+    input: { operatorId: string; userId: string; asset: string; amount: string; reference: string } & OperatorEvidence,
+  ): Promise<Verdict> {
     try {
       return await this.transactions.run(async (m): Promise<Verdict> => {
+        const refused = await this.proofs.accept(m, 'credit-deposit', input.operatorId, input.operatorToken);
+        if (refused) return refused;
         const result = await this.ledger.creditDeposit(m, input);
         if (result.created) {
           await this.audit.append(m, {
-            operatorId: operator.id,
+            operatorId: input.operatorId,
             event: 'deposit_credited',
             userId: input.userId,
             detail: { reference: input.reference, asset: input.asset, amount: input.amount },

@@ -1,50 +1,42 @@
-import { APP_CONFIG, AppConfig } from '@app/config';
-import { AuditRepository, CustomerRepository, TotpRepository, Transactions } from '@app/database';
+import { AuditRepository, TotpRepository, Transactions } from '@app/database';
 import { problem, Verdict } from '@app/domain';
-import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
-import { TotpAttempts } from './totp-attempts';
+import { Injectable } from '@nestjs/common';
+import { TotpAttempts } from '../totp/totp-attempts';
+import { SecurityChanges } from './security-changes';
+import { isRefusal, StepUp } from './step-up';
 
 /**
- * TOTP outside a withdrawal: activating the newest pending enrolment (its code is consumed like any
- * other), and proving possession of the active one for account actions such as adding an address.
+ * A new authenticator: enrolled pending (replacing an active one needs a current code from it), then
+ * activated with its own first code — which is consumed like any other. Activation is the change: it
+ * revokes the old one, ends open withdrawals, is announced, and (by trigger) locks withdrawals.
  */
 @Injectable()
-export class CustomerTotp {
+export class TotpEnrolment {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly transactions: Transactions,
-    private readonly customers: CustomerRepository,
+    private readonly stepUp: StepUp,
     private readonly totp: TotpRepository,
     private readonly attempts: TotpAttempts,
+    private readonly changes: SecurityChanges,
     private readonly audit: AuditRepository,
   ) {}
 
-  activate(input: { userId: string; code: string }): Promise<Verdict> {
-    return this.check(input, 'pending', async (m, enrolmentId) => {
-      await this.totp.activate(m, input.userId, enrolmentId);
-      // A security change: withdrawals wait out the lock period (DESIGN.md policies).
-      await this.customers.lockWithdrawals(m, input.userId, this.config.securityChangeLockMs);
-      await this.audit.append(m, { event: 'totp_activated', userId: input.userId });
-    });
-  }
-
-  verify(input: { userId: string; code: string }): Promise<Verdict> {
-    return this.check(input, 'active', async (m) => {
-      await this.audit.append(m, { event: 'totp_verified', userId: input.userId });
-    });
-  }
-
-  private check(
-    input: { userId: string; code: string },
-    enrolmentStatus: 'pending' | 'active',
-    onSuccess: (m: EntityManager, enrolmentId: string) => Promise<void>,
-  ): Promise<Verdict> {
+  enrol(input: { userId: string; sealedSecret: string; currentCode?: string }): Promise<Verdict> {
     return this.transactions.run(async (m): Promise<Verdict> => {
-      if (!(await this.customers.lock(m, input.userId))) return problem('factor_not_enrolled');
+      const proven = await this.stepUp.require(m, input.userId, input.currentCode);
+      if (isRefusal(proven)) return proven;
+      await this.totp.insertPending(m, input.userId, input.sealedSecret);
+      await this.audit.append(m, { event: 'totp_enrolment_started', userId: input.userId });
+      return { ok: true, status: 'pending' };
+    });
+  }
+
+  activate(input: { userId: string; code: string }): Promise<Verdict> {
+    return this.transactions.run(async (m): Promise<Verdict> => {
+      const before = await this.stepUp.before(m, input.userId);
       const lockout = await this.attempts.userLockout(m, input.userId);
       if (lockout) return lockout;
-      const enrolment = await this.totp.newestSealed(m, input.userId, enrolmentStatus);
+      const enrolment = await this.totp.newestSealed(m, input.userId, 'pending');
       if (!enrolment) return problem('factor_not_enrolled');
       const check = await this.attempts.check(m, input.userId, enrolment.sealedSecret, input.code, null);
       if (check.kind === 'reused') return problem('code_reused');
@@ -52,8 +44,10 @@ export class CustomerTotp {
         await this.attempts.recordFailure(m, input.userId, null);
         return (await this.attempts.userLockout(m, input.userId)) ?? problem('invalid_code');
       }
-      await onSuccess(m, enrolment.id);
-      return { ok: true, factor: 'totp', status: enrolmentStatus === 'pending' ? 'active' : 'verified' };
+      await this.totp.activate(m, input.userId, enrolment.id);
+      await this.audit.append(m, { event: 'totp_activated', userId: input.userId });
+      await this.changes.announce(m, input.userId, 'totp', before);
+      return { ok: true, factor: 'totp', status: 'active' };
     });
   }
 }

@@ -63,7 +63,12 @@ export class DecideToken {
         return TOKEN_INVALID;
       }
       await this.challenges.consume(m, challenge.id);
-      await this.settlement.decideFactor(m, w, challenge.factor, 'approved', `challenge:${challenge.id}`, challenge.digest);
+      await this.settlement.decideFactor(m, w, challenge.factor, {
+        status: 'approved',
+        evidence: `challenge:${challenge.id}`,
+        digest: challenge.digest,
+        challengeId: challenge.id,
+      });
       await this.settlement.evaluate(m, w);
       return { ok: true, factor: challenge.factor, status: 'approved' };
     });
@@ -71,7 +76,11 @@ export class DecideToken {
 
   private async deny(m: EntityManager, w: LockedWithdrawal, challenge: ChallengeRow): Promise<Verdict> {
     await this.challenges.consume(m, challenge.id);
-    await this.settlement.decideFactor(m, w, challenge.factor, 'denied', `challenge:${challenge.id}`);
+    await this.settlement.decideFactor(m, w, challenge.factor, {
+      status: 'denied',
+      evidence: `challenge:${challenge.id}`,
+      challengeId: challenge.id,
+    });
     await this.settlement.evaluate(m, w);
     await this.notMe.raise(m, w, challenge.factor);
     return { ok: true, factor: challenge.factor, status: 'denied' };
@@ -84,7 +93,11 @@ export class DecideToken {
       return problem('match_code_wrong', `${WRONG_MATCH_PICKS_LIMIT - picks} pick(s) left`);
     }
     await this.challenges.consume(m, challenge.id);
-    await this.settlement.decideFactor(m, w, challenge.factor, 'denied', `match-code-wrong:${picks}`);
+    await this.settlement.decideFactor(m, w, challenge.factor, {
+      status: 'denied',
+      evidence: `match-code-wrong:${picks}`,
+      challengeId: challenge.id,
+    });
     await this.settlement.evaluate(m, w);
     return problem('match_code_wrong', `wrong code: the ${challenge.factor} confirmation is denied and the withdrawal stopped`);
   }

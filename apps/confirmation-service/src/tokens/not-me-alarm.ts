@@ -1,9 +1,9 @@
-import { AuditRepository, CustomerRepository, WithdrawalRepository } from '@app/database';
+import { AuditRepository, CustomerRepository } from '@app/database';
 import { Factor } from '@app/domain';
-import { Outbox, QueueName } from '@app/queue';
+import { jobId, Outbox, QueueName } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { LockedWithdrawal, WithdrawalLocks } from '../withdrawals/withdrawal-locks';
+import { LockedWithdrawal } from '../withdrawals/withdrawal-locks';
 import { WithdrawalSettlement } from '../withdrawals/withdrawal-settlement';
 
 /**
@@ -15,8 +15,6 @@ import { WithdrawalSettlement } from '../withdrawals/withdrawal-settlement';
 export class NotMeAlarm {
   constructor(
     private readonly customers: CustomerRepository,
-    private readonly withdrawals: WithdrawalRepository,
-    private readonly locks: WithdrawalLocks,
     private readonly settlement: WithdrawalSettlement,
     private readonly outbox: Outbox,
     private readonly audit: AuditRepository,
@@ -24,17 +22,14 @@ export class NotMeAlarm {
 
   async raise(m: EntityManager, w: LockedWithdrawal, factor: Factor): Promise<void> {
     await this.customers.freezeByCustomer(m, w.userId, `customer reported withdrawal ${w.id} as not theirs`);
-    for (const id of await this.withdrawals.openIdsOfOwner(m, w.userId, w.id)) {
-      const other = await this.locks.lockWithdrawal(m, id);
-      if (other) await this.settlement.finish(m, other, 'denied', 'account_frozen');
-    }
+    await this.settlement.finishOpenOf(m, w.userId, 'account_frozen', w.id);
     await this.audit.append(m, { event: 'withdrawal_reported_not_me', userId: w.userId, withdrawalId: w.id, detail: { factor } });
     const dedupeKey = `alert-not-me-${w.id}`;
     await this.outbox.add(m, [
       {
         queue: QueueName.Notifications,
         name: 'send-security-alert',
-        jobId: dedupeKey,
+        jobId: jobId('alert-not-me', w.id),
         data: { userId: w.userId, alert: 'withdrawal_denied_not_me', withdrawalId: w.id, dedupeKey },
       },
     ]);

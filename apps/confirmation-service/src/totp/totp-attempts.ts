@@ -2,7 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { matchTotpStep, openTotpSecret } from '@app/crypto';
 import { AuditRepository, TotpRepository } from '@app/database';
 import { problem, VerdictProblem } from '@app/domain';
-import { Outbox, QueueName } from '@app/queue';
+import { jobId, Outbox, QueueName } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { TOTP_FAILURE_WINDOW_SECONDS, TOTP_FAILURES_PER_USER } from './totp-policy';
@@ -54,7 +54,8 @@ export class TotpAttempts {
       {
         queue: QueueName.Notifications,
         name: 'send-security-alert',
-        jobId: dedupeKey,
+        // The customer id may hold anything (":", "/", spaces): jobId() keeps BullMQ's id rules whatever it holds.
+        jobId: jobId('alert-totp-reused', userId, step),
         data: { userId, alert: 'totp_code_reused', dedupeKey, ...(withdrawalId ? { withdrawalId } : {}) },
       },
     ]);

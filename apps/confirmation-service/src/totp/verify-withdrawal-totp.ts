@@ -39,7 +39,12 @@ export class VerifyWithdrawalTotp {
       if (check.kind === 'reused') return problem('code_reused');
       if (check.kind === 'matched') {
         if (totp.status === 'pending') {
-          await this.settlement.decideFactor(m, w, 'totp', 'approved', `totp-step:${check.step}`, w.digest);
+          await this.settlement.decideFactor(m, w, 'totp', {
+            status: 'approved',
+            evidence: `totp-step:${check.step}`,
+            digest: w.digest,
+            enrolmentId: enrolment.id,
+          });
           await this.settlement.evaluate(m, w);
         }
         return { ok: true, factor: 'totp', status: 'approved' };
@@ -49,7 +54,7 @@ export class VerifyWithdrawalTotp {
       const failures = totp.failures + 1;
       await this.withdrawals.setTotpFailures(m, w.id, failures);
       if (failures >= TOTP_FAILURES_PER_WITHDRAWAL && totp.status === 'pending') {
-        await this.settlement.decideFactor(m, w, 'totp', 'locked', `totp-failures:${failures}`);
+        await this.settlement.decideFactor(m, w, 'totp', { status: 'locked', evidence: `totp-failures:${failures}`, enrolmentId: enrolment.id });
         await this.settlement.evaluate(m, w);
         return problem('too_many_attempts', 'the TOTP factor is locked and the withdrawal denied');
       }

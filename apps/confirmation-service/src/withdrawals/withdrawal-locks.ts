@@ -24,7 +24,7 @@ export class WithdrawalLocks {
     if (!owner || (ownerId !== undefined && owner !== ownerId)) return undefined;
     const customer = await this.customers.lock(m, owner);
     const row = await this.withdrawals.lockRow(m, id);
-    return row && customer ? { ...row, accountFrozen: customer.frozen } : undefined;
+    return row && customer ? { ...row, accountFrozen: customer.withdrawalsFrozenAt !== null } : undefined;
   }
 
   lockFactors(m: EntityManager, id: string): Promise<Record<Factor, FactorState>> {

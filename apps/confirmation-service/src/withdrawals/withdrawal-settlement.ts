@@ -1,6 +1,6 @@
-import { AuditRepository, LedgerRepository, WithdrawalPauseRepository, WithdrawalRepository } from '@app/database';
-import { EndStatus, Factor, FactorDecision, FACTORS, formatAmount, settle, WithdrawalStatus } from '@app/domain';
-import { Outbox, QueueName } from '@app/queue';
+import { AuditRepository, FactorOutcome, LedgerRepository, WithdrawalPauseRepository, WithdrawalRepository } from '@app/database';
+import { EndReason, EndStatus, Factor, FACTORS, formatAmount, isOpen, settle, WithdrawalStatus } from '@app/domain';
+import { jobId, Outbox, QueueName } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { LockedWithdrawal, WithdrawalLocks } from './withdrawal-locks';
@@ -25,16 +25,9 @@ export class WithdrawalSettlement {
     return w.expiresAt.getTime() <= now.getTime();
   }
 
-  async decideFactor(
-    m: EntityManager,
-    w: LockedWithdrawal,
-    factor: Factor,
-    status: FactorDecision,
-    evidence: string,
-    digest: Buffer | null = null,
-  ): Promise<void> {
-    await this.withdrawals.decideFactor(m, w.id, factor, status, evidence, digest);
-    await this.audit.append(m, { event: `factor_${status}`, userId: w.userId, withdrawalId: w.id, detail: { factor } });
+  async decideFactor(m: EntityManager, w: LockedWithdrawal, factor: Factor, outcome: FactorOutcome): Promise<void> {
+    await this.withdrawals.decideFactor(m, w.id, factor, outcome);
+    await this.audit.append(m, { event: `factor_${outcome.status}`, userId: w.userId, withdrawalId: w.id, detail: { factor } });
   }
 
   /** Decides what the withdrawal's factors, status, account and the pause now mean, and does it; returns the status. */
@@ -71,6 +64,14 @@ export class WithdrawalSettlement {
     if (status !== 'cancelled') await this.outbox.add(m, [this.outcomeEmail(w.id)]);
   }
 
+  /** Ends every open withdrawal of the customer (but `exceptId`) with `reason`, releasing their holds. */
+  async finishOpenOf(m: EntityManager, userId: string, reason: EndReason, exceptId: string | null = null): Promise<void> {
+    for (const id of await this.withdrawals.openIdsOfOwner(m, userId, exceptId)) {
+      const w = await this.locks.lockWithdrawal(m, id);
+      if (w && isOpen(w.status)) await this.finish(m, w, 'denied', reason);
+    }
+  }
+
   private async post(m: EntityManager, w: LockedWithdrawal): Promise<void> {
     // Postgres refuses this unless three approvals match the current digest (ledger_three_of_three).
     await this.ledger.post(m, w.id);
@@ -96,6 +97,6 @@ export class WithdrawalSettlement {
   }
 
   private outcomeEmail(withdrawalId: string) {
-    return { queue: QueueName.Notifications, name: 'send-outcome-email', jobId: `outcome-${withdrawalId}`, data: { withdrawalId } } as const;
+    return { queue: QueueName.Notifications, name: 'send-outcome-email', jobId: jobId('outcome', withdrawalId), data: { withdrawalId } } as const;
   }
 }

@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AuditRepository, ChallengeRepository, PushSubscriptionRepository, Transactions, WithdrawalRepository } from '@app/database';
-import { JOB_OPTIONS, QueueName } from '@app/queue';
+import { JOB_OPTIONS, jobId, JobSigner, QueueName } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
@@ -20,6 +20,7 @@ export class SendWithdrawalChallenges {
     private readonly devices: PushSubscriptionRepository,
     private readonly audit: AuditRepository,
     @InjectQueue(QueueName.Notifications) private readonly notifications: Queue,
+    private readonly signer: JobSigner,
   ) {}
 
   async execute(withdrawalId: string): Promise<{ email: number; push: number; pushSkipped: number }> {
@@ -40,13 +41,14 @@ export class SendWithdrawalChallenges {
       return { allowed: [...devices.filter((d) => already.has(d)), ...granted], skipped };
     });
     const options = JOB_OPTIONS[QueueName.Notifications];
+    const job = <N extends string, D extends object>(name: N, id: string, data: D) => ({
+      name,
+      data: this.signer.sign(QueueName.Notifications, name, id, data),
+      opts: { ...options, jobId: id },
+    });
     await this.notifications.addBulk([
-      { name: 'send-challenge-email', data: { withdrawalId }, opts: { ...options, jobId: `email-${withdrawalId}` } },
-      ...allowed.map((subscriptionId) => ({
-        name: 'send-challenge-push',
-        data: { withdrawalId, subscriptionId },
-        opts: { ...options, jobId: `push-${withdrawalId}-${subscriptionId}` },
-      })),
+      job('send-challenge-email', jobId('email', withdrawalId), { withdrawalId }),
+      ...allowed.map((subscriptionId) => job('send-challenge-push', jobId('push', withdrawalId, subscriptionId), { withdrawalId, subscriptionId })),
     ]);
     return { email: 1, push: allowed.length, pushSkipped: skipped };
   }

@@ -1,4 +1,5 @@
 import { FinalStatus, WithdrawalStatus } from '@app/domain';
+import { SecurityChange } from '@app/database';
 import { SecurityAlert } from '@app/queue';
 import escape from 'escape-html';
 import { OutgoingMail } from './mailer';
@@ -85,9 +86,44 @@ const ALERTS: Record<SecurityAlert, { subject: string; lines: string[] }> = {
       'Our operators have been alerted and will contact you to unfreeze the account.',
     ],
   },
+  security_change_reported: {
+    subject: 'Security alert: withdrawals frozen on your account',
+    lines: [
+      'You reported a change to your security settings as not yours. Withdrawals on your account are frozen, and those in flight were stopped.',
+      'Our operators have been alerted and will contact you to restore your settings and unfreeze the account.',
+    ],
+  },
 };
 
 export function alertMail(to: string, alert: SecurityAlert, w?: WithdrawalDetails): OutgoingMail {
   const { subject, lines } = ALERTS[alert];
   return { to, subject, ...layout(subject, [...lines, ...(w ? describe(w) : [])]) };
+}
+
+/** What each kind of change is called in a notice. */
+export const CHANGE_NAMES: Record<SecurityChange, string> = {
+  email: 'Your email address for withdrawal confirmations is being changed',
+  totp: 'A new authenticator was set up for your account',
+  'push-device': 'The devices that confirm your withdrawals changed',
+  address: 'Your withdrawal addresses changed',
+  passkey: 'The passkeys of your account changed',
+  'anti-phishing-code': 'Your anti-phishing code changed',
+};
+
+/** A security notice: a change to the account, sent to the old address, with a link to say it was not the customer. */
+export function noticeMail(to: string, change: SecurityChange, at: Date, url: string): OutgoingMail {
+  const title = CHANGE_NAMES[change];
+  return {
+    to,
+    subject: `Security notice: ${title.toLowerCase()}`,
+    ...layout(
+      title,
+      [
+        `When: ${at.toISOString()}`,
+        'If this was you, there is nothing to do. Withdrawals are paused for a while after a change, as a precaution.',
+        'If this was not you, open the link below and tell us: withdrawals on your account will be frozen at once.',
+      ],
+      { label: "This wasn't me", url },
+    ),
+  };
 }

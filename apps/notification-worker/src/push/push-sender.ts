@@ -12,11 +12,16 @@ export class PushServiceError extends Error {}
  */
 @Injectable()
 export class PushSender {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  private readonly vapid: { publicKey: string; privateKey: string; subject: string };
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    if (!config.vapid.privateKey) throw new Error('VAPID_PRIVATE_KEY is required by the notification worker');
+    this.vapid = { ...config.vapid, privateKey: config.vapid.privateKey };
+  }
 
   /** 'gone' when the push service says the subscription no longer exists (404/410); throws to retry otherwise. */
   async send(subscription: { endpoint: string; keys: PushKeys }, payload: object, ttlSeconds: number): Promise<PushResult> {
-    const request = buildPushRequest(subscription, JSON.stringify(payload), this.config.vapid, Math.max(0, Math.floor(ttlSeconds)));
+    const request = buildPushRequest(subscription, JSON.stringify(payload), this.vapid, Math.max(0, Math.floor(ttlSeconds)));
     const response = await fetch(request.endpoint, {
       method: 'POST',
       headers: request.headers,

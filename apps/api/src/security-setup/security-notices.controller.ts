@@ -1,0 +1,57 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsString, Length } from 'class-validator';
+import { FastifyReply } from 'fastify';
+import { escapeHtml, htmlPage, HtmlPage } from '../http/html-page';
+import { Problem } from '../http/problem';
+import { PublicRateLimitGuard } from '../http/rate-limits/public-rate-limit.guard';
+import { VerdictClient } from '../http/verdict-client';
+
+export class SecurityNoticeReportDto {
+  @ApiProperty({ description: "the token of a security notice's 'this wasn't me' link" }) @IsString() @Length(16, 200) token: string;
+}
+
+/**
+ * "This wasn't me", from a security notice (a factor change announced on the old channels). The token is
+ * the credential: no bearer. Opening the page changes nothing; the form (no script needed) or the JSON
+ * endpoint reports the change, which freezes the account's withdrawals.
+ */
+@ApiTags('customer: security setup')
+@UseGuards(PublicRateLimitGuard)
+@Controller()
+export class SecurityNoticesController {
+  constructor(private readonly verdicts: VerdictClient) {}
+
+  @Post('v1/security-notices')
+  @HttpCode(204)
+  async report(@Body() body: SecurityNoticeReportDto): Promise<void> {
+    await this.verdicts.ask('report-security-change', {}, { token: body.token });
+  }
+
+  @Get('security-notice/:token')
+  @HtmlPage()
+  page(@Param('token') token: string): string {
+    return htmlPage(
+      'Was this change yours?',
+      `<p>We told you about a change to the security settings of your account.</p>
+       <p>If you did not make it, say so: withdrawals on your account will be frozen at once, and our operators will contact you.</p>
+       <form method="post" action="/security-notice/${escapeHtml(encodeURIComponent(token))}">
+         <button type="submit">This wasn't me</button>
+       </form>
+       <p>If the change was yours, you can close this page.</p>`,
+    );
+  }
+
+  @Post('security-notice/:token')
+  @HtmlPage()
+  async reportFromPage(@Param('token') token: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    try {
+      await this.verdicts.ask('report-security-change', {}, { token });
+    } catch (error) {
+      if (!(error instanceof Problem)) throw error;
+      reply.status(error.getStatus());
+      return htmlPage('This link is no longer valid', `<p>${escapeHtml(error.detail ?? 'It was used already.')}</p>`);
+    }
+    return htmlPage('Withdrawals on your account are frozen', '<p>Thank you. Our operators have been alerted and will contact you.</p>');
+  }
+}

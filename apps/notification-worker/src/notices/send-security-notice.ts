@@ -1,0 +1,60 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { AuditRepository, PushSubscriptionRepository, SecurityNoticeRepository } from '@app/database';
+import { Inject, Injectable } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import { DELIVERY_LEASE_SECONDS, DeliveryOutcome, LeasedDelivery } from '../deliveries/leased-delivery';
+import { noticeMail } from '../mail/mail-templates';
+import { Mailer } from '../mail/mailer';
+import { DevicePush } from '../push/device-push';
+
+/** A notice is worth delivering for a day: a device offline longer learns of the change from the other messages. */
+const NOTICE_TTL_SECONDS = 24 * 3600;
+
+/**
+ * One message of a security notice: to the old email address, or pushed to one of the other devices, each
+ * with its own "this wasn't me" link (`/security-notice/<token>`), sent once (LeasedDelivery).
+ */
+@Injectable()
+export class SendSecurityNotice {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly delivery: LeasedDelivery,
+    private readonly notices: SecurityNoticeRepository,
+    private readonly devices: PushSubscriptionRepository,
+    private readonly mailer: Mailer,
+    private readonly push: DevicePush,
+    private readonly audit: AuditRepository,
+  ) {}
+
+  async execute(deliveryId: string): Promise<DeliveryOutcome | 'device_retired'> {
+    const notice = await this.notices.delivery(deliveryId);
+    if (!notice) throw new UnrecoverableError('no such notice delivery');
+    const device = notice.subscriptionId ? await this.devices.find(notice.subscriptionId) : undefined;
+    // A device its push service says is gone gets nothing; one the change itself removed still hears of it.
+    if (notice.channel === 'push' && (!device || device.retiredReason === 'gone')) return 'device_retired';
+    return this.delivery.send(
+      {
+        lock: async (m) => ({ context: notice, delivery: await this.notices.lockForDelivery(m, deliveryId, DELIVERY_LEASE_SECONDS) }),
+        claim: (m, id, tokenHash) => this.notices.claim(m, id, tokenHash),
+        releaseClaim: (id) => this.notices.releaseClaim(id),
+        sent: async (m, id) => {
+          await this.notices.markSent(m, id);
+          await this.audit.append(m, {
+            event: 'security_notice_sent',
+            userId: notice.userId,
+            detail: { change: notice.change, channel: notice.channel },
+          });
+        },
+      },
+      async (n, token) => {
+        const url = `${this.config.publicBaseUrl}/security-notice/${token}`;
+        if (n.channel === 'email') {
+          await this.mailer.send(noticeMail(n.email!, n.change, n.createdAt, url));
+          return true;
+        }
+        const payload = { type: 'security-notice', change: n.change, at: n.createdAt.toISOString(), url };
+        return this.push.send(device!, payload, NOTICE_TTL_SECONDS);
+      },
+    );
+  }
+}

@@ -50,6 +50,7 @@ describe('crash recovery with real processes and SIGKILL', () => {
   }, 60_000);
 
   afterAll(async () => {
+    if (process.env.TEST_LOGS === '1') for (const p of processes) console.log(p.name, p.output.filter((l) => /WARN|ERROR|failed/.test(l)).join('\n'));
     await Promise.all(processes.map((p) => p.stop()));
     await notifications?.close();
     await proxy?.stop();
@@ -135,20 +136,20 @@ describe('crash recovery with real processes and SIGKILL', () => {
     accepted.push({ customer: bob, id });
     await sleep(1000); // several relay polls: each one stuck on Redis
     const stranded = await outboxOf(id);
-    expect(stranded.map((r) => r.job_id)).toContain(`challenges-${id}`);
+    expect(stranded.map((r) => r.job_id)).toContain(`challenges.${id}`);
     expect(stranded.every((r) => !r.published)).toBe(true);
 
     await doomedApi.kill(); // SIGKILL between commit and enqueue
     await waitUntil(async () => (await backends('api')).length === 0, "the dead API's sessions ended", 15_000);
     expect(await outboxOf(id)).toEqual(stranded); // still there, still unpublished: the commit survived, the enqueue never happened
-    expect(await notifications.getJob(`challenges-${id}`)).toBeUndefined();
+    expect(await notifications.getJob(`challenges.${id}`)).toBeUndefined();
     expect(env.smtp.count((m) => sentTo(m, bob.email) && /Confirm your withdrawal/.test(m.subject ?? ''))).toBe(0);
     expect(await transfersOf(env.admin, id)).toEqual({ pending: 1, post_pending: 0, void_pending: 0 });
 
     // Restarted with a working Redis: its relay publishes what the dead one could not.
     await launch('api');
     await waitUntil(async () => (await outboxOf(id)).every((r) => r.published), 'the restarted API published the stranded jobs', 15_000);
-    expect((await notifications.getJob(`challenges-${id}`))?.data).toEqual({ withdrawalId: id });
+    expect((await notifications.getJob(`challenges.${id}`))?.data).toMatchObject({ withdrawalId: id, signature: { producer: 'api' } });
 
     await Promise.all([launch('notification-worker'), launch('confirmation-service')]);
     const w = (await bob.client.get(`/v1/withdrawals/${id}`)).body;

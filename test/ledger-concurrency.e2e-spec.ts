@@ -18,7 +18,7 @@ describe('concurrent withdrawals, idempotency keys and deposit references', () =
     await env.start();
     await recordAccountVersions(env.admin);
     suite = await new InProcessSuite(env).start();
-    operator = new ApiClient(suite.baseUrl, await env.token('operator-1', ['operator']));
+    operator = env.operator(suite.baseUrl);
   });
 
   afterAll(async () => {

@@ -33,17 +33,24 @@ describe('database guards', () => {
     (await env.admin.query(`SELECT id FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'pending'`, [withdrawalId]))[0].id;
   const POST_HOLD = `INSERT INTO ledger_transfers (kind, pending_id) SELECT 'post_pending', id FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'pending'`;
 
-  /** As the API's own role: insert a withdrawal and place its hold with ledger_reserve; the refusal, if any. */
+  /**
+   * As the API's own role: insert a withdrawal and place its hold with ledger_reserve; the refusal, if any
+   * (Postgres may refuse the withdrawal itself, or its hold).
+   */
   const reserveDirectly = async (userId: string, amount: string) => {
     const address = (await env.admin.query('SELECT id, address FROM withdrawal_addresses WHERE user_id = $1', [userId]))[0];
-    return probe(api, async () => {
-      const { rows } = await api.query(
-        `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices, idempotency_key, request_hash, expires_at)
-         VALUES ($1, $2, 'BTC', 'bitcoin', $3, $4, '11', ARRAY['11','22','33'], 'direct', '\\x00', now() + interval '10 minutes') RETURNING id`,
-        [userId, address.id, address.address, amount],
-      );
-      return refusal(api.query('SELECT ledger_reserve($1)', [rows[0].id]));
-    });
+    return probe(api, async () =>
+      refusal(
+        (async () => {
+          const { rows } = await api.query(
+            `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices, idempotency_key, request_hash, expires_at)
+             VALUES ($1, $2, 'BTC', 'bitcoin', $3, $4, '11', ARRAY['11','22','33'], 'direct', '\\x00', now() + interval '10 minutes') RETURNING id`,
+            [userId, address.id, address.address, amount],
+          );
+          await api.query('SELECT ledger_reserve($1)', [rows[0].id]);
+        })(),
+      ),
+    );
   };
 
   beforeAll(async () => {

@@ -6,6 +6,7 @@ import { ApiClient } from './support/api-client';
 import { ConfirmationChannels } from './support/confirmation-channels';
 import { TestCustomer } from './support/customer-factory';
 import { createCustomerDirect, currentStep, totpForStep } from './support/direct-customer';
+import { TestJobs } from './support/job-signing';
 import { JobReplayer } from './support/job-replayer';
 import { ledgerFaults, waitUntil } from './support/ledger-checks';
 import { oathtoolCode } from './support/oathtool';
@@ -83,7 +84,7 @@ describe(`randomized ledger model: ${SEEDS.length} seed(s) checked after every s
     await env.start({ PUBLIC_RATE_LIMIT_PER_MINUTE: '1000000' });
     suite = await new InProcessSuite(env).start();
     channels = new ConfirmationChannels(env, suite.baseUrl);
-    operator = new ApiClient(suite.baseUrl, await env.token('operator-1', ['operator']));
+    operator = env.operator(suite.baseUrl);
     // Every notification and confirmation job is delivered a second time.
     replayer = await new JobReplayer(env, [QueueName.Notifications, QueueName.Confirmations], () => 1).start();
     confirmations = suite.api.get<Queue>(getQueueToken(QueueName.Confirmations));
@@ -385,7 +386,11 @@ describe(`randomized ledger model: ${SEEDS.length} seed(s) checked after every s
           if (then) return then.run();
           await Promise.all(
             Array.from({ length: copies }, (_, n) =>
-              confirmations.add('expire-withdrawal', { withdrawalId: id() }, { jobId: `model-expire-${n}-${id()}`, attempts: 3 }),
+              confirmations.add(
+                'expire-withdrawal',
+                new TestJobs(env).sign(QueueName.Confirmations, 'expire-withdrawal', `model-expire-${n}-${id()}`, { withdrawalId: id() }, 'api'),
+                { jobId: `model-expire-${n}-${id()}`, attempts: 3 },
+              ),
             ),
           );
           const customer = this.customers[w.customer].c;

@@ -10,8 +10,8 @@ describe('operator controls', () => {
   const t = useSuite();
   let operator: ApiClient;
 
-  beforeAll(async () => {
-    operator = new ApiClient(t.suite.baseUrl, await t.env.token('op-1', ['operator']));
+  beforeAll(() => {
+    operator = t.env.operator(t.suite.baseUrl, 'op-1');
   });
 
   it('pauses every new withdrawal until resumed, and audits both', async () => {
@@ -47,15 +47,15 @@ describe('operator controls', () => {
     expect((await depositor.get('/v1/me/balances')).body).toEqual([{ asset: 'ETH', available: '2.5', held: '0' }]);
   });
 
-  it('credits nothing for a deposit job forged into Redis without an operator token', async () => {
+  it('credits nothing for a deposit job forged into Redis: unsigned, or with whatever token, it is refused', async () => {
     const confirmations = t.suite.api.get<Queue>(getQueueToken(QueueName.Confirmations));
     const events = new QueueEvents(QueueName.Confirmations, { connection: redisConnection(t.env.env.REDIS_URL), prefix: t.env.id });
     try {
       await events.waitUntilReady();
       const forged = { userId: 'forger', asset: 'BTC', amount: '1000', reference: 'forged-1' };
       for (const operatorToken of ['', 'not-a-jwt', await t.env.token('forger')]) {
-        const job = await confirmations.add('credit-deposit', { operatorToken, ...forged });
-        expect(await job.waitUntilFinished(events, 10000)).toMatchObject({ ok: false, code: 'forbidden' });
+        const job = await confirmations.add('credit-deposit', { operatorToken, operatorId: 'forger', ...forged });
+        await expect(job.waitUntilFinished(events, 10000)).rejects.toThrow(/job refused: unsigned/);
       }
     } finally {
       await events.close();

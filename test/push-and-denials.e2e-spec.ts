@@ -17,6 +17,7 @@ import {
 import { ConfirmationChannels } from './support/confirmation-channels';
 import { enrolCustomer, TestCustomer } from './support/customer-factory';
 import { GonePushEndpoint } from './support/gone-push-endpoint';
+import { TestJobs } from './support/job-signing';
 import { sentTo } from './support/smtp-catcher';
 import { InProcessSuite, TestEnvironment } from './support/test-suite';
 
@@ -30,7 +31,9 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
   let notifications: Queue;
 
   beforeAll(async () => {
-    await Promise.all([env.start(), gone.start()]);
+    await gone.start();
+    // The gone endpoint is a push service of its own: allowed beside the test push service.
+    await env.start({ PUSH_SERVICE_HOSTS: gone.origin });
     suite = await new InProcessSuite(env).start();
     channels = new ConfirmationChannels(env, suite.baseUrl);
     notifications = suite.api.get<Queue>(getQueueToken(QueueName.Notifications));
@@ -45,6 +48,11 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     expect([r.status, r.body.detail]).toEqual([202, undefined]);
     return r.body as { id: string; matchCode: string; expiresAt: string };
   }
+
+  /** A notification job as its producer sends it (the delivery tests redeliver genuine jobs). */
+  const jobs = new TestJobs(env);
+  const signed = <D extends object>(name: string, jobId: string, data: D, producer: 'api' | 'notifier') =>
+    jobs.sign(QueueName.Notifications, name, jobId, data, producer);
 
   const pushesFor = (endpoint: string, withdrawalId: string) =>
     env.push.messages.filter((m) => m.endpoint === endpoint && m.payload.withdrawalId === withdrawalId);
@@ -86,7 +94,9 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     const viaGone = gone.subscription();
     const healthy = env.push.newSubscription();
     const c = await enrolOnSteps(env, suite.baseUrl, { deposit: '1', subscriptions: [viaTestService, viaGone, healthy] });
-    expect((await c.client.get('/v1/me/security')).body.pushDevices).toBe(3);
+    // The first push to reach the gone device — a security notice of the enrolment itself — retires it.
+    await waitUntil(async () => (await c.client.get('/v1/me/security')).body.pushDevices === 2, 15_000, 'the gone device to be retired');
+    expect(gone.hits).toBe(1);
     env.push.respondWith(viaTestService.endpoint, 410);
 
     const w1 = await withdrawal(c);
@@ -117,13 +127,25 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     const w = await withdrawal(c);
     const push = await channels.push(c, w.id);
     await channels.challengeEmail(c, w.id);
-    await settledJobs(notifications, [`push-${w.id}-${subscriptionId}`, `email-${w.id}`, `challenges-${w.id}`]);
+    await settledJobs(notifications, [`push.${w.id}.${subscriptionId}`, `email.${w.id}`, `challenges.${w.id}`]);
 
     const options = JOB_OPTIONS[QueueName.Notifications];
     await notifications.addBulk([
-      { name: 'send-challenge-push', data: { withdrawalId: w.id, subscriptionId }, opts: { ...options, jobId: `redelivered-push-${w.id}` } },
-      { name: 'send-challenge-email', data: { withdrawalId: w.id }, opts: { ...options, jobId: `redelivered-email-${w.id}` } },
-      { name: 'send-withdrawal-challenges', data: { withdrawalId: w.id }, opts: { ...options, jobId: `redelivered-fanout-${w.id}` } },
+      {
+        name: 'send-challenge-push',
+        data: signed('send-challenge-push', `redelivered-push-${w.id}`, { withdrawalId: w.id, subscriptionId }, 'notifier'),
+        opts: { ...options, jobId: `redelivered-push-${w.id}` },
+      },
+      {
+        name: 'send-challenge-email',
+        data: signed('send-challenge-email', `redelivered-email-${w.id}`, { withdrawalId: w.id }, 'notifier'),
+        opts: { ...options, jobId: `redelivered-email-${w.id}` },
+      },
+      {
+        name: 'send-withdrawal-challenges',
+        data: signed('send-withdrawal-challenges', `redelivered-fanout-${w.id}`, { withdrawalId: w.id }, 'api'),
+        opts: { ...options, jobId: `redelivered-fanout-${w.id}` },
+      },
     ]);
     const settled = await settledJobs(notifications, [`redelivered-push-${w.id}`, `redelivered-email-${w.id}`, `redelivered-fanout-${w.id}`]);
     expect(settled.map((s) => s.state)).toEqual(['completed', 'completed', 'completed']);
@@ -141,9 +163,13 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     const options = JOB_OPTIONS[QueueName.Notifications];
     const ids = Array.from({ length: 5 }, (_, i) => `concurrent-${i}-${w.id}`);
     await notifications.addBulk(
-      ids.map((jobId) => ({ name: 'send-challenge-push', data: { withdrawalId: w.id, subscriptionId }, opts: { ...options, jobId } })),
+      ids.map((jobId) => ({
+        name: 'send-challenge-push',
+        data: signed('send-challenge-push', jobId, { withdrawalId: w.id, subscriptionId }, 'notifier'),
+        opts: { ...options, jobId },
+      })),
     );
-    await settledJobs(notifications, [...ids, `push-${w.id}-${subscriptionId}`]);
+    await settledJobs(notifications, [...ids, `push.${w.id}.${subscriptionId}`]);
     await queueIdle(notifications);
     const received = pushesFor(c.subscriptions[0].endpoint, w.id);
     expect(received).toHaveLength(1);
@@ -264,7 +290,7 @@ describe('push budget per customer per hour (PUSHES_PER_HOUR=2)', () => {
     await queueIdle(notifications);
     await settledJobs(
       notifications,
-      ids.map((id) => `challenges-${id}`),
+      ids.map((id) => `challenges.${id}`),
     );
     await queueIdle(notifications);
     const pushes = env.push.messages.filter((m) => ids.includes(String(m.payload.withdrawalId)));

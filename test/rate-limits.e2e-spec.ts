@@ -91,7 +91,7 @@ describe('public rate limits across two API instances (PUBLIC_RATE_LIMIT_PER_MIN
     const client = newClient();
     const created = await requestFrom(client, 'POST', `${suite.baseUrl}/v1/withdrawals`, {
       body: { addressId: c.addressId, amount: '0.1' },
-      headers: { authorization: `Bearer ${c.client.bearer}`, 'idempotency-key': 'spoofed-ip', 'x-forwarded-for': '203.0.113.77' },
+      headers: { authorization: `Bearer ${c.client.bearer as string}`, 'idempotency-key': 'spoofed-ip', 'x-forwarded-for': '203.0.113.77' },
     });
     expect(created.status).toBe(202);
     const [row] = await env.admin.query('SELECT request_ip FROM withdrawals WHERE id = $1', [created.body.id]);

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { ApiClient } from './support/api-client';
 import { authenticatorCode, enrolCustomer, linkIn, TestCustomer, tokenOf } from './support/customer-factory';
 import { balanceOf, problemCode, statusOf, tally, transfersOf } from './support/attack-kit';
@@ -176,7 +176,8 @@ describe('tokens, bearer JWTs and other customers', () => {
     const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = await withdrawal(c);
     const newEmail = `${c.id}-new@example.test`;
-    expect((await c.client.call('PUT', '/v1/me/email', { body: { email: newEmail } })).status).toBe(202);
+    const totpCode = await authenticatorCode(c.totpSecret, 1);
+    expect((await c.client.call('PUT', '/v1/me/email', { body: { email: newEmail, totpCode } })).status).toBe(202);
     const verification = await t.env.smtp.waitFor((m) => sentTo(m, newEmail) && /Verify/.test(m.subject ?? ''));
     const verifyToken = tokenOf(linkIn(verification.text ?? '', 'verify-email'));
     expect(answer(await t.channels.decide(verifyToken, 'approve', w.matchCode))).toBe('410 token_invalid');
@@ -225,27 +226,21 @@ describe('tokens, bearer JWTs and other customers', () => {
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const now = () => Math.floor(Date.now() / 1000);
 
-    it('answers 401 unauthorized to alg none, a wrong secret, another HS algorithm, an expired token, no sub, and no token', async () => {
+    it('answers 401 unauthorized to alg none, another key, an HS256 token keyed with the public key, an expired token, no exp, no sub, and no token', async () => {
       const c = await enrolCustomer(t.env, t.suite.baseUrl);
+      const publicPem = t.env.jwtKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
       const bad = [
         `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: c.id, roles: ['operator'], iat: now(), exp: now() + 600 })}.`,
         await new SignJWT({ roles: ['operator'] })
-          .setProtectedHeader({ alg: 'HS256' })
+          .setProtectedHeader({ alg: 'ES256' })
           .setSubject(c.id)
           .setExpirationTime('1h')
-          .sign(new TextEncoder().encode('not-the-secret-not-the-secret-32')),
-        await new SignJWT({})
-          .setProtectedHeader({ alg: 'HS512' })
-          .setSubject(c.id)
-          .setExpirationTime('1h')
-          .sign(new TextEncoder().encode(t.env.jwtSecret)),
-        await new SignJWT({})
-          .setProtectedHeader({ alg: 'HS256' })
-          .setSubject(c.id)
-          .setIssuedAt(now() - 7200)
-          .setExpirationTime(now() - 3600)
-          .sign(new TextEncoder().encode(t.env.jwtSecret)),
-        await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(t.env.jwtSecret)),
+          .sign(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),
+        // Algorithm confusion: the public key used as an HMAC secret.
+        await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(c.id).setExpirationTime('1h').sign(new TextEncoder().encode(publicPem)),
+        await t.env.sign({}, { sub: c.id, issuedAt: now() - 7200, lifetime: now() - 3600 }),
+        await t.env.sign({}, { sub: c.id }),
+        await t.env.sign({}, { lifetime: '1h' }),
       ];
       for (const jwt of bad) {
         expect(answer(await new ApiClient(t.suite.baseUrl, jwt).get('/v1/me/security'))).toBe('401 unauthorized');
@@ -269,11 +264,7 @@ describe('tokens, bearer JWTs and other customers', () => {
       expect(answer(await c.client.post(`/v1/admin/users/${c.id}/freeze`, { reason: 'x' }))).toBe('403 forbidden');
       expect(await balanceOf(c)).toEqual(before);
       // A roles claim that is not a list of strings grants nothing.
-      const odd = await new SignJWT({ roles: 'operator' })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(c.id)
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(t.env.jwtSecret));
+      const odd = await t.env.sign({ roles: 'operator' }, { sub: c.id, lifetime: '1h' });
       expect(answer(await new ApiClient(t.suite.baseUrl, odd).get('/v1/admin/audit'))).toBe('403 forbidden');
     });
   });

@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { enrolCustomer } from './support/customer-factory';
 import { sentTo } from './support/smtp-catcher';
 import { useSuite } from './support/use-suite';
+import { walletAccepts } from './support/wallet';
 
 describe('a withdrawal from request to ledger (real Postgres, Redis, SMTP and push)', () => {
   const t = useSuite();
@@ -59,7 +60,8 @@ describe('a withdrawal from request to ledger (real Postgres, Redis, SMTP and pu
     const posted = t.suite.api.get<Queue>(getQueueToken(QueueName.WithdrawalsPosted));
     await waitUntil(async () => (await posted.getJobCounts('waiting')).waiting === 1);
     const job = await posted.getJob(w.id);
-    expect(job?.data).toEqual({
+    const { signature, ...posting } = job!.data as Record<string, unknown>;
+    expect(posting).toEqual({
       withdrawalId: w.id,
       userId: alice.id,
       asset: 'BTC',
@@ -68,6 +70,10 @@ describe('a withdrawal from request to ledger (real Postgres, Redis, SMTP and pu
       address: alice.address,
       postedAt: done.postedAt,
     });
+    // Signed by the confirmation service: the wallet checks it with node:crypto alone, as the README shows.
+    expect(signature).toMatchObject({ producer: 'confirmer' });
+    expect(walletAccepts(job!, t.env.keys.confirmerSigning.publicKey)).toBe(true);
+    expect(walletAccepts({ ...job!, data: { ...job!.data, amount: '250' } }, t.env.keys.confirmerSigning.publicKey)).toBe(false);
 
     const outcome = await t.env.smtp.waitFor((m) => sentTo(m, alice.email) && /confirmed and sent/.test(m.subject ?? ''));
     expect(outcome.text).toContain('0.4 BTC');

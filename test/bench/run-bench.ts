@@ -90,7 +90,7 @@ async function enrol(env: TestEnvironment, base: string, i: number): Promise<Cus
     label: 'bench',
     totpCode: totpCode(secret, Date.now()),
   });
-  const operator = new ApiClient(base, await env.token('op', ['operator']));
+  const operator = env.operator(base, 'op');
   await operator.post('/v1/admin/deposits', { userId: id, asset: 'BTC', amount: '10', reference: `bench-${i}` });
   return { id, client, secret, addressId: address.body.id, email };
 }

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     }
     const base = env.env.PUBLIC_BASE_URL;
     const alice = new ApiClient(base, await env.token('alice'));
-    const operator = new ApiClient(base, await env.token('operator-1', ['operator']));
+    const operator = env.operator(base);
 
     await check('set email', 202, alice.call('PUT', '/v1/me/email', { body: { email: 'alice@example.test' } }));
     const verification = await env.smtp.waitFor((m) => sentTo(m, 'alice@example.test'));

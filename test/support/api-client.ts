@@ -4,20 +4,24 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-/** A thin fetch wrapper: what a frontend, a browser or an attacker would send over HTTP. */
+/**
+ * A thin fetch wrapper: what a frontend, a browser or an attacker would send over HTTP. The bearer is a
+ * token, or a function minting one per request (an operator console does that: operator tokens are single
+ * use for the actions the confirmation service checks).
+ */
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
-    readonly bearer?: string,
+    readonly bearer?: string | (() => Promise<string>),
   ) {}
 
-  as(bearer: string): ApiClient {
+  as(bearer: string | (() => Promise<string>)): ApiClient {
     return new ApiClient(this.baseUrl, bearer);
   }
 
   async call<T = any>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
-    if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
+    if (this.bearer) headers.authorization = `Bearer ${typeof this.bearer === 'string' ? this.bearer : await this.bearer()}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,

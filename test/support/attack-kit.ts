@@ -50,7 +50,7 @@ export async function enrolOnSteps(env: TestEnvironment, baseUrl: string, option
 }
 
 export async function operatorClient(env: TestEnvironment, baseUrl: string): Promise<ApiClient> {
-  return new ApiClient(baseUrl, await env.token('op', ['operator']));
+  return Promise.resolve(env.operator(baseUrl, 'op'));
 }
 
 export interface AuditItem {

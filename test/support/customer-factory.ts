@@ -77,6 +77,12 @@ export async function enrolCustomer(env: TestEnvironment, baseUrl: string, optio
     'verify email',
   );
 
+  // Devices first: before an authenticator is active, registering one needs no code (afterwards it would).
+  const subscriptions = options.subscriptions ?? Array.from({ length: options.devices ?? 1 }, () => env.push.newSubscription());
+  for (const subscription of subscriptions) {
+    expect(await client.post('/v1/me/push-subscriptions', subscription), 201, 'register push device');
+  }
+
   const enrolment = await client.post('/v1/me/totp');
   expect(enrolment, 201, 'enrol totp');
   const totpSecret: string = enrolment.body.secret;
@@ -84,11 +90,6 @@ export async function enrolCustomer(env: TestEnvironment, baseUrl: string, optio
     step === undefined ? authenticatorCode(totpSecret, offset) : Promise.resolve(codeForStep(totpSecret, step));
   const activationCode = await code(options.activationStep, -1);
   expect(await client.post('/v1/me/totp/activate', { code: activationCode }), 204, 'activate totp');
-
-  const subscriptions = options.subscriptions ?? Array.from({ length: options.devices ?? 1 }, () => env.push.newSubscription());
-  for (const subscription of subscriptions) {
-    expect(await client.post('/v1/me/push-subscriptions', subscription), 201, 'register push device');
-  }
 
   const asset = options.asset ?? 'BTC';
   const address = `bc1q${randomBytes(16).toString('hex')}`;
@@ -103,7 +104,7 @@ export async function enrolCustomer(env: TestEnvironment, baseUrl: string, optio
   expect(added, 201, 'add address');
 
   if (options.deposit) {
-    const operator = new ApiClient(baseUrl, await env.token('operator-1', ['operator']));
+    const operator = env.operator(baseUrl);
     const deposit = await operator.post('/v1/admin/deposits', { userId: id, asset, amount: options.deposit, reference: `dep-${id}` });
     expect(deposit, 201, 'deposit');
   }

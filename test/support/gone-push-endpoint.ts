@@ -27,11 +27,14 @@ export class GonePushEndpoint {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
+  get origin(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
   /** A browser-shaped subscription (real P-256 key, 16-byte auth secret) pointing here. */
   subscription(): { endpoint: string; keys: { p256dh: string; auth: string } } {
-    const { port } = this.server.address() as AddressInfo;
     return {
-      endpoint: `http://127.0.0.1:${port}/push/${randomBytes(8).toString('hex')}`,
+      endpoint: `${this.origin}/push/${randomBytes(8).toString('hex')}`,
       keys: { p256dh: createECDH('prime256v1').generateKeys('base64url'), auth: randomBytes(16).toString('base64url') },
     };
   }

@@ -1,6 +1,8 @@
+import { AppRole } from '@app/config';
 import { JOB_OPTIONS, QueueName, redisConnection } from '@app/queue';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { DataSource } from 'typeorm';
+import { TestJobs } from './job-signing';
 import { TestEnvironment } from './test-suite';
 
 export interface Replay {
@@ -29,12 +31,15 @@ export class JobReplayer {
   private readonly adding = new Set<Promise<unknown>>();
   private stopped = false;
   private sequence = 0;
+  private readonly signer: TestJobs;
 
   constructor(
     private readonly env: TestEnvironment,
     private readonly watched: QueueName[],
     private readonly copies: (job: Job) => number = () => 1,
-  ) {}
+  ) {
+    this.signer = new TestJobs(env);
+  }
 
   async start(): Promise<this> {
     const connection = redisConnection(this.env.env.REDIS_URL);
@@ -98,13 +103,17 @@ export class JobReplayer {
   private async replay(queueName: QueueName, jobId: string): Promise<void> {
     const queue = this.queues.get(queueName)!;
     const job = await queue.getJob(jobId);
-    if (!job) return; // already removed by its retention policy: nothing left to replay
+    // Already removed by its retention policy (evidence jobs are removed as soon as they finish): nothing to replay.
+    if (!job) return;
     const n = this.copies(job);
+    const { signature, ...payload } = job.data as { signature?: { producer?: AppRole } };
     for (let i = 1; i <= n; i++) {
       const replayId = `${REPLAY_PREFIX}${++this.sequence}-${i}-${jobId}`;
+      // The producer sending it again: signed by that producer for its new id, as a republished row would be.
+      const data = signature?.producer ? this.signer.sign(queueName, job.name, replayId, payload, signature.producer) : job.data;
       // Recorded before it is added: its completion event may arrive before add() resolves.
-      this.replays.set(replayId, { queue: queueName, name: job.name, originalId: jobId, replayId, data: job.data, state: 'pending' });
-      await queue.add(job.name, job.data, { ...JOB_OPTIONS[queueName], jobId: replayId });
+      this.replays.set(replayId, { queue: queueName, name: job.name, originalId: jobId, replayId, data: payload, state: 'pending' });
+      await queue.add(job.name, data, { ...JOB_OPTIONS[queueName], jobId: replayId });
     }
   }
 }

@@ -1,17 +1,18 @@
-import { AppConfig, generateDevKeys, loadConfig } from '@app/config';
+import { AppConfig, AppRole, generateDevKeys, loadConfig } from '@app/config';
 import { dropDatabase, migrateDatabase } from '@app/database';
 import { redisConnection } from '@app/queue';
 import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import IORedis from 'ioredis';
 import { SignJWT } from 'jose';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@app/database';
 import { createApiApp } from '../../apps/api/src/api-app';
 import { ConfirmationServiceModule } from '../../apps/confirmation-service/src/confirmation-service.module';
 import { NotificationWorkerModule } from '../../apps/notification-worker/src/notification-worker.module';
+import { ApiClient } from './api-client';
 import { TestPushService } from './push-service';
 import { SmtpCatcher } from './smtp-catcher';
 
@@ -39,10 +40,11 @@ export class TestEnvironment {
   readonly id = `cs_t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   readonly smtp = new SmtpCatcher();
   readonly push = new TestPushService();
-  readonly jwtSecret = randomBytes(32).toString('hex');
+  /** The exchange's token-signing key (ES256): operators' actions need a key the API does not hold. */
+  readonly jwtKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   env: Record<string, string> = {};
   admin!: DataSource;
-  private readonly keys = generateDevKeys();
+  readonly keys = generateDevKeys();
 
   get databaseUrl(): string {
     return `${POSTGRES_ADMIN}/${this.id}`;
@@ -57,7 +59,7 @@ export class TestEnvironment {
       QUEUE_PREFIX: this.id,
       PORT: String(port),
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      JWT_SECRET: this.jwtSecret,
+      JWT_PUBLIC_KEY: this.jwtKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       SMTP_URL: this.smtp.url,
       MAIL_FROM: 'Countersign <no-reply@countersign.test>',
       VAPID_PUBLIC_KEY: this.keys.vapidPublicKey,
@@ -65,12 +67,21 @@ export class TestEnvironment {
       VAPID_SUBJECT: 'mailto:security@countersign.test',
       TOTP_SEAL_PUBLIC_KEY: this.keys.totpSealPublicKey,
       TOTP_SEAL_PRIVATE_KEY: this.keys.totpSealPrivateKey,
+      API_SIGNING_PUBLIC_KEY: this.keys.apiSigning.publicKey,
+      API_SIGNING_PRIVATE_KEY: this.keys.apiSigning.privateKey,
+      NOTIFIER_SIGNING_PUBLIC_KEY: this.keys.notifierSigning.publicKey,
+      NOTIFIER_SIGNING_PRIVATE_KEY: this.keys.notifierSigning.privateKey,
+      CONFIRMER_SIGNING_PUBLIC_KEY: this.keys.confirmerSigning.publicKey,
+      CONFIRMER_SIGNING_PRIVATE_KEY: this.keys.confirmerSigning.privateKey,
       ADDRESS_COOLING_OFF: '0',
       SECURITY_CHANGE_LOCK: '0',
       CONFIRMATION_WINDOW: '10m',
       ...overrides,
+      // The test push service is always allowed; a test may allow more (its own hanging or gone endpoints).
+      PUSH_SERVICE_HOSTS: [this.push.origin, overrides.PUSH_SERVICE_HOSTS].filter(Boolean).join(','),
     };
-    await migrateDatabase(this.databaseUrl);
+    const policy = loadConfig(this.env);
+    await migrateDatabase(this.databaseUrl, undefined, policy);
     this.admin = new DataSource(dataSourceOptions(this.databaseUrl, 4));
     await this.admin.initialize();
     return this;
@@ -83,17 +94,26 @@ export class TestEnvironment {
     this.env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
   }
 
-  config(overrides: Record<string, string> = {}): AppConfig {
-    return loadConfig({ ...this.env, ...overrides });
+  config(overrides: Record<string, string> = {}, app?: AppRole): AppConfig {
+    return loadConfig({ ...this.env, ...overrides }, app);
   }
 
-  async token(userId: string, roles: string[] = []): Promise<string> {
-    return new SignJWT({ roles })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(userId)
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(this.jwtSecret));
+  /** A bearer token as the exchange issues it (ES256, with exp and a fresh jti). */
+  async token(userId: string, roles: string[] = [], lifetime = '1h'): Promise<string> {
+    return this.sign({ roles }, { sub: userId, lifetime });
+  }
+
+  /** Any claims, signed with the exchange's key: for tests of what the API accepts. */
+  async sign(claims: Record<string, unknown>, options: { sub?: string; lifetime?: string | number; issuedAt?: number } = {}): Promise<string> {
+    const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'ES256' }).setJti(randomUUID()).setIssuedAt(options.issuedAt);
+    if (options.sub !== undefined) jwt.setSubject(options.sub);
+    if (options.lifetime !== undefined) jwt.setExpirationTime(options.lifetime);
+    return jwt.sign(this.jwtKeys.privateKey);
+  }
+
+  /** An operator's console: a fresh short-lived token for every request, as operator actions are single use. */
+  operator(baseUrl: string, operatorId = 'operator-1'): ApiClient {
+    return new ApiClient(baseUrl, () => this.token(operatorId, ['operator'], '5m'));
   }
 
   async stop(): Promise<void> {
@@ -114,6 +134,9 @@ export class TestEnvironment {
   }
 }
 
+/** Nest's logger stays quiet in tests unless TEST_LOGS=1. */
+const TEST_LOGGER = process.env.TEST_LOGS === '1' ? {} : { logger: false as const };
+
 /** The three apps in this process, each as its own Nest app with its own database role. */
 export class InProcessSuite {
   api!: INestApplication;
@@ -125,8 +148,8 @@ export class InProcessSuite {
 
   async start(options: { notifier?: boolean; confirmer?: boolean } = {}): Promise<this> {
     for (let attempt = 1; ; attempt++) {
-      const config = this.env.config();
-      this.api = await createApiApp(config, { logger: false });
+      const config = this.env.config({}, 'api');
+      this.api = await createApiApp(config, TEST_LOGGER);
       try {
         await this.api.listen(config.port, '127.0.0.1');
         this.baseUrl = config.publicBaseUrl;
@@ -144,13 +167,13 @@ export class InProcessSuite {
   }
 
   async startNotifier(): Promise<INestApplicationContext> {
-    this.notifier = await NestFactory.createApplicationContext(NotificationWorkerModule.forRoot(this.env.config()), { logger: false });
+    this.notifier = await NestFactory.createApplicationContext(NotificationWorkerModule.forRoot(this.env.config({}, 'notifier')), TEST_LOGGER);
     await this.notifier.init();
     return this.notifier;
   }
 
   async startConfirmer(): Promise<INestApplicationContext> {
-    this.confirmer = await NestFactory.createApplicationContext(ConfirmationServiceModule.forRoot(this.env.config()), { logger: false });
+    this.confirmer = await NestFactory.createApplicationContext(ConfirmationServiceModule.forRoot(this.env.config({}, 'confirmer')), TEST_LOGGER);
     await this.confirmer.init();
     return this.confirmer;
   }

@@ -127,7 +127,7 @@ describe('number matching against link scanners, with the customer in Chromium',
       positions.add(page.choices.indexOf(w.matchCode));
       expect(page.html).not.toMatch(/aria-pressed="true"|\bchecked\b|\bselected\b/i);
       expect(page.html).not.toMatch(new RegExp(`match_?code["']?\\s*[:=]\\s*["']?${w.matchCode}`, 'i'));
-      expect(page.html.split(`"${w.matchCode}"`).length).toBe(2); // only its own data-code attribute
+      expect(page.html.split(`"${w.matchCode}"`).length).toBe(2); // only its own radio button's value
       const push = await t.channels.push(c, w.id);
       expect(Object.keys(push.payload).sort()).toEqual([
         'address',

@@ -340,13 +340,25 @@ describe('the confirmation page on a phone (Chromium, 390 px wide)', () => {
     const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = await withdrawal(c, '0.1');
     const { link } = await emailLink(c, w.id);
+    const browserAccept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
     const form = (fields: Record<string, string>) =>
-      fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+      fetch(link, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: browserAccept },
+        body: new URLSearchParams(fields).toString(),
+      });
 
-    const bare = await fetch(link, { method: 'POST' });
+    // A bare POST: a page for a browser, a problem document for anything else; nothing changes either way.
+    const bare = await fetch(link, { method: 'POST', headers: { accept: browserAccept } });
     expect(bare.status).toBe(400);
     expectPageHeaders(Object.fromEntries(bare.headers));
     expect(await bare.text()).toContain('This form was not complete');
+    const scripted = await fetch(link, { method: 'POST' });
+    expect([scripted.status, scripted.headers.get('content-type'), ((await scripted.json()) as { code: string }).code]).toEqual([
+      400,
+      expect.stringMatching(/^application\/problem\+json/),
+      'validation_failed',
+    ]);
     expect((await form({ decision: 'approve', matchCode: 'x1' })).status).toBe(400);
     expect((await form({ decision: 'maybe' })).status).toBe(400);
     expect((await form({ decision: 'approve', extra: '1' })).status).toBe(400);

@@ -1,9 +1,9 @@
 import { ProblemCode } from '@app/domain';
-import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { HTML_PAGE_HEADERS, htmlPage, outcome } from './html-page';
 import { Problem } from './problem';
-import { toProblem } from './problem.filter';
+import { ProblemFilter, toProblem } from './problem.filter';
 
 /** What a person is told when a page or its form fails, by the problem's code. */
 const PAGES: Partial<Record<ProblemCode, { heading: string; text: string }>> = {
@@ -37,15 +37,18 @@ export function problemPage(problem: Problem): string {
 }
 
 /**
- * For the pages a person opens (and their forms): an error is answered as an HTML page with the same
- * status, headers (Retry-After included) and security headers as the page, never as JSON.
+ * For the pages a person opens (and their forms): an error is answered as an HTML page, with the same
+ * status, headers (Retry-After included) and security headers as the page, to whoever asks for HTML (a
+ * browser always does); to anyone else as application/problem+json, like every other error.
  */
 @Catch()
-export class HtmlProblemFilter implements ExceptionFilter {
+export class HtmlProblemFilter extends ProblemFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    if (!/\btext\/html\b/i.test(request.headers.accept ?? '')) return super.catch(error, host);
     const reply = http.getResponse<FastifyReply>();
-    const problem = toProblem(error, http.getRequest<FastifyRequest>());
+    const problem = toProblem(error, request);
     reply.headers({ ...problem.headers, ...HTML_PAGE_HEADERS });
     reply.status(problem.getStatus()).send(problemPage(problem));
   }

@@ -155,7 +155,11 @@ describe('with NUMBER_MATCHING=false', () => {
     const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const r = await t.channels.requestWithdrawal(c, '0.2');
     const w = r.body as { id: string };
-    expect((await t.channels.decide(await t.channels.emailToken(c, w.id), 'approve')).body).toEqual({ factor: 'email', status: 'approved' });
+    const emailToken = await t.channels.emailToken(c, w.id);
+    const page = await t.channels.openPage(emailToken);
+    expect([page.status, page.choices]).toEqual([200, []]); // no number to pick on the page either
+    expect(page.html).toContain('id="approve"');
+    expect((await t.channels.decide(emailToken, 'approve')).body).toEqual({ factor: 'email', status: 'approved' });
     expect((await t.channels.decide(await t.channels.pushToken(c, w.id), 'approve')).body).toEqual({ factor: 'push', status: 'approved' });
     expect((await t.channels.submitTotp(c, w.id, 1)).status).toBe(200);
     expect((await statusOf(c, w.id)).status).toBe('posted');

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     const link = linkIn(mail.text ?? '', 'confirm');
     step(`email received over SMTP: "${mail.subject}" with link ${link.replace(/[^/]+$/, '…')}`);
     const page = await fetch(link);
-    const choices = [...(await page.text()).matchAll(/data-code="([0-9]{2})"/g)].map((m) => m[1]);
+    const choices = [...(await page.text()).matchAll(/<input type="radio" name="matchCode" value="([0-9]{2})">/g)].map((m) => m[1]);
     step(`confirmation page opened (${page.status}): choices ${choices.join(', ')}; alice picks ${w.matchCode}`);
     const email = await check(
       'approve email',

@@ -31,11 +31,11 @@ export class ConfirmationChannels {
     return String((await this.push(customer, withdrawalId, device)).payload.token);
   }
 
-  /** Opens the confirmation page the way a browser would; returns the match-code choices it offers. */
+  /** Opens the confirmation page the way a browser would; returns the match-code choices it offers (its radio buttons). */
   async openPage(token: string): Promise<{ status: number; html: string; choices: string[] }> {
     const response = await fetch(`${this.baseUrl}/confirm/${token}`);
     const html = await response.text();
-    const choices = [...html.matchAll(/data-code="([0-9]{2})"/g)].map((m) => m[1]);
+    const choices = [...html.matchAll(/<input type="radio" name="matchCode" value="([0-9]{2})">/g)].map((m) => m[1]);
     return { status: response.status, html, choices };
   }
 

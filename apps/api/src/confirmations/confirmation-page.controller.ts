@@ -1,66 +1,95 @@
-import { formatAmount } from '@app/domain';
-import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Decision } from '@app/domain';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConsumes,
+  ApiGoneResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { FastifyReply } from 'fastify';
-import { escapeHtml, htmlPage, HtmlPage, scriptValue } from '../http/html-page';
+import { HtmlPage } from '../http/html-page';
+import { HtmlProblemFilter } from '../http/html-problem.filter';
+import { Problem } from '../http/problem';
 import { PublicRateLimitGuard } from '../http/rate-limits/public-rate-limit.guard';
 import { ConfirmationPageService } from './confirmation-page.service';
+import { approvedPage, confirmationPage, linkStatePage, shown, stoppedPage, wrongCodePage } from './confirmation-views';
+import { ConfirmationsService } from './confirmations.service';
+
+/** The page's form, sent as a browser sends it (application/x-www-form-urlencoded): the pressed button and the pick. */
+export class ConfirmationFormDto {
+  @ApiProperty({ enum: ['approve', 'deny'] }) @IsIn(['approve', 'deny']) decision: Decision;
+  @ApiPropertyOptional({ example: '47' }) @IsOptional() @IsString() @Matches(/^[0-9]{2}$/) matchCode?: string;
+}
 
 /**
  * The page a customer opens from the email or the push. Opening it (GET or HEAD, by a person or a mail
- * scanner) changes nothing and uses nothing up: only the POST to /v1/confirmations decides.
+ * scanner) changes nothing and uses nothing up. Its form posts back here, and works without script: the
+ * decision is relayed exactly as POST /v1/confirmations relays it (the confirmation service decides) and
+ * answered with a page. Every error here is a page too, never JSON.
  */
-@ApiExcludeController()
+@ApiTags('customer: out-of-band confirmation')
 @UseGuards(PublicRateLimitGuard)
+@UseFilters(HtmlProblemFilter)
 @Controller('confirm')
 export class ConfirmationPageController {
-  constructor(private readonly pages: ConfirmationPageService) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly pages: ConfirmationPageService,
+    private readonly confirmations: ConfirmationsService,
+  ) {}
 
   @Get(':token')
   @HtmlPage()
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'The withdrawal, the match-code choice, Approve and "This wasn\'t me". Changes nothing.' })
+  @ApiGoneResponse({ description: 'The link was used, its withdrawal is no longer waiting, or it matches nothing; the page says which.' })
   async page(@Param('token') token: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
-    const page = await this.pages.usable(token);
-    if (!page) {
+    const { state, page } = await this.pages.open(token);
+    if (state !== 'usable' || !page) {
       reply.status(410);
-      return htmlPage('This link is no longer valid', '<p>It was used already, or the withdrawal is no longer waiting for confirmation.</p>');
+      return linkStatePage(state === 'usable' ? 'unknown' : state);
     }
-    const w = page.withdrawal;
-    const details: [string, string][] = [
-      ['Amount', `${formatAmount(w.amount)} ${w.asset}`],
-      ['Network', w.network],
-      ['Destination', w.address],
-      ['Requested at', w.createdAt.toISOString()],
-      ['Requested from', w.requestIp ?? 'unknown'],
-      ['Confirm before', w.expiresAt.toISOString()],
-    ];
-    const choices = w.matchChoices
-      .map((c) => `<button type="button" class="choice" aria-pressed="false" data-code="${escapeHtml(c)}">${escapeHtml(c)}</button>`)
-      .join('');
-    return htmlPage(
-      `Confirm this ${w.asset} withdrawal`,
-      `<dl>${details.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
-       <p>Pick the number shown in your exchange app:</p><div class="choices">${choices}</div>
-       <p><button id="approve" type="button">Approve</button>
-          <button id="deny" type="button">This wasn't me</button></p>
-       <p id="result" role="status"></p>
-       <script>
-         const token = ${scriptValue(token)};
-         let picked = null;
-         for (const b of document.querySelectorAll('.choice')) b.onclick = () => {
-           picked = b.dataset.code;
-           for (const o of document.querySelectorAll('.choice')) o.setAttribute('aria-pressed', String(o === b));
-         };
-         async function decide(decision) {
-           const r = await fetch('/v1/confirmations', { method: 'POST', headers: { 'content-type': 'application/json' },
-             body: JSON.stringify(decision === 'approve' ? { token, decision, matchCode: picked || undefined } : { token, decision }) });
-           const body = await r.json().catch(() => ({}));
-           document.getElementById('result').textContent = r.ok
-             ? (body.status === 'approved' ? 'Approved. You can close this page.' : 'Stopped. Withdrawals on your account are frozen.')
-             : (body.detail || body.title || 'Something went wrong');
-         }
-         document.getElementById('approve').onclick = () => decide('approve');
-         document.getElementById('deny').onclick = () => decide('deny');
-       </script>`,
-    );
+    return confirmationPage(token, page, { numberMatching: this.config.numberMatching });
+  }
+
+  @Post(':token')
+  @HttpCode(200)
+  @HtmlPage()
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'Approved, or stopped ("This wasn\'t me").' })
+  @ApiBadRequestResponse({ description: 'No decision in the form: nothing changed.' })
+  @ApiUnprocessableEntityResponse({
+    description: 'Approve without a pick (the form again, nothing changed) or with a wrong one (the withdrawal is stopped).',
+  })
+  @ApiGoneResponse({ description: 'The link can no longer be used; the page says why.' })
+  async decide(@Param('token') token: string, @Body() form: ConfirmationFormDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    if (!form?.decision) throw new Problem('validation_failed', 'decision is required');
+    const before = await this.pages.open(token);
+    const facts = before.page && shown(before.page);
+    try {
+      const result = await this.confirmations.decide(token, form.decision, form.matchCode);
+      return result.status === 'approved' ? approvedPage(result.factor, facts) : stoppedPage(facts);
+    } catch (error) {
+      if (!(error instanceof Problem) || (error.code !== 'match_code_wrong' && error.code !== 'token_invalid')) throw error;
+      reply.status(error.getStatus());
+      const now = await this.pages.open(token);
+      if (error.code === 'match_code_wrong' && now.state === 'usable' && now.page) {
+        // Refused without using the link up (no pick, or a wrong pick with tries left): the form again.
+        const notice = form.matchCode
+          ? { heading: 'That is not the number your app shows.', text: error.detail ?? '' }
+          : { heading: 'Pick a number first.', text: 'Choose the number your exchange app shows, then press Approve. Nothing was changed.' };
+        return confirmationPage(token, now.page, { numberMatching: this.config.numberMatching, notice });
+      }
+      if (error.code === 'match_code_wrong' && form.matchCode) return wrongCodePage(facts);
+      return linkStatePage(now.state === 'usable' ? 'unknown' : now.state);
+    }
   }
 }

@@ -1,13 +1,15 @@
 import { JwtVerifier } from '@app/crypto';
 import { Global, Module } from '@nestjs/common';
+import { AssetsController } from './assets.controller';
 import { BearerGuard } from './bearer.guard';
 import { RateLimitModule } from './rate-limits/rate-limit.module';
 import { VerdictClient } from './verdict-client';
 
-/** What every feature's controllers share: bearer authentication, rate limits, and the verdict relay. */
+/** What every feature's controllers share: bearer authentication, rate limits, the verdict relay, the pages' assets. */
 @Global()
 @Module({
   imports: [RateLimitModule],
+  controllers: [AssetsController],
   providers: [JwtVerifier, BearerGuard, VerdictClient],
   exports: [JwtVerifier, BearerGuard, VerdictClient, RateLimitModule],
 })

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Res, UseGuards } from '@n
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 import { FastifyReply } from 'fastify';
-import { escapeHtml, htmlPage, HtmlPage } from '../http/html-page';
+import { htmlPage, HtmlPage, markup, outcome } from '../http/html-page';
 import { Problem } from '../http/problem';
 import { PublicRateLimitGuard } from '../http/rate-limits/public-rate-limit.guard';
 import { VerdictClient } from '../http/verdict-client';
@@ -33,12 +33,15 @@ export class SecurityNoticesController {
   page(@Param('token') token: string): string {
     return htmlPage(
       'Was this change yours?',
-      `<p>We told you about a change to the security settings of your account.</p>
-       <p>If you did not make it, say so: withdrawals on your account will be frozen at once, and our operators will contact you.</p>
-       <form method="post" action="/security-notice/${escapeHtml(encodeURIComponent(token))}">
-         <button type="submit">This wasn't me</button>
-       </form>
-       <p>If the change was yours, you can close this page.</p>`,
+      markup`<section class="card">
+<h1>Was this change yours?</h1>
+<p>We told you about a change to the security settings of your account.</p>
+<p>If you did not make it, say so: withdrawals on your account will be frozen at once, and our operators will contact you.</p>
+<form method="post" action="/security-notice/${encodeURIComponent(token)}">
+<button type="submit" class="danger" name="report" value="not-me">This wasn't me</button>
+</form>
+<p>If the change was yours, you can close this page.</p>
+</section>`,
     );
   }
 
@@ -50,8 +53,11 @@ export class SecurityNoticesController {
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
       reply.status(error.getStatus());
-      return htmlPage('This link is no longer valid', `<p>${escapeHtml(error.detail ?? 'It was used already.')}</p>`);
+      return htmlPage('This link is no longer valid', outcome('info', 'This link is no longer valid', [error.detail ?? 'It was used already.']));
     }
-    return htmlPage('Withdrawals on your account are frozen', '<p>Thank you. Our operators have been alerted and will contact you.</p>');
+    return htmlPage(
+      'Withdrawals on your account are frozen',
+      outcome('stop', 'Withdrawals on your account are frozen', ['Thank you. Our operators have been alerted and will contact you.']),
+    );
   }
 }

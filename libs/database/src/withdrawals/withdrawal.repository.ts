@@ -46,10 +46,10 @@ export interface FactorOutcome {
   enrolmentId?: string;
 }
 
-/** What a message about a withdrawal shows. */
+/** What a message about a withdrawal shows (the page shows the same, where it was requested from included). */
 export type WithdrawalForMessage = Pick<
   WithdrawalEntity,
-  'id' | 'userId' | 'asset' | 'network' | 'amount' | 'address' | 'digest' | 'status' | 'reason' | 'createdAt' | 'expiresAt'
+  'id' | 'userId' | 'asset' | 'network' | 'amount' | 'address' | 'digest' | 'status' | 'reason' | 'createdAt' | 'expiresAt' | 'requestIp'
 >;
 
 /** Why Postgres refused a new withdrawal. */
@@ -227,7 +227,7 @@ export class WithdrawalRepository extends Repository {
   async forMessage(m: EntityManager, id: string): Promise<WithdrawalForMessage | undefined> {
     return this.row<WithdrawalForMessage>(
       `SELECT id, user_id AS "userId", asset, network, amount::text AS amount, address, digest, status, reason,
-              created_at AS "createdAt", expires_at AS "expiresAt"
+              created_at AS "createdAt", expires_at AS "expiresAt", request_ip AS "requestIp"
          FROM withdrawals WHERE id = $1`,
       [id],
       m,

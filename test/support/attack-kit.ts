@@ -2,7 +2,7 @@ import { ApiClient, ApiResponse } from './api-client';
 import { codeForStep, enrolCustomer, EnrolledCustomer, EnrolmentOptions, TestCustomer } from './customer-factory';
 
 export { codeForStep };
-import { TestEnvironment } from './test-suite';
+import { TEST_METRICS_CREDENTIALS, TestEnvironment } from './test-suite';
 
 /**
  * Helpers for the attack tests: absolute TOTP steps (so a test knows exactly which steps a customer has
@@ -151,7 +151,9 @@ export async function queueIdle(queue: import('bullmq').Queue, timeoutMs = 15_00
 
 /** The value of one sample in Prometheus text format, 0 when absent. */
 export async function metricValue(baseUrl: string, name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const { user, password } = TEST_METRICS_CREDENTIALS;
+  const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  const text = await (await fetch(`${baseUrl}/metrics`, { headers: { authorization } })).text();
   const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`)) continue;

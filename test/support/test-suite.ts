@@ -19,6 +19,9 @@ import { SmtpCatcher } from './smtp-catcher';
 export const POSTGRES_ADMIN = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** The operators' credentials for /metrics in every test environment. */
+export const TEST_METRICS_CREDENTIALS = { user: 'metrics', password: 'metrics-in-tests' };
+
 /**
  * A port that was free a moment ago, drawn below Linux's ephemeral range (32768+) so that the many
  * outgoing connections to Postgres and Redis cannot take it between this check and the listen.
@@ -76,6 +79,11 @@ export class TestEnvironment {
       ADDRESS_COOLING_OFF: '0',
       SECURITY_CHANGE_LOCK: '0',
       CONFIRMATION_WINDOW: '10m',
+      // Tests of other features act faster than any customer; the rate-limit tests set their own limits.
+      CUSTOMER_WRITES_PER_MINUTE: '100000',
+      METRICS_USER: TEST_METRICS_CREDENTIALS.user,
+      METRICS_PASSWORD: TEST_METRICS_CREDENTIALS.password,
+      EMAIL_CHANGES_PER_HOUR: '100000',
       ...overrides,
       // The test push service is always allowed; a test may allow more (its own hanging or gone endpoints).
       PUSH_SERVICE_HOSTS: [this.push.origin, overrides.PUSH_SERVICE_HOSTS].filter(Boolean).join(','),

@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ApiModule } from './api.module';
 import { BODY_LIMIT_BYTES } from './api-constants';
 import { ProblemFilter } from './http/problem.filter';
+import { registerJsonBodyParser, TextFieldsPipe } from './http/request-body';
 import { mountQueueDashboard } from './operators/queue-dashboard';
 
 /** A hop count trusts that many proxies nearest to us (proxy-addr's meaning); Fastify's types take it as a function. */
@@ -21,7 +22,9 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
     options.logger === false ? { logger: false } : {},
   );
   app.useGlobalFilters(new ProblemFilter());
+  registerJsonBodyParser(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(
+    new TextFieldsPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
@@ -39,7 +42,7 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await mountQueueDashboard(app, config);
   app.enableShutdownHooks();
   return app;

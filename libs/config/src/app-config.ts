@@ -40,6 +40,8 @@ export interface AppConfig {
   addressCoolingOffMs: number;
   securityChangeLockMs: number;
   numberMatching: boolean;
+  /** /metrics behind HTTP Basic auth; off (404) unless both are set. */
+  metrics?: { user: string; password: string };
   /** Bull Board: read-only unless `allowActions`. */
   dashboard?: { user: string; password: string; allowActions: boolean };
   /** How long the API waits for the confirmation service's verdict before answering 503. */
@@ -120,6 +122,8 @@ const envSchema = z.object({
   DASHBOARD_USER: z.string().min(1).optional(),
   DASHBOARD_PASSWORD: z.string().min(1).optional(),
   DASHBOARD_ALLOW_ACTIONS: bool('false'),
+  METRICS_USER: z.string().min(1).optional(),
+  METRICS_PASSWORD: z.string().min(1).optional(),
   VERDICT_TIMEOUT: duration('VERDICT_TIMEOUT', '10s'),
   PUSHES_PER_HOUR: z.coerce.number().int().min(1).default(20),
   PUSH_SERVICE_HOSTS: z.string().optional(),
@@ -230,6 +234,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
       }
     }
   }
+  if (e.TRUST_PROXY === 'true') {
+    warnings.push(
+      "TRUST_PROXY=true believes the first X-Forwarded-For entry, which any client can set: give the hop count or the proxies' addresses",
+    );
+  }
   if (refusals.length) throw new ConfigError(`refused in production: ${refusals.join('; ')}`);
 
   const key = (name: keyof Env, fallback?: string) => (e[name] as string | undefined) ?? fallback;
@@ -289,6 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
     securityChangeLockMs: e.SECURITY_CHANGE_LOCK,
     numberMatching: e.NUMBER_MATCHING,
     dashboard,
+    metrics: e.METRICS_USER && e.METRICS_PASSWORD ? { user: e.METRICS_USER, password: e.METRICS_PASSWORD } : undefined,
     verdictTimeoutMs: e.VERDICT_TIMEOUT,
     pushesPerHour: e.PUSHES_PER_HOUR,
     pushServiceHosts: e.PUSH_SERVICE_HOSTS

@@ -17,7 +17,7 @@ import { FastifyReply } from 'fastify';
 import { HtmlPage } from '../http/html-page';
 import { HtmlProblemFilter } from '../http/html-problem.filter';
 import { Problem } from '../http/problem';
-import { PublicRateLimitGuard } from '../http/rate-limits/public-rate-limit.guard';
+import { RateLimit, RateLimitGuard } from '../http/rate-limits/rate-limit.guard';
 import { ConfirmationPageService } from './confirmation-page.service';
 import { approvedPage, confirmationPage, linkStatePage, shown, stoppedPage, wrongCodePage } from './confirmation-views';
 import { ConfirmationsService } from './confirmations.service';
@@ -35,7 +35,8 @@ export class ConfirmationFormDto {
  * answered with a page. Every error here is a page too, never JSON.
  */
 @ApiTags('customer: out-of-band confirmation')
-@UseGuards(PublicRateLimitGuard)
+@RateLimit('public')
+@UseGuards(RateLimitGuard)
 @UseFilters(HtmlProblemFilter)
 @Controller('confirm')
 export class ConfirmationPageController {

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { PublicRateLimitGuard } from '../http/rate-limits/public-rate-limit.guard';
+import { RateLimit, RateLimitGuard } from '../http/rate-limits/rate-limit.guard';
 import { ConfirmationsService } from './confirmations.service';
 
 export class ConfirmationDto {
@@ -17,7 +17,8 @@ export class ConfirmationResultDto {
 
 /** No bearer: the token is the credential. The confirmation service decides; this relays. */
 @ApiTags('customer: out-of-band confirmation')
-@UseGuards(PublicRateLimitGuard)
+@RateLimit('public')
+@UseGuards(RateLimitGuard)
 @Controller('v1/confirmations')
 export class ConfirmationsController {
   constructor(private readonly confirmations: ConfirmationsService) {}

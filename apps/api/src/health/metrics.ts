@@ -1,4 +1,4 @@
-import { AuditRepository, WithdrawalRepository } from '@app/database';
+import { AuditRepository, OutboxRepository, WithdrawalRepository } from '@app/database';
 import { QueueName } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
@@ -18,6 +18,7 @@ export class Metrics {
   constructor(
     withdrawals: WithdrawalRepository,
     audit: AuditRepository,
+    outbox: OutboxRepository,
     @InjectQueue(QueueName.Notifications) notifications: Queue,
     @InjectQueue(QueueName.Confirmations) confirmations: Queue,
     @InjectQueue(QueueName.WithdrawalsPosted) posted: Queue,
@@ -43,6 +44,18 @@ export class Metrics {
         const rows = await audit.countEvents(SECURITY_EVENTS);
         this.reset();
         for (const r of rows) this.set({ event: r.event }, r.count);
+      },
+    });
+    new Gauge({
+      name: 'countersign_outbox',
+      help: 'The outbox: rows set aside after failing to publish (failed), and the age in seconds of the oldest row still to publish',
+      labelNames: ['measure'],
+      registers: [this.registry],
+      async collect() {
+        const health = await outbox.health();
+        this.reset();
+        this.set({ measure: 'failed' }, health.failed);
+        this.set({ measure: 'oldest_unpublished_seconds' }, health.oldestUnpublishedSeconds ?? 0);
       },
     });
     const queues = [notifications, confirmations, posted];

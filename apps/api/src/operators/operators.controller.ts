@@ -7,6 +7,7 @@ import { OperatorWithdrawalView } from '../withdrawals/withdrawal.dto';
 import { AuditLogService } from './audit-log.service';
 import { OperatorAction, OperatorActionsService } from './operator-actions.service';
 import { AdminWithdrawalsQuery, AuditQuery, DepositDto, ReasonDto } from './operators.dto';
+import { OutboxReportService } from './outbox-report.service';
 import { WithdrawalPauseService } from './withdrawal-pause.service';
 
 @ApiTags('operators')
@@ -19,6 +20,7 @@ export class OperatorsController {
     private readonly actions: OperatorActionsService,
     private readonly pause: WithdrawalPauseService,
     private readonly auditLog: AuditLogService,
+    private readonly outbox: OutboxReportService,
   ) {}
 
   /** Credits a customer once per reference: 201 the first time, 200 with the same transfer after. */
@@ -84,6 +86,12 @@ export class OperatorsController {
   @HttpCode(204)
   async unfreeze(@CurrentOperator() operator: OperatorAction, @Param('userId') userId: string): Promise<void> {
     await this.actions.unfreeze(operator, userId);
+  }
+
+  /** Jobs set aside because they could not be published (each also audited as outbox_row_failed). */
+  @Get('outbox/failed')
+  failedJobs() {
+    return this.outbox.failed();
   }
 
   @Get('audit')

@@ -7,7 +7,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { basicAuthMatches } from '../http/basic-auth';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
@@ -19,8 +19,6 @@ const HIDDEN: Record<string, (value: unknown) => unknown> = {
 
 const redact = (data: unknown) =>
   data && typeof data === 'object' ? Object.fromEntries(Object.entries(data).map(([k, v]) => [k, HIDDEN[k] ? HIDDEN[k](v) : v])) : data;
-
-const sameSecret = (a: string, b: string) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
 /**
  * Bull Board behind HTTP Basic auth; off unless DASHBOARD_USER and DASHBOARD_PASSWORD are set. Read-only
@@ -41,11 +39,7 @@ export async function mountQueueDashboard(app: INestApplication, config: AppConf
   const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
   await fastify.register(async (scope) => {
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-      const [scheme, encoded] = (request.headers.authorization ?? '').split(' ');
-      const [u, ...rest] = Buffer.from(encoded ?? '', 'base64')
-        .toString()
-        .split(':');
-      if (scheme !== 'Basic' || !sameSecret(u ?? '', user) || !sameSecret(rest.join(':'), password)) {
+      if (!basicAuthMatches(request.headers.authorization, user, password)) {
         await reply.header('www-authenticate', 'Basic realm="Countersign queues"').status(401).send('authentication required');
         return;
       }

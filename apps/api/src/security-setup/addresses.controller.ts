@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { BearerGuard, CurrentCaller } from '../http/bearer.guard';
 import { AddressesService } from './addresses.service';
 import { AddressView, CreateAddressDto, StepUpDto } from './security.dto';
+import { CustomerWrite } from '../http/rate-limits/rate-limit.guard';
 
 @ApiTags('customer: security setup')
 @ApiBearerAuth()
@@ -12,6 +13,7 @@ import { AddressView, CreateAddressDto, StepUpDto } from './security.dto';
 export class AddressesController {
   constructor(private readonly addresses: AddressesService) {}
 
+  @CustomerWrite()
   @Post()
   @HttpCode(201)
   create(@CurrentCaller() caller: Caller, @Body() body: CreateAddressDto): Promise<{ id: string; usableAt: string }> {
@@ -23,6 +25,7 @@ export class AddressesController {
     return this.addresses.list(caller.id);
   }
 
+  @CustomerWrite()
   @Delete(':id')
   @HttpCode(204)
   async remove(@CurrentCaller() caller: Caller, @Param('id', ParseUUIDPipe) id: string, @Body() body: StepUpDto | undefined): Promise<void> {

@@ -7,7 +7,7 @@ import { FastifyReply } from 'fastify';
 import { HtmlPage, htmlPage, markup, outcome } from '../http/html-page';
 import { HtmlProblemFilter } from '../http/html-problem.filter';
 import { Problem } from '../http/problem';
-import { PublicRateLimitGuard } from '../http/rate-limits/public-rate-limit.guard';
+import { RateLimit, RateLimitGuard } from '../http/rate-limits/rate-limit.guard';
 import { EmailVerificationService } from './email-verification.service';
 import { EmailVerificationDto } from './security.dto';
 
@@ -18,7 +18,8 @@ export class EmailVerificationFormDto {
 
 /** The token is the credential: no bearer. Opening the page changes nothing; only a POST verifies. */
 @ApiTags('customer: security setup')
-@UseGuards(PublicRateLimitGuard)
+@RateLimit('public')
+@UseGuards(RateLimitGuard)
 @Controller()
 export class EmailVerificationController {
   constructor(

@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { BearerGuard, CurrentCaller } from '../http/bearer.guard';
 import { PushSubscriptionsService } from './push-subscriptions.service';
 import { PushSubscriptionDto, StepUpDto } from './security.dto';
+import { CustomerWrite } from '../http/rate-limits/rate-limit.guard';
 
 @ApiTags('customer: security setup')
 @Controller()
@@ -16,6 +17,7 @@ export class PushSubscriptionsController {
   }
 
   @ApiBearerAuth()
+  @CustomerWrite()
   @UseGuards(BearerGuard)
   @Post('v1/me/push-subscriptions')
   @HttpCode(201)
@@ -24,6 +26,7 @@ export class PushSubscriptionsController {
   }
 
   @ApiBearerAuth()
+  @CustomerWrite()
   @UseGuards(BearerGuard)
   @Delete('v1/me/push-subscriptions/:id')
   @HttpCode(204)

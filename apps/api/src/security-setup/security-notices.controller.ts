@@ -4,7 +4,7 @@ import { IsString, Length } from 'class-validator';
 import { FastifyReply } from 'fastify';
 import { htmlPage, HtmlPage, markup, outcome } from '../http/html-page';
 import { Problem } from '../http/problem';
-import { PublicRateLimitGuard } from '../http/rate-limits/public-rate-limit.guard';
+import { RateLimit, RateLimitGuard } from '../http/rate-limits/rate-limit.guard';
 import { VerdictClient } from '../http/verdict-client';
 
 export class SecurityNoticeReportDto {
@@ -17,7 +17,8 @@ export class SecurityNoticeReportDto {
  * endpoint reports the change, which freezes the account's withdrawals.
  */
 @ApiTags('customer: security setup')
-@UseGuards(PublicRateLimitGuard)
+@RateLimit('public')
+@UseGuards(RateLimitGuard)
 @Controller()
 export class SecurityNoticesController {
   constructor(private readonly verdicts: VerdictClient) {}

@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { BearerGuard, CurrentCaller } from '../http/bearer.guard';
 import { EnrolTotpDto, SecurityStatusDto, SetEmailDto, TotpCodeDto, TotpEnrolmentDto } from './security.dto';
 import { SecurityService } from './security.service';
+import { CustomerWrite } from '../http/rate-limits/rate-limit.guard';
 
 @ApiTags('customer: security setup')
 @ApiBearerAuth()
@@ -17,6 +18,7 @@ export class SecurityController {
     return this.security.status(caller.id);
   }
 
+  @CustomerWrite('email-changes')
   @Put('email')
   @HttpCode(202)
   async setEmail(@CurrentCaller() caller: Caller, @Body() body: SetEmailDto): Promise<void> {
@@ -24,6 +26,7 @@ export class SecurityController {
   }
 
   /** The secret is answered once: never stored by a browser or a proxy. */
+  @CustomerWrite()
   @Post('totp')
   @HttpCode(201)
   @Header('cache-control', 'no-store')
@@ -31,6 +34,7 @@ export class SecurityController {
     return this.security.enrolTotp(caller.id, body.currentCode);
   }
 
+  @CustomerWrite()
   @Post('totp/activate')
   @HttpCode(204)
   async activateTotp(@CurrentCaller() caller: Caller, @Body() body: TotpCodeDto): Promise<void> {

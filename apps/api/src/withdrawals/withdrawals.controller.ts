@@ -12,6 +12,7 @@ import { CreateWithdrawal } from './create-withdrawal';
 import { CreateWithdrawalDto, ListWithdrawalsQuery, Page, WithdrawalStatusDocument } from './withdrawal.dto';
 import { WithdrawalDecisions } from './withdrawal-decisions.service';
 import { WithdrawalStatusService } from './withdrawal-status.service';
+import { CustomerWrite } from '../http/rate-limits/rate-limit.guard';
 
 const etagOf = (doc: WithdrawalStatusDocument) => `"${createHash('sha256').update(JSON.stringify(doc)).digest('base64url').slice(0, 27)}"`;
 
@@ -29,6 +30,7 @@ export class WithdrawalsController {
     private readonly decisions: WithdrawalDecisions,
   ) {}
 
+  @CustomerWrite()
   @Post()
   @HttpCode(202)
   @ApiHeader({ name: 'Idempotency-Key', required: true })
@@ -69,6 +71,7 @@ export class WithdrawalsController {
     return doc;
   }
 
+  @CustomerWrite()
   @Post(':id/totp')
   @HttpCode(200)
   @ApiResponse({ status: 200, type: WithdrawalStatusDocument })
@@ -76,6 +79,7 @@ export class WithdrawalsController {
     return this.decisions.submitTotp(caller.id, id, body.code);
   }
 
+  @CustomerWrite()
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiResponse({ status: 200, type: WithdrawalStatusDocument })

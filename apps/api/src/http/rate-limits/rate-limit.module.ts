@@ -3,7 +3,7 @@ import { redisConnection } from '@app/queue';
 import { Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import IORedis from 'ioredis';
-import { PublicRateLimitGuard } from './public-rate-limit.guard';
+import { RateLimitGuard } from './rate-limit.guard';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 
 /** The rate limits' own Redis connection, closed on shutdown. */
@@ -22,8 +22,8 @@ export class RateLimitRedis extends IORedis implements OnApplicationShutdown {
 class RateLimitRedisModule {}
 
 /**
- * Per-client-address limits on the unauthenticated endpoints, counted in Redis so that they hold
- * across every API instance.
+ * Rate limits per client address (public paths) and per customer (authenticated writes), counted in
+ * Redis so that they hold across every API instance. Routes name theirs with @RateLimit.
  */
 @Module({
   imports: [
@@ -31,12 +31,16 @@ class RateLimitRedisModule {}
       imports: [RateLimitRedisModule],
       inject: [APP_CONFIG, RateLimitRedis],
       useFactory: (config: AppConfig, redis: RateLimitRedis) => ({
-        throttlers: [{ name: 'public', ttl: 60_000, limit: config.publicRateLimitPerMinute }],
+        throttlers: [
+          { name: 'public', ttl: 60_000, limit: config.publicRateLimitPerMinute },
+          { name: 'customer-writes', ttl: 60_000, limit: config.customerWritesPerMinute },
+          { name: 'email-changes', ttl: 3_600_000, limit: config.emailChangesPerHour },
+        ],
         storage: new RedisThrottlerStorage(redis, `${config.queuePrefix}:rate-limit:`),
       }),
     }),
   ],
-  providers: [PublicRateLimitGuard],
-  exports: [ThrottlerModule, PublicRateLimitGuard],
+  providers: [RateLimitGuard],
+  exports: [ThrottlerModule, RateLimitGuard],
 })
 export class RateLimitModule {}

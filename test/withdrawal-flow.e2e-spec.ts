@@ -61,8 +61,12 @@ describe('a withdrawal from request to ledger (real Postgres, Redis, SMTP and pu
     await waitUntil(async () => (await posted.getJobCounts('waiting')).waiting === 1);
     const job = await posted.getJob(w.id);
     const { signature, ...posting } = job!.data as Record<string, unknown>;
+    const [postingTransfer] = await t.env.admin.query(`SELECT id::text FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'post_pending'`, [
+      w.id,
+    ]);
     expect(posting).toEqual({
       withdrawalId: w.id,
+      transferId: postingTransfer.id,
       userId: alice.id,
       asset: 'BTC',
       network: 'bitcoin',

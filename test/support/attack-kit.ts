@@ -64,7 +64,11 @@ export interface AuditItem {
 }
 
 /** The audit log as an operator reads it over the API (newest first, first page). */
-export async function auditOf(env: TestEnvironment, baseUrl: string, query: { userId?: string; withdrawalId?: string }): Promise<AuditItem[]> {
+export async function auditOf(
+  env: TestEnvironment,
+  baseUrl: string,
+  query: { userId?: string; withdrawalId?: string; event?: string },
+): Promise<AuditItem[]> {
   const op = await operatorClient(env, baseUrl);
   const qs = new URLSearchParams(Object.entries(query).filter((entry): entry is [string, string] => Boolean(entry[1]))).toString();
   const r = await op.get(`/v1/admin/audit?${qs}`);

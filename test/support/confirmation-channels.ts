@@ -55,6 +55,24 @@ export class ConfirmationChannels {
     return customer.client.post(`/v1/withdrawals/${withdrawalId}/totp`, { code: await authenticatorCode(customer.totpSecret, offset) });
   }
 
+  /**
+   * All three confirmations of a withdrawal as its customer gives them (email link, push, oathtool code),
+   * then the posted status document; returns the evidence used, for tests that look for it elsewhere.
+   */
+  async confirmAll(customer: TestCustomer, withdrawal: { id: string; matchCode: string }, offset = 1) {
+    const emailToken = await this.emailToken(customer, withdrawal.id);
+    const pushToken = await this.pushToken(customer, withdrawal.id);
+    const totpCode = await authenticatorCode(customer.totpSecret, offset);
+    const answers = [
+      await this.decide(emailToken, 'approve', withdrawal.matchCode),
+      await this.decide(pushToken, 'approve', withdrawal.matchCode),
+      await customer.client.post(`/v1/withdrawals/${withdrawal.id}/totp`, { code: totpCode }),
+    ];
+    const refused = answers.find((a) => a.status !== 200);
+    if (refused) throw new Error(`confirming ${withdrawal.id}: ${refused.status} ${JSON.stringify(refused.body)}`);
+    return { emailToken, pushToken, totpCode, status: await this.waitForStatus(customer, withdrawal.id, 'posted') };
+  }
+
   async requestWithdrawal(customer: TestCustomer, amount: string, key = `key-${Math.random().toString(36).slice(2)}`) {
     return customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount }, { 'idempotency-key': key });
   }

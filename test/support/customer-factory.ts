@@ -42,6 +42,8 @@ export interface EnrolmentOptions {
   asset?: string;
   devices?: number;
   id?: string;
+  /** The address to verify; by default one derived from the id, or a random one when the id cannot be part of an address. */
+  email?: string;
   /** Push subscriptions to register instead of `devices` fresh ones. */
   subscriptions?: TestCustomer['subscriptions'];
   /** Absolute TOTP steps for the activation and address codes; by default the steps just before and at now. */
@@ -63,7 +65,7 @@ export function codeForStep(secret: string, step: number): string {
 /** A customer set up through the public API exactly as a frontend would: email, TOTP, push devices, an address, funds. */
 export async function enrolCustomer(env: TestEnvironment, baseUrl: string, options: EnrolmentOptions = {}): Promise<EnrolledCustomer> {
   const id = options.id ?? `cust-${randomBytes(5).toString('hex')}`;
-  const email = `${id}@example.test`;
+  const email = options.email ?? (/^[A-Za-z0-9._-]{1,60}$/.test(id) ? `${id}@example.test` : `cust-${randomBytes(6).toString('hex')}@example.test`);
   const client = new ApiClient(baseUrl, await env.token(id));
   const expect = (r: { status: number; body: unknown }, status: number, what: string) => {
     if (r.status !== status) throw new Error(`${what}: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
@@ -105,7 +107,12 @@ export async function enrolCustomer(env: TestEnvironment, baseUrl: string, optio
 
   if (options.deposit) {
     const operator = env.operator(baseUrl);
-    const deposit = await operator.post('/v1/admin/deposits', { userId: id, asset, amount: options.deposit, reference: `dep-${id}` });
+    const deposit = await operator.post('/v1/admin/deposits', {
+      userId: id,
+      asset,
+      amount: options.deposit,
+      reference: `dep-${randomBytes(8).toString('hex')}`,
+    });
     expect(deposit, 201, 'deposit');
   }
   return { id, email, client, totpSecret, subscriptions, addressId: added.body.id, address, activationCode, addressCode };

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ApiModule } from './api.module';
-import { BODY_LIMIT_BYTES } from './api-constants';
+import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './api-constants';
 import { ProblemFilter } from './http/problem.filter';
 import { registerJsonBodyParser, TextFieldsPipe } from './http/request-body';
 import { mountQueueDashboard } from './operators/queue-dashboard';
@@ -18,11 +18,13 @@ function fastifyTrustProxy(trust: AppConfig['trustProxy']) {
 export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     ApiModule.forRoot(config),
-    new FastifyAdapter({ trustProxy: fastifyTrustProxy(config.trustProxy), bodyLimit: BODY_LIMIT_BYTES }),
-    options.logger === false ? { logger: false } : {},
+    new FastifyAdapter({ trustProxy: fastifyTrustProxy(config.trustProxy), bodyLimit: BODY_LIMIT_BYTES, maxParamLength: MAX_PARAM_LENGTH }),
+    // Nest's JSON parser is replaced by ours (depth limit, prototype poisoning refused); forms keep Nest's.
+    { bodyParser: false, ...(options.logger === false ? { logger: false as const } : {}) },
   );
   app.useGlobalFilters(new ProblemFilter());
   registerJsonBodyParser(app.getHttpAdapter().getInstance());
+  app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES });
   app.useGlobalPipes(
     new TextFieldsPipe(),
     new ValidationPipe({

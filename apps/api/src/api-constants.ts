@@ -10,3 +10,6 @@ export const AUDIT_PAGE_SIZE = 100;
 
 /** Largest request body accepted, in bytes. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Longest path parameter (encoded): a customer id of 255 characters, each up to 12 characters percent-encoded. */
+export const MAX_PARAM_LENGTH = 255 * 12;

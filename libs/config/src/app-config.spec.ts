@@ -58,6 +58,13 @@ describe('configuration', () => {
     expect(loadConfig(withoutJwt).warnings.join(' ')).toMatch(/NEVER run like this in production/);
   });
 
+  it('reads a variable set to nothing as not set (FOO= in an env file)', () => {
+    const config = loadConfig({ ...keys, PORT: '', CONFIRMATION_WINDOW: '', JWT_PUBLIC_KEY: '' });
+    expect(config.port).toBe(3000);
+    expect(config.confirmationWindowMs).toBe(10 * 60_000);
+    expect(config.jwt.publicKey).toBeUndefined();
+  });
+
   it('names each role after its database', () => {
     expect(defaultRoleUrl('postgres://postgres@10.0.0.5:6543/exchange', 'confirmer')).toBe(
       'postgres://exchange_confirmer:exchange_confirmer@10.0.0.5:6543/exchange',

@@ -192,7 +192,8 @@ function hasDefaultPassword(url: string): boolean {
  * names, keys from a development keys file — are refused, each naming the variable to set.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole): AppConfig {
-  const parsed = envSchema.safeParse(env);
+  // A variable set to nothing (`FOO=` in an env file or compose) is a variable not set.
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     // Name the variable and the rule, never the value: a mistyped secret must not reach the logs.
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

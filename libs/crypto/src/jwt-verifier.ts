@@ -1,3 +1,4 @@
+import { MAX_CUSTOMER_ID_LENGTH } from '@app/domain';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
 import { jwtVerify, JWTVerifyOptions } from 'jose';
@@ -16,8 +17,6 @@ export interface OperatorProof {
 }
 
 export type OperatorProofRefusal = 'no_public_key' | 'invalid' | 'not_operator' | 'no_jti' | 'too_long_lived';
-
-const MAX_SUBJECT_LENGTH = 255;
 
 /**
  * Verifies the exchange's bearer tokens: HS256 with JWT_SECRET, or RS256/ES256 with JWT_PUBLIC_KEY. `exp`
@@ -71,7 +70,7 @@ export class JwtVerifier {
   private async payload(token: string) {
     try {
       const { payload } = await jwtVerify(token, this.key, this.options);
-      if (typeof payload.sub !== 'string' || !payload.sub || payload.sub.length > MAX_SUBJECT_LENGTH) return undefined;
+      if (typeof payload.sub !== 'string' || !payload.sub || payload.sub.length > MAX_CUSTOMER_ID_LENGTH) return undefined;
       return payload;
     } catch {
       // jose throws for every kind of bad token; all of them are simply "unauthorized".

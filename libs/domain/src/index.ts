@@ -1,4 +1,5 @@
 export * from './amount';
+export * from './customer-id';
 export * from './factor';
 export * from './presentation';
 export * from './problem-codes';

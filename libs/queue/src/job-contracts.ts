@@ -33,7 +33,8 @@ export interface ConfirmationEvidence {
   'change-email': StepUpEvidence;
   'verify-email': { token: string };
   'enrol-totp': { currentCode?: string };
-  'add-push-device': StepUpEvidence;
+  /** `auth`: the subscription's authentication secret, which with the push service's traffic would read every push. */
+  'add-push-device': StepUpEvidence & { auth: string };
   'remove-push-device': StepUpEvidence;
   'add-address': StepUpEvidence;
   'remove-address': StepUpEvidence;
@@ -64,7 +65,7 @@ export type ConfirmationJob =
   | { name: 'verify-email'; data: SealedEvidence }
   /** `sealedSecret`: the new authenticator's secret, sealed to the confirmation service for storage. */
   | { name: 'enrol-totp'; data: { userId: string; sealedSecret: string } & SealedEvidence }
-  | { name: 'add-push-device'; data: { userId: string; endpoint: string; p256dh: string; auth: string } & SealedEvidence }
+  | { name: 'add-push-device'; data: { userId: string; endpoint: string; p256dh: string } & SealedEvidence }
   | { name: 'remove-push-device'; data: { userId: string; subscriptionId: string } & SealedEvidence }
   | { name: 'add-address'; data: { userId: string; asset: string; network: string; address: string; label: string } & SealedEvidence }
   | { name: 'remove-address'; data: { userId: string; addressId: string } & SealedEvidence }
@@ -86,6 +87,8 @@ export type EvidenceJobName = keyof ConfirmationEvidence;
 /** What the exchange's wallet consumes: one job per posted withdrawal, job id = withdrawal id. */
 export interface WithdrawalPostedData {
   withdrawalId: string;
+  /** The ledger transfer that posted the hold: the wallet records it against the payout. */
+  transferId: string;
   userId: string;
   asset: string;
   network: string;

@@ -90,8 +90,8 @@ export class OperatorsController {
 
   /** Jobs set aside because they could not be published (each also audited as outbox_row_failed). */
   @Get('outbox/failed')
-  failedJobs() {
-    return this.outbox.failed();
+  async failedJobs() {
+    return { items: await this.outbox.failed() };
   }
 
   @Get('audit')

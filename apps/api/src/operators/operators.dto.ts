@@ -1,9 +1,9 @@
-import { WITHDRAWAL_STATUSES, WithdrawalStatus } from '@app/domain';
+import { MAX_CUSTOMER_ID_LENGTH, WITHDRAWAL_STATUSES, WithdrawalStatus } from '@app/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
 
 export class DepositDto {
-  @ApiProperty() @IsString() @Length(1, 200) userId: string;
+  @ApiProperty() @IsString() @Length(1, MAX_CUSTOMER_ID_LENGTH) userId: string;
   @ApiProperty({ example: 'BTC' }) @IsString() @Matches(/^[A-Z0-9]{2,12}$/) asset: string;
   @ApiProperty({ example: '1.5' }) @IsString() amount: string;
   @ApiProperty({ example: 'chain-tx-0001' }) @IsString() @Length(1, 200) reference: string;
@@ -20,7 +20,8 @@ export class AdminWithdrawalsQuery {
 
 export class AuditQuery {
   @ApiPropertyOptional() @IsOptional() @IsUUID() withdrawalId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) userId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(MAX_CUSTOMER_ID_LENGTH) userId?: string;
+  @ApiPropertyOptional({ example: 'job_refused' }) @IsOptional() @Matches(/^[a-z_]{1,64}$/) event?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(/^[0-9]{1,18}$/) cursor?: string;
 }
 

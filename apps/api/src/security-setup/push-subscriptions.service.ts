@@ -32,8 +32,8 @@ export class PushSubscriptionsService {
     await this.customers.ensure(userId);
     const verdict = await this.verdicts.ask(
       'add-push-device',
-      { userId, endpoint: s.endpoint, p256dh: s.keys.p256dh, auth: s.keys.auth },
-      { totpCode: s.totpCode },
+      { userId, endpoint: s.endpoint, p256dh: s.keys.p256dh },
+      { totpCode: s.totpCode, auth: s.keys.auth },
     );
     this.relay.kick();
     return verdict.id!;

@@ -74,7 +74,7 @@ export class WithdrawalSettlement {
 
   private async post(m: EntityManager, w: LockedWithdrawal): Promise<void> {
     // Postgres refuses this unless three approvals match the current digest (ledger_three_of_three).
-    await this.ledger.post(m, w.id);
+    const transferId = await this.ledger.post(m, w.id);
     const postedAt = await this.withdrawals.markPosted(m, w.id);
     await this.audit.append(m, { event: 'withdrawal_posted', userId: w.userId, withdrawalId: w.id });
     await this.outbox.add(m, [
@@ -84,6 +84,7 @@ export class WithdrawalSettlement {
         jobId: w.id,
         data: {
           withdrawalId: w.id,
+          transferId,
           userId: w.userId,
           asset: w.asset,
           network: w.network,

@@ -45,12 +45,12 @@ export class AuditRepository extends Repository {
   }
 
   /** Newest first; `before` is the id of the last entry of the previous page. */
-  async page(filter: { withdrawalId?: string; userId?: string; before?: string }, limit: number): Promise<AuditView[]> {
+  async page(filter: { withdrawalId?: string; userId?: string; event?: string; before?: string }, limit: number): Promise<AuditView[]> {
     return this.rows<AuditView>(
       `SELECT id::text, at, actor, event, user_id AS "userId", withdrawal_id AS "withdrawalId", detail FROM audit_events
-        WHERE ($1::uuid IS NULL OR withdrawal_id = $1) AND ($2::text IS NULL OR user_id = $2)
-          AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
-      [filter.withdrawalId ?? null, filter.userId ?? null, filter.before ?? null, limit + 1],
+        WHERE ($1::uuid IS NULL OR withdrawal_id = $1) AND ($2::text IS NULL OR user_id = $2) AND ($3::text IS NULL OR event = $3)
+          AND ($4::bigint IS NULL OR id < $4) ORDER BY id DESC LIMIT $5`,
+      [filter.withdrawalId ?? null, filter.userId ?? null, filter.event ?? null, filter.before ?? null, limit + 1],
     );
   }
 

@@ -44,12 +44,17 @@ export class LedgerRepository extends Repository {
   }
 
   /** Posts the withdrawal's hold. Postgres refuses unless three approvals match its current digest. */
-  async post(m: EntityManager, withdrawalId: string): Promise<void> {
-    await m.query(
+  /** Posts the withdrawal's hold; returns the id of the posting transfer (the wallet's reference). */
+  async post(m: EntityManager, withdrawalId: string): Promise<string> {
+    const row = await this.row<{ id: string }>(
       `INSERT INTO ledger_transfers (kind, pending_id)
-         SELECT 'post_pending', id FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'pending'`,
+         SELECT 'post_pending', id FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'pending'
+       RETURNING id::text`,
       [withdrawalId],
+      m,
     );
+    if (!row) throw new Error(`withdrawal ${withdrawalId} has no hold to post`);
+    return row.id;
   }
 
   /** Releases the withdrawal's hold if it is still open; returns whether it did. */

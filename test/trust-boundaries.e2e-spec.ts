@@ -118,19 +118,28 @@ describe('trust boundaries: what Redis, a customer id or a dashboard login can d
   describe('reading Redis authorises nothing', () => {
     it('records every command, key, stream entry and event during enrolment, a deposit and a withdrawal, and finds no token, code, secret or bearer in any of it', async () => {
       const recorder = await new RedisRecorder(t.env.id).start();
-      const dave = await enrolCustomer(t.env, t.suite.baseUrl);
       const operatorToken = await t.env.token('operator-7', ['operator'], '5m');
-      const deposit = await new ApiClient(t.suite.baseUrl, operatorToken).post('/v1/admin/deposits', {
-        userId: dave.id,
-        asset: 'BTC',
-        amount: '2',
-        reference: `dep-${randomUUID()}`,
-      });
-      expect(deposit.status).toBe(201);
-      const w = (await t.channels.requestWithdrawal(dave, '0.5')).body;
-      const evidence = await t.channels.confirmAll(dave, w);
-      await waitUntil(() => t.env.smtp.count((m) => sentTo(m, dave.email) && /confirmed and sent/.test(m.subject ?? '')) === 1);
-      const recorded = (await recorder.stop()).join('\n');
+      const seen = await (async () => {
+        try {
+          const dave = await enrolCustomer(t.env, t.suite.baseUrl);
+          const deposit = await new ApiClient(t.suite.baseUrl, operatorToken).post('/v1/admin/deposits', {
+            userId: dave.id,
+            asset: 'BTC',
+            amount: '2',
+            reference: `dep-${randomUUID()}`,
+          });
+          expect(deposit.status).toBe(201);
+          const w = (await t.channels.requestWithdrawal(dave, '0.5')).body as { id: string; matchCode: string };
+          const evidence = await t.channels.confirmAll(dave, w);
+          await waitUntil(() => t.env.smtp.count((m) => sentTo(m, dave.email) && /confirmed and sent/.test(m.subject ?? '')) === 1);
+          return { dave, w, evidence };
+        } finally {
+          // Stopped whatever happened: a MONITOR left open would keep the test process alive.
+          await recorder.stop();
+        }
+      })();
+      const { dave, w, evidence } = seen;
+      const recorded = recorder.recorded.join('\n');
 
       expect(recorded.length).toBeGreaterThan(10_000); // it did see the traffic: job data, events, keys
       expect(recorded).toContain(w.id);
@@ -246,7 +255,7 @@ describe('trust boundaries: what Redis, a customer id or a dashboard login can d
           const wrongProducer = APP_ROLES.find((role) => !producers.includes(role))!;
           for (const how of ['unsigned', `signed by ${wrongProducer}`]) {
             const id = `forged.${randomUUID()}`;
-            const sealed = name in EVIDENCE_JOBS ? sealer.seal(name as EvidenceJobName, id, (await evidence(name)) as never) : {};
+            const sealed = name in EVIDENCE_JOBS ? sealer.seal(name as EvidenceJobName, id, await evidence(name)) : {};
             const payload = { ...data[name], ...sealed };
             const body = how === 'unsigned' ? payload : sealer.sign(queueName, name, id, payload, wrongProducer);
             const job = await queue(queueName).add(name, body, { jobId: id, attempts: 5 });
@@ -267,9 +276,7 @@ describe('trust boundaries: what Redis, a customer id or a dashboard login can d
           mine.map((f) => ['failed', `job refused: ${f.how === 'unsigned' ? 'unsigned' : 'producer_not_allowed'}`]),
         );
       }
-      const refusals = (await t.env.admin.query(`SELECT detail FROM audit_events WHERE event = 'job_refused'`)) as {
-        detail: Record<string, string>;
-      }[];
+      const refusals = await t.env.admin.query<{ detail: Record<string, string> }[]>(`SELECT detail FROM audit_events WHERE event = 'job_refused'`);
       for (const f of forged.filter((x) => x.queue !== QueueName.WithdrawalsPosted)) {
         expect(refusals.map((r) => r.detail)).toContainEqual({
           queue: f.queue,

@@ -1,32 +1,52 @@
 import { redisConnection } from '@app/queue';
 import IORedis from 'ioredis';
+import { connect, Socket } from 'node:net';
 import { REDIS_URL } from './test-suite';
 
 /**
  * Everything a Redis reader could see, recorded as it happens: every command any client sends (MONITOR
  * shows job data, events and return values as they are written) and, at the end, every key under the run's
  * prefix with its value. An attacker with read access to Redis sees no more than this.
+ *
+ * MONITOR is read over a plain socket: ioredis' monitor mode can lose track of its replies when a busy
+ * server streams lines before it has switched modes.
  */
 export class RedisRecorder {
-  private readonly monitorClient = new IORedis({ ...redisConnection(REDIS_URL), lazyConnect: true });
   private readonly lines: string[] = [];
-  private monitor?: Awaited<ReturnType<IORedis['monitor']>>;
+  private socket?: Socket;
+  private pending = '';
 
   constructor(private readonly prefix: string) {}
 
   async start(): Promise<this> {
-    await this.monitorClient.connect();
-    this.monitor = await this.monitorClient.monitor();
-    this.monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args.some((a) => a.includes(this.prefix))) this.lines.push(args.join(' '));
+    const url = new URL(REDIS_URL);
+    const socket = connect({ host: url.hostname, port: Number(url.port || 6379) });
+    this.socket = socket;
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.once('connect', () => resolve());
     });
+    const started = new Promise<void>((resolve) => {
+      socket.on('data', (chunk: Buffer) => {
+        this.pending += chunk.toString('utf8');
+        const lines = this.pending.split('\r\n');
+        this.pending = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line === '+OK') resolve();
+          else if (line.includes(this.prefix)) this.lines.push(unescapeMonitorLine(line));
+        }
+      });
+    });
+    if (url.password) socket.write(`AUTH ${decodeURIComponent(url.username || 'default')} ${decodeURIComponent(url.password)}\r\n`);
+    socket.write('MONITOR\r\n');
+    await started;
     return this;
   }
 
   /** Stops recording and adds a dump of every key under the prefix. */
   async stop(): Promise<string[]> {
-    this.monitor?.disconnect();
-    this.monitorClient.disconnect();
+    this.socket?.destroy();
+    this.socket = undefined;
     const redis = new IORedis(redisConnection(REDIS_URL));
     try {
       let cursor = '0';
@@ -44,6 +64,14 @@ export class RedisRecorder {
   get recorded(): readonly string[] {
     return this.lines;
   }
+}
+
+/** A MONITOR line with Redis' quoting undone (\" \\ \n \xHH …), so values read as clients wrote them. */
+function unescapeMonitorLine(line: string): string {
+  return line.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_, c: string) => {
+    if (c.startsWith('x')) return String.fromCharCode(parseInt(c.slice(1), 16));
+    return ({ n: '\n', r: '\r', t: '\t', a: '\x07', b: '\b' } as Record<string, string>)[c] ?? c;
+  });
 }
 
 async function dump(redis: IORedis, key: string): Promise<string> {

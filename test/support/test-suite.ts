@@ -115,6 +115,9 @@ export class TestEnvironment {
   async sign(claims: Record<string, unknown>, options: { sub?: string; lifetime?: string | number; issuedAt?: number } = {}): Promise<string> {
     const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'ES256' }).setJti(randomUUID()).setIssuedAt(options.issuedAt);
     if (options.sub !== undefined) jwt.setSubject(options.sub);
+    // As the exchange's issuer would: its iss and aud whenever the environment checks them.
+    if (this.env.JWT_ISSUER) jwt.setIssuer(this.env.JWT_ISSUER);
+    if (this.env.JWT_AUDIENCE) jwt.setAudience(this.env.JWT_AUDIENCE);
     if (options.lifetime !== undefined) jwt.setExpirationTime(options.lifetime);
     return jwt.sign(this.jwtKeys.privateKey);
   }

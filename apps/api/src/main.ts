@@ -6,9 +6,9 @@ import { createApiApp } from './api-app';
 async function bootstrap(): Promise<void> {
   const logger = new Logger('api');
   try {
-    const config = loadConfig();
+    const config = loadConfig(process.env, 'api');
     config.warnings.forEach((w) => logger.warn(w));
-    await assertRedisNoEviction(config.redisUrl);
+    await assertRedisNoEviction(config.redisUrls.api);
     const app = await createApiApp(config);
     await app.listen(config.port, '0.0.0.0');
     logger.log(`listening on ${config.port}; public origin ${config.publicBaseUrl}`);

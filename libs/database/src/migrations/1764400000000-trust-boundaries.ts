@@ -10,7 +10,6 @@ const OUTBOX_PRODUCERS: [app: string, queue: string, name: string][] = [
   ['api', 'notifications', 'send-withdrawal-challenges'],
   ['api', 'confirmations', 'expire-withdrawal'],
   ['api', 'confirmations', 'resume-withdrawals'],
-  ['api', 'notifications', 'send-email-verification'],
   ['confirmer', 'withdrawals-posted', 'withdrawal-posted'],
   ['confirmer', 'notifications', 'send-outcome-email'],
   ['confirmer', 'notifications', 'send-security-alert'],
@@ -233,6 +232,9 @@ export class TrustBoundaries1764400000000 implements MigrationInterface {
     const role = (app: string) => ident(specs.find((s) => s.role === app)!.name);
     // The API no longer changes a customer's email, lock or freeze: the confirmation service does, from proof.
     await q.query(`REVOKE UPDATE ON users FROM ${role('api')}`);
+    // It registers a customer by id only: a row made with a verified email or a lock of its choosing would be a change.
+    await q.query(`REVOKE INSERT ON users FROM ${role('api')}`);
+    await q.query(`GRANT INSERT (id) ON users TO ${role('api')}`);
     await q.query(`GRANT UPDATE (email, email_verified_at) ON users TO ${role('confirmer')}`);
     await q.query(`GRANT SELECT, INSERT ON operator_token_uses TO ${role('confirmer')}`);
   }
@@ -242,6 +244,7 @@ export class TrustBoundaries1764400000000 implements MigrationInterface {
     const specs = appRoleSpecs(db);
     const role = (app: string) => ident(specs.find((s) => s.role === app)!.name);
     await q.query(`REVOKE UPDATE (email, email_verified_at) ON users FROM ${role('confirmer')}`);
+    await q.query(`GRANT INSERT ON users TO ${role('api')}`);
     await q.query(
       `GRANT UPDATE (email, email_verified_at, withdrawals_locked_until, withdrawals_frozen_at, frozen_reason) ON users TO ${role('api')}`,
     );

@@ -43,6 +43,11 @@ export class RateLimitGuard extends ThrottlerGuard {
     return super.handleRequest(request);
   }
 
+  /** A customer's writes share one budget whichever route they go to (Nest's default counts per route). */
+  protected generateKey(context: ExecutionContext, suffix: string, name: string): string {
+    return PER_CUSTOMER.has(name) ? `${name}:${suffix}` : super.generateKey(context, suffix, name);
+  }
+
   protected throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const perCustomer = detail.tracker.startsWith('customer:');
     return Promise.reject(

@@ -1,7 +1,10 @@
 import { SignJWT } from 'jose';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '@app/config';
 import { ApiClient } from './support/api-client';
 import { balanceOf, metricValue, problemCode, waitUntil } from './support/attack-kit';
 import { authenticatorCode, enrolCustomer } from './support/customer-factory';
@@ -218,4 +221,43 @@ describe('production start-up', () => {
       expect(results[i].output).not.toContain('own-password');
     }
   }, 120_000);
+
+  it('starts with the key files of `npm run keys:generate`, each app with its own file only', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'countersign-keys-'));
+    try {
+      const run = () =>
+        new Promise<string>((resolve, reject) => {
+          const child = spawn('npm', ['run', '--silent', 'keys:generate', '--', '--out', out], { cwd: join(__dirname, '..') });
+          let output = '';
+          child.stdout.on('data', (d) => (output += d));
+          child.stderr.on('data', (d) => (output += d));
+          child.once('error', reject);
+          child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(output))));
+        });
+      const first = await run();
+      expect(first).toContain(join(out, 'confirmer', 'app.env'));
+      expect(await run()).toMatch(/keys already in .*; nothing changed/);
+      const file = (holder: string) =>
+        Object.fromEntries(
+          readFileSync(join(out, holder, 'app.env'), 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+        );
+      expect(statSync(join(out, 'api', 'app.env')).mode & 0o077).toBe(0);
+      const production = {
+        NODE_ENV: 'production',
+        API_DATABASE_URL: 'postgres://countersign_api:own@db/cs',
+        NOTIFIER_DATABASE_URL: 'postgres://countersign_notifier:own@db/cs',
+        CONFIRMER_DATABASE_URL: 'postgres://countersign_confirmer:own@db/cs',
+      };
+      for (const app of ['api', 'notifier', 'confirmer'] as const) {
+        expect(loadConfig({ ...production, ...file(app) }, app).production).toBe(true);
+      }
+      expect(() => loadConfig({ ...production, ...file('notifier'), JWT_SECRET: 'x'.repeat(32) }, 'api')).toThrow(/API_SIGNING_PRIVATE_KEY/);
+      expect(first).not.toContain(file('api').API_SIGNING_PRIVATE_KEY);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });

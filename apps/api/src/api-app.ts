@@ -18,7 +18,11 @@ function fastifyTrustProxy(trust: AppConfig['trustProxy']) {
 export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     ApiModule.forRoot(config),
-    new FastifyAdapter({ trustProxy: fastifyTrustProxy(config.trustProxy), bodyLimit: BODY_LIMIT_BYTES, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } }),
+    new FastifyAdapter({
+      trustProxy: fastifyTrustProxy(config.trustProxy),
+      bodyLimit: BODY_LIMIT_BYTES,
+      routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    }),
     // Nest's JSON parser is replaced by ours (depth limit, prototype poisoning refused); forms keep Nest's.
     { bodyParser: false, ...(options.logger === false ? { logger: false as const } : {}) },
   );

@@ -53,9 +53,12 @@ describe('configuration', () => {
     expect(attempt).not.toThrow(/perhaps|soon|99999/);
   });
 
-  it('warns loudly when no JWT verification key is configured', () => {
+  it('warns loudly when an app that verifies tokens has no JWT key; the worker and the commands need none', () => {
     const { JWT_SECRET: _unused, ...withoutJwt } = keys;
-    expect(loadConfig(withoutJwt).warnings.join(' ')).toMatch(/NEVER run like this in production/);
+    expect(loadConfig(withoutJwt, 'api').warnings.join(' ')).toMatch(/NEVER run like this in production/);
+    expect(loadConfig(withoutJwt, 'confirmer').warnings.join(' ')).toMatch(/NEVER run like this in production/);
+    expect(loadConfig(withoutJwt, 'notifier').warnings.join(' ')).not.toMatch(/JWT/);
+    expect(loadConfig(withoutJwt).warnings.join(' ')).not.toMatch(/JWT/);
   });
 
   it('reads a variable set to nothing as not set (FOO= in an env file)', () => {

@@ -136,6 +136,21 @@ const envSchema = z.object({
 
 export class ConfigError extends Error {}
 
+/** The apps that verify the exchange's bearer tokens (the confirmation service: operators' tokens, sealed in jobs). */
+export const TOKEN_VERIFIERS: readonly AppRole[] = ['api', 'confirmer'];
+
+export type KeyVariable =
+  | 'VAPID_PUBLIC_KEY'
+  | 'VAPID_PRIVATE_KEY'
+  | 'TOTP_SEAL_PUBLIC_KEY'
+  | 'TOTP_SEAL_PRIVATE_KEY'
+  | 'API_SIGNING_PUBLIC_KEY'
+  | 'API_SIGNING_PRIVATE_KEY'
+  | 'NOTIFIER_SIGNING_PUBLIC_KEY'
+  | 'NOTIFIER_SIGNING_PRIVATE_KEY'
+  | 'CONFIRMER_SIGNING_PUBLIC_KEY'
+  | 'CONFIRMER_SIGNING_PRIVATE_KEY';
+
 /** The role URL an app uses when none is given: `<database>_<role>` on the host and database of DATABASE_URL. */
 export function defaultRoleUrl(databaseUrl: string, role: AppRole): string {
   const url = new URL(databaseUrl);
@@ -159,8 +174,9 @@ export const DEVELOPMENT_JWT_SECRET = 'countersign-development-secret-change-me'
 type Env = z.infer<typeof envSchema>;
 
 /** The keys an app cannot run without, by variable; where one is missing, development keys stand in (never in production). */
-function keysNeeded(app: AppRole | undefined): (keyof Env)[] {
-  const verifying: (keyof Env)[] = ['API_SIGNING_PUBLIC_KEY', 'NOTIFIER_SIGNING_PUBLIC_KEY', 'CONFIRMER_SIGNING_PUBLIC_KEY'];
+/** The key variables an app reads (its own private keys and the public keys it needs): nothing more is given to it. */
+export function keysNeeded(app: AppRole | undefined): KeyVariable[] {
+  const verifying: KeyVariable[] = ['API_SIGNING_PUBLIC_KEY', 'NOTIFIER_SIGNING_PUBLIC_KEY', 'CONFIRMER_SIGNING_PUBLIC_KEY'];
   switch (app) {
     case 'api':
       return ['VAPID_PUBLIC_KEY', 'TOTP_SEAL_PUBLIC_KEY', 'API_SIGNING_PRIVATE_KEY', ...verifying];
@@ -215,11 +231,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
   }
 
   let jwtSecret = e.JWT_SECRET;
+  // The API and the confirmation service verify the exchange's tokens; the worker and the commands never do.
+  const verifiesTokens = app !== undefined && TOKEN_VERIFIERS.includes(app);
   if (!jwtSecret && !e.JWT_PUBLIC_KEY) {
-    if (production) refusals.push('JWT_PUBLIC_KEY (or JWT_SECRET) must be set: the development secret is refused in production');
+    if (production && verifiesTokens) refusals.push('JWT_PUBLIC_KEY (or JWT_SECRET) must be set: the development secret is refused in production');
     jwtSecret = DEVELOPMENT_JWT_SECRET;
-    warnings.push('JWT_SECRET and JWT_PUBLIC_KEY are not set: using a development secret. NEVER run like this in production.');
-  } else if (production && jwtSecret === DEVELOPMENT_JWT_SECRET) {
+    if (verifiesTokens) warnings.push('JWT_SECRET and JWT_PUBLIC_KEY are not set: using a development secret. NEVER run like this in production.');
+  } else if (production && verifiesTokens && jwtSecret === DEVELOPMENT_JWT_SECRET) {
     refusals.push('JWT_SECRET must be your own: the development secret is refused in production');
   }
 

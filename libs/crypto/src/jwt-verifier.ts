@@ -22,6 +22,14 @@ export type OperatorProofRefusal = 'no_public_key' | 'invalid' | 'not_operator' 
  * Verifies the exchange's bearer tokens: HS256 with JWT_SECRET, or RS256/ES256 with JWT_PUBLIC_KEY. `exp`
  * is always required; `iss` and `aud` when JWT_ISSUER and JWT_AUDIENCE are set.
  */
+/** JWT_PUBLIC_KEY as PEM (newlines may be written `\\n`), base64 of a PEM, or base64 DER SPKI (what keys:generate writes). */
+export function jwtPublicKey(text: string): KeyObject {
+  if (text.includes('BEGIN')) return createPublicKey(text.replace(/\\n/g, '\n'));
+  const bytes = Buffer.from(text, 'base64');
+  const decoded = bytes.toString('utf8');
+  return decoded.includes('BEGIN') ? createPublicKey(decoded) : createPublicKey({ key: bytes, format: 'der', type: 'spki' });
+}
+
 @Injectable()
 export class JwtVerifier {
   private readonly key: KeyObject | Uint8Array;
@@ -30,8 +38,7 @@ export class JwtVerifier {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     if (config.jwt.publicKey) {
-      const pem = config.jwt.publicKey.includes('BEGIN') ? config.jwt.publicKey : Buffer.from(config.jwt.publicKey, 'base64').toString();
-      const key = createPublicKey(pem.replace(/\\n/g, '\n'));
+      const key = jwtPublicKey(config.jwt.publicKey);
       this.key = key;
       this.asymmetric = true;
       this.options = { algorithms: key.asymmetricKeyType === 'ec' ? ['ES256'] : ['RS256'] };

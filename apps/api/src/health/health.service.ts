@@ -16,7 +16,7 @@ export class HealthService implements OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly database: Transactions,
   ) {
-    this.redis = new IORedis({ ...redisConnection(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    this.redis = new IORedis({ ...redisConnection(config.redisUrls.api), maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
   }
 
   async check(): Promise<{ postgres: Probe; redis: Probe }> {

@@ -10,7 +10,7 @@ import { RedisThrottlerStorage } from './redis-throttler-storage';
 @Injectable()
 export class RateLimitRedis extends IORedis implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    super(redisConnection(config.redisUrl));
+    super(redisConnection(config.redisUrls.api));
   }
 
   onApplicationShutdown(): void {

@@ -58,7 +58,7 @@ describe('configuration', () => {
     expect(loadConfig(withoutJwt).warnings.join(' ')).toMatch(/NEVER run like this in production/);
   });
 
-  it('applies the risk controls\' documented defaults', () => {
+  it("applies the risk controls' documented defaults", () => {
     expect(loadConfig(keys).risk).toEqual({
       anomalyWindowMs: 10 * 60_000,
       anomalyMaxAccounts: 3,

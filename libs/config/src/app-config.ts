@@ -102,10 +102,16 @@ const assetAmounts = (name: string) =>
     .optional()
     .transform((value, ctx) => {
       const limits: Record<string, string> = {};
-      for (const pair of (value ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+      for (const pair of (value ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
         const [asset, amount, ...rest] = pair.split('=').map((p) => p.trim());
         if (rest.length || !asset || !/^[A-Z0-9]{2,12}$/.test(asset) || !amount || !isPositiveAmount(amount) || asset in limits) {
-          ctx.addIssue({ code: 'custom', message: `${name} must be a list like BTC=2,ETH=40: upper-case assets, each once, positive decimal amounts` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `${name} must be a list like BTC=2,ETH=40: upper-case assets, each once, positive decimal amounts`,
+          });
           return z.NEVER;
         }
         limits[asset] = amount;

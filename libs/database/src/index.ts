@@ -15,6 +15,7 @@ export * from './outbox/outbox.repository';
 export * from './pause/withdrawal-pause.repository';
 export * from './postgres-error';
 export * from './push-subscriptions/push-subscription.repository';
+export * from './risk/withdrawal-risk.repository';
 export * from './security-notices/security-notice.entity';
 export * from './security-notices/security-notice.repository';
 export * from './sent-notifications/sent-notification.repository';

@@ -34,13 +34,17 @@ export class AuditRepository extends Repository {
     this.actor = APP_ACTORS[role];
   }
 
+  /**
+   * Postgres sets the actor from the writing role (audit_events_actor), so an operator's verified action is
+   * written by the app that carried it out, the operator named in the detail.
+   */
   async append(m: EntityManager, e: AuditEntry): Promise<void> {
     await m.query('INSERT INTO audit_events (actor, event, user_id, withdrawal_id, detail) VALUES ($1, $2, $3, $4, $5)', [
       e.operatorId ? `operator:${e.operatorId}` : this.actor,
       e.event,
       e.userId ?? null,
       e.withdrawalId ?? null,
-      JSON.stringify(e.detail ?? {}),
+      JSON.stringify(e.operatorId ? { ...e.detail, operator: e.operatorId } : (e.detail ?? {})),
     ]);
   }
 
@@ -51,6 +55,13 @@ export class AuditRepository extends Repository {
         WHERE ($1::uuid IS NULL OR withdrawal_id = $1) AND ($2::text IS NULL OR user_id = $2)
           AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
       [filter.withdrawalId ?? null, filter.userId ?? null, filter.before ?? null, limit + 1],
+    );
+  }
+
+  /** Withdrawals held by the risk controls so far, by reason. */
+  async countHoldsByReason(): Promise<{ reason: string; count: number }[]> {
+    return this.rows<{ reason: string; count: number }>(
+      `SELECT detail->>'reason' AS reason, count(*)::int AS count FROM audit_events WHERE event = 'withdrawal_held' GROUP BY 1`,
     );
   }
 

@@ -1,6 +1,7 @@
 export * from './addresses/withdrawal-address.repository';
 export * from './app-role';
 export * from './app-roles';
+export * from './audit/audit-verification';
 export * from './audit/audit.repository';
 export * from './challenges/challenge.repository';
 export * from './customers/customer.repository';

@@ -22,7 +22,16 @@ export interface AuditEntry {
   operatorId?: string;
 }
 
-export type AuditView = Pick<AuditEventEntity, 'id' | 'at' | 'actor' | 'event' | 'userId' | 'withdrawalId' | 'detail'>;
+/**
+ * An entry as operators read it, with its link in the hash chain (hex SHA-256 `hash` over `prevHash` and the
+ * entry; see the audit-chain migration), its chain and its place in it. An entry still being committed has no link yet.
+ */
+export type AuditView = Pick<AuditEventEntity, 'id' | 'at' | 'actor' | 'event' | 'userId' | 'withdrawalId' | 'detail'> & {
+  chain: number | null;
+  seq: string | null;
+  prevHash: string | null;
+  hash: string | null;
+};
 
 /** `audit_events`: appended to inside the transaction of the change it records; never changed. */
 @Injectable()
@@ -51,9 +60,11 @@ export class AuditRepository extends Repository {
   /** Newest first; `before` is the id of the last entry of the previous page. */
   async page(filter: { withdrawalId?: string; userId?: string; before?: string }, limit: number): Promise<AuditView[]> {
     return this.rows<AuditView>(
-      `SELECT id::text, at, actor, event, user_id AS "userId", withdrawal_id AS "withdrawalId", detail FROM audit_events
-        WHERE ($1::uuid IS NULL OR withdrawal_id = $1) AND ($2::text IS NULL OR user_id = $2)
-          AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
+      `SELECT e.id::text, e.at, e.actor, e.event, e.user_id AS "userId", e.withdrawal_id AS "withdrawalId", e.detail,
+              c.chain, c.seq::text AS seq, encode(c.prev_hash, 'hex') AS "prevHash", encode(c.hash, 'hex') AS hash
+         FROM audit_events e LEFT JOIN audit_chain c ON c.event_id = e.id
+        WHERE ($1::uuid IS NULL OR e.withdrawal_id = $1) AND ($2::text IS NULL OR e.user_id = $2)
+          AND ($3::bigint IS NULL OR e.id < $3) ORDER BY e.id DESC LIMIT $4`,
       [filter.withdrawalId ?? null, filter.userId ?? null, filter.before ?? null, limit + 1],
     );
   }

@@ -8,6 +8,7 @@ import {
   anomalyIpKey,
   autoPauseTrips,
   durationInWords,
+  formatAmount,
   HoldReason,
   RequestRate,
 } from '@app/domain';
@@ -98,7 +99,7 @@ export class RiskControls {
       limit,
       since: new Date(this.clock.now() - DAY_MS),
     });
-    return velocity.exceeds ? { reason: 'velocity', velocity: { total: velocity.total, limit } } : undefined;
+    return velocity.exceeds ? { reason: 'velocity', velocity: { total: formatAmount(velocity.total), limit } } : undefined;
   }
 
   /** Keeps the withdrawal's keys; a hold is audited and, once per key and window, mailed to the operators. */

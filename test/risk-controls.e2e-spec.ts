@@ -3,6 +3,7 @@ import { QueueName } from '@app/queue';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { RiskClock } from '../apps/api/src/risk/risk-clock';
+import { RiskCounters } from '../apps/api/src/risk/risk-counters';
 import { metricValue, statusOf } from './support/attack-kit';
 import { startExtraApi } from './support/client-address';
 import { TestCustomer } from './support/customer-factory';
@@ -86,6 +87,25 @@ describe('anomaly holds', () => {
       ['pending_confirmation', null],
       ['held', 'anomaly_destination'],
     ]);
+  });
+
+  it('keeps holding when Redis does not answer: the same counts are taken from Postgres', async () => {
+    const spy = jest.spyOn(t.suite.api.get(RiskCounters), 'count').mockRejectedValue(new Error('Command timed out'));
+    try {
+      const ip = DOC_IPS.testNet2(50);
+      const four = await customers(4);
+      const answers = [];
+      for (const customer of four) answers.push((await requestWithdrawal(customer, '0.1', { ip })).body);
+      expect(answers.map((w) => [w.status, w.reason])).toEqual([
+        ['pending_confirmation', null],
+        ['pending_confirmation', null],
+        ['pending_confirmation', null],
+        ['held', 'anomaly_ip'],
+      ]);
+      expect(spy).toHaveBeenCalledTimes(4);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('refuses an X-Device-Id that is not a bounded printable identifier', async () => {
@@ -311,5 +331,23 @@ describe('the automatic pause against a busy trailing hour (injected clock)', ()
     for (const customer of customers) now.push(await requestWithdrawal(customer, '0.01'));
     expect(now.map((r) => r.status)).toEqual([202, 202, 202, 202, 202, 503]);
     expect(now[5].body.code).toBe('withdrawals_paused');
+  });
+});
+
+describe('the automatic pause when Redis does not answer', () => {
+  const t = useSuite({ AUTO_PAUSE_FACTOR: '5', AUTO_PAUSE_MIN_PER_MINUTE: '3', ANOMALY_MAX_ACCOUNTS: '100000' });
+
+  it('counts the last minute in Postgres and pauses on the minimum all the same', async () => {
+    const spy = jest.spyOn(t.suite.api.get(RiskCounters), 'count').mockRejectedValue(new Error('Command timed out'));
+    try {
+      const customers = await Promise.all([1, 2, 3].map(() => fundedCustomer(t.env, t.suite.baseUrl)));
+      const answers = [];
+      for (const customer of customers) answers.push(await requestWithdrawal(customer, '0.1'));
+      expect(answers.map((r) => r.status)).toEqual([202, 202, 503]);
+      expect(answers[2].body.code).toBe('withdrawals_paused');
+      expect((await t.env.operator(t.suite.baseUrl).get('/v1/admin/withdrawals/pause')).body).toMatchObject({ paused: true, by: 'automatic' });
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -12,13 +12,13 @@ import {
   HoldReason,
   RequestRate,
 } from '@app/domain';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Problem } from '../http/problem';
 import { AutomaticPause } from './automatic-pause';
 import { OperatorAlerts } from './operator-alerts';
 import { RiskClock } from './risk-clock';
-import { RiskCounters } from './risk-counters';
+import { Counted, RiskCounters } from './risk-counters';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -48,12 +48,15 @@ export interface Screening {
  * - before its transaction, `screen` counts it in Redis — distinct customers per requesting address,
  *   device and destination in ANOMALY_WINDOW, and requests per minute — and pauses everything when
  *   requests spike (the request that tripped it is refused like every one after it);
+ *   (when Redis does not answer, the same counts are taken from Postgres: the controls stay on);
  * - inside its transaction, `holdReason` adds the velocity limit (counted in Postgres under a lock per
  *   customer and asset) and `record` keeps the keys, the audit entry and the operators' alert with the
  *   withdrawal — all committed with it, or not at all.
  */
 @Injectable()
 export class RiskControls {
+  private readonly logger = new Logger(RiskControls.name);
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly counters: RiskCounters,
@@ -71,7 +74,7 @@ export class RiskControls {
       ...(request.deviceId ? { device: request.deviceId } : {}),
       destination: anomalyDestinationKey(request.network, request.address),
     };
-    const counted = await this.counters.count(this.clock.now(), anomalyWindowMs, request.userId, keys);
+    const counted = await this.count(request.userId, keys);
     if (autoPauseTrips(counted.rate, { factor: autoPauseFactor, minPerMinute: autoPauseMinPerMinute })) {
       await this.pause.trip(counted.rate);
       throw new Problem('withdrawals_paused', 'withdrawals are paused automatically after an unusual surge; operators have been alerted');
@@ -141,9 +144,39 @@ export class RiskControls {
     }
   }
 
-  /** After an operator resumed: the automatic pause counts from now, so the spike that tripped it does not trip it again. */
-  resumed(): Promise<void> {
-    return this.counters.resumed(this.clock.now());
+  /**
+   * After an operator resumed: the automatic pause counts from now, so the spike that tripped it does not trip
+   * it again (in Postgres, the resume's audit entry says the same when Redis is away).
+   */
+  async resumed(): Promise<void> {
+    try {
+      await this.counters.resumed(this.clock.now());
+    } catch (error) {
+      this.logger.warn(`the resume could not be noted in Redis (${(error as Error).message}); the Postgres fallback counts from its audit entry`);
+    }
+  }
+
+  /** Redis first (every instance's requests, in flight ones included); Postgres when Redis does not answer. */
+  private async count(userId: string, keys: Partial<Record<AnomalyKind, string>>): Promise<Counted> {
+    const now = this.clock.now();
+    const { anomalyWindowMs } = this.config.risk;
+    try {
+      return await this.counters.count(now, anomalyWindowMs, userId, keys);
+    } catch (error) {
+      this.logger.warn(`risk counters in Redis unavailable (${(error as Error).message}): counting in Postgres`);
+      const counts = await this.risk.recentCounts({
+        userId,
+        keys: anomalyWindowMs > 0 ? keys : {},
+        since: new Date(now - anomalyWindowMs),
+        now: new Date(now),
+      });
+      const distinctAccounts: Counted['distinctAccounts'] = {};
+      for (const kind of ['ip', 'device', 'destination'] as const) {
+        const n = counts[kind];
+        if (n !== null) distinctAccounts[kind] = n;
+      }
+      return { distinctAccounts, rate: { lastMinute: counts.lastMinute, trailingHour: counts.trailingHour } };
+    }
   }
 
   private keyValue(keys: WithdrawalRiskKeys, kind: AnomalyKind): string {

@@ -7,6 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 
 /** The trailing hour the automatic pause compares against ends where the last minute begins. */
 const MINUTE_MS = 60_000;
+/** How long a count may take in Redis before the risk controls count in Postgres instead. */
+const RISK_COMMAND_TIMEOUT_MS = 500;
 const HOUR_MS = 3_600_000;
 
 /**
@@ -54,8 +56,8 @@ const hashed = (value: string) => createHash('sha256').update(value, 'utf8').dig
 
 /**
  * The risk controls' counters in Redis, on a connection of their own (keys under `<QUEUE_PREFIX>:risk:`),
- * shared by every API instance. A command that gets no answer within two seconds fails, and with it the
- * withdrawal request: nothing is accepted uncounted.
+ * shared by every API instance. A command that gets no answer within half a second fails, and the risk
+ * controls count in Postgres instead (RiskControls): a Redis that hangs delays a request, it does not stop it.
  */
 @Injectable()
 export class RiskCounters implements OnApplicationShutdown {
@@ -63,7 +65,7 @@ export class RiskCounters implements OnApplicationShutdown {
   private readonly prefix: string;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    const redis = new IORedis({ ...redisConnection(config.redisUrls.api), maxRetriesPerRequest: 1, commandTimeout: 2000 });
+    const redis = new IORedis({ ...redisConnection(config.redisUrls.api), maxRetriesPerRequest: 1, commandTimeout: RISK_COMMAND_TIMEOUT_MS });
     redis.defineCommand('riskCount', { lua: COUNT });
     this.redis = redis as Counting;
     this.prefix = `${config.queuePrefix}:risk:`;

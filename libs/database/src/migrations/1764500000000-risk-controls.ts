@@ -13,7 +13,8 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
  *   withdrawal, never changed; the review queue finds the withdrawals that share a key through it;
  * - `risk_alerts`: when each alert key was last mailed to the operators, so that an anomaly is mailed
  *   once per window however many withdrawals it holds;
- * - the API may produce the operators' alert job.
+ * - the API may produce the operators' alert job;
+ * - indexes for the counts the API makes in Postgres when Redis does not answer.
  */
 export class RiskControls1764500000000 implements MigrationInterface {
   name = 'RiskControls1764500000000';
@@ -52,8 +53,10 @@ export class RiskControls1764500000000 implements MigrationInterface {
         alerted_at timestamptz NOT NULL DEFAULT now()
       );
 
-      -- /metrics counts holds and automatic pauses from the audit log at every scrape.
+      -- /metrics counts holds and automatic pauses from the audit log at every scrape; when Redis does not
+      -- answer, the API counts the last hour's withdrawals and the last resume in Postgres.
       CREATE INDEX audit_events_by_event ON audit_events (event);
+      CREATE INDEX withdrawals_by_created_at ON withdrawals (created_at);
     `);
     const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];
     const specs = appRoleSpecs(db);
@@ -77,7 +80,7 @@ export class RiskControls1764500000000 implements MigrationInterface {
     await q.query(`DELETE FROM outbox_producers WHERE name = 'send-operator-alert'`);
     await q.query(`REVOKE INSERT (status, reason) ON withdrawals FROM ${role('api')}`);
     await q.query(`
-      DROP INDEX audit_events_by_event;
+      DROP INDEX audit_events_by_event, withdrawals_by_created_at;
       DROP TABLE risk_alerts, withdrawal_risk;
       DROP FUNCTION withdrawal_risk_accept();
       ALTER TABLE withdrawals DROP CONSTRAINT withdrawals_held_reason;

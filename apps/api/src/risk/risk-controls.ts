@@ -68,7 +68,7 @@ export class RiskControls {
   ) {}
 
   async screen(request: RiskRequest): Promise<Screening> {
-    const { anomalyWindowMs, anomalyMaxAccounts, autoPauseFactor, autoPauseMinPerMinute } = this.config.risk;
+    const { anomalyMaxAccounts, autoPauseFactor, autoPauseMinPerMinute } = this.config.risk;
     const keys = {
       ip: anomalyIpKey(request.ip),
       ...(request.deviceId ? { device: request.deviceId } : {}),

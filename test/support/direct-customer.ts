@@ -49,11 +49,13 @@ export async function createCustomerDirect(
   env: TestEnvironment,
   baseUrl: string,
   id = `cust-${randomBytes(5).toString('hex')}`,
+  options: { address?: string } = {},
 ): Promise<TestCustomer> {
   const email = `${id}@example.test`;
   const totpSecret = newTotpSecret();
   const subscription = env.push.newSubscription();
-  const address = `bc1q${randomBytes(16).toString('hex')}`;
+  // A chosen address lets many customers share one destination (the anomaly tests); by default each has its own.
+  const address = options.address ?? `bc1q${randomBytes(16).toString('hex')}`;
   const [{ address_id }] = await env.admin.query(
     `WITH u AS (INSERT INTO users (id, email, email_verified_at) VALUES ($1, $2, now()) RETURNING id),
           t AS (INSERT INTO totp_enrolments (user_id, sealed_secret, status, activated_at) SELECT id, $3, 'active', now() FROM u),

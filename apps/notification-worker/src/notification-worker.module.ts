@@ -2,6 +2,7 @@ import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { QueueModule } from '@app/queue';
 import { DynamicModule, Module } from '@nestjs/common';
+import { SendOperatorAlert } from './alerts/send-operator-alert';
 import { SendSecurityAlert } from './alerts/send-security-alert';
 import { ChallengeIssuer } from './challenges/challenge-issuer';
 import { SendChallengeEmail } from './challenges/send-challenge-email';
@@ -35,6 +36,7 @@ export class NotificationWorkerModule {
         SendOnce,
         SendEmailVerification,
         SendSecurityAlert,
+        SendOperatorAlert,
         SendSecurityNotice,
         LeasedDelivery,
         Mailer,

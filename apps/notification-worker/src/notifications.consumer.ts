@@ -2,6 +2,7 @@ import { JobGate, NotificationJob, QueueName, ReceivedJob } from '@app/queue';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
+import { SendOperatorAlert } from './alerts/send-operator-alert';
 import { SendSecurityAlert } from './alerts/send-security-alert';
 import { SendChallengeEmail } from './challenges/send-challenge-email';
 import { SendChallengePush } from './challenges/send-challenge-push';
@@ -27,6 +28,7 @@ export class NotificationsConsumer extends WorkerHost {
     private readonly verification: SendEmailVerification,
     private readonly alert: SendSecurityAlert,
     private readonly notice: SendSecurityNotice,
+    private readonly operatorAlert: SendOperatorAlert,
   ) {
     super();
   }
@@ -50,6 +52,8 @@ export class NotificationsConsumer extends WorkerHost {
       case 'send-notice-email':
       case 'send-notice-push':
         return this.notice.execute(typed.data.deliveryId);
+      case 'send-operator-alert':
+        return this.operatorAlert.execute(typed.data);
       default: {
         const unknown: never = typed;
         throw new UnrecoverableError(`unknown notification job ${(unknown as Job).name}`);

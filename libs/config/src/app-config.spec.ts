@@ -68,6 +68,54 @@ describe('configuration', () => {
     expect(config.jwt.publicKey).toBeUndefined();
   });
 
+  it("applies the risk controls' documented defaults", () => {
+    expect(loadConfig(keys).risk).toEqual({
+      anomalyWindowMs: 10 * 60_000,
+      anomalyMaxAccounts: 3,
+      velocityLimits: {},
+      autoPauseFactor: 5,
+      autoPauseMinPerMinute: 20,
+      operatorAlertEmail: undefined,
+    });
+  });
+
+  it('reads the risk controls', () => {
+    const config = loadConfig({
+      ...keys,
+      ANOMALY_WINDOW: '90s',
+      ANOMALY_MAX_ACCOUNTS: '5',
+      VELOCITY_LIMITS: 'BTC=2, ETH=40.5',
+      AUTO_PAUSE_FACTOR: '2.5',
+      AUTO_PAUSE_MIN_PER_MINUTE: '7',
+      OPERATOR_ALERT_EMAIL: 'risk@exchange.example',
+    });
+    expect(config.risk).toEqual({
+      anomalyWindowMs: 90_000,
+      anomalyMaxAccounts: 5,
+      velocityLimits: { BTC: '2', ETH: '40.5' },
+      autoPauseFactor: 2.5,
+      autoPauseMinPerMinute: 7,
+      operatorAlertEmail: 'risk@exchange.example',
+    });
+    expect(loadConfig({ ...keys, OPERATOR_ALERT_EMAIL: '' }).risk.operatorAlertEmail).toBeUndefined();
+  });
+
+  it.each([
+    ['VELOCITY_LIMITS', 'BTC'],
+    ['VELOCITY_LIMITS', 'btc=1'],
+    ['VELOCITY_LIMITS', 'BTC=1,BTC=2'],
+    ['VELOCITY_LIMITS', 'BTC=0'],
+    ['VELOCITY_LIMITS', 'BTC=-1'],
+    ['VELOCITY_LIMITS', 'BTC=1e3'],
+    ['ANOMALY_WINDOW', 'soon'],
+    ['ANOMALY_MAX_ACCOUNTS', '0'],
+    ['AUTO_PAUSE_FACTOR', '-1'],
+    ['AUTO_PAUSE_MIN_PER_MINUTE', '0'],
+    ['OPERATOR_ALERT_EMAIL', 'not-an-address'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(() => loadConfig({ ...keys, [name]: value })).toThrow(new RegExp(`${name}`));
+  });
+
   it('names each role after its database', () => {
     expect(defaultRoleUrl('postgres://postgres@10.0.0.5:6543/exchange', 'confirmer')).toBe(
       'postgres://exchange_confirmer:exchange_confirmer@10.0.0.5:6543/exchange',

@@ -1,6 +1,6 @@
 import ms from 'ms';
 import { z } from 'zod';
-import { DEFAULT_PUSH_SERVICE_HOSTS } from '@app/domain';
+import { DEFAULT_PUSH_SERVICE_HOSTS, isPositiveAmount } from '@app/domain';
 import { DevKeys, loadOrCreateDevKeys } from './dev-keys';
 
 /** The three apps' identities: each has its own Postgres role, Redis user and job-signing key. */
@@ -57,8 +57,25 @@ export interface AppConfig {
   publicRateLimitPerMinute: number;
   /** Fastify's trustProxy: whether (or which hops') X-Forwarded-For names the client. Off by default: spoofable. */
   trustProxy: boolean | number | string;
+  /** The risk controls (shared/API.md "Risk controls"). */
+  risk: RiskConfig;
   /** Set only for development, when JWT_SECRET was not given. */
   warnings: string[];
+}
+
+export interface RiskConfig {
+  /** ANOMALY_WINDOW: the sliding window in which distinct customers per IP, device and destination are counted; 0 turns anomaly holds off. */
+  anomalyWindowMs: number;
+  /** ANOMALY_MAX_ACCOUNTS: distinct customers allowed per key in the window; the next one is held. */
+  anomalyMaxAccounts: number;
+  /** VELOCITY_LIMITS: per asset, the most one customer may withdraw in 24 h (decimal strings); beyond it, held. */
+  velocityLimits: Record<string, string>;
+  /** AUTO_PAUSE_FACTOR: the last minute's requests above this many times the trailing hour's per-minute mean pause everything; 0 turns it off. */
+  autoPauseFactor: number;
+  /** AUTO_PAUSE_MIN_PER_MINUTE: and at least this many in the last minute. */
+  autoPauseMinPerMinute: number;
+  /** OPERATOR_ALERT_EMAIL: where holds and automatic pauses are mailed. */
+  operatorAlertEmail?: string;
 }
 
 const duration = (name: string, fallback: string) =>
@@ -79,6 +96,30 @@ const bool = (fallback: 'true' | 'false') =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be one of true, false, 1, 0, yes, no' })
     .default(fallback)
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** `BTC=2,ETH=40`: an amount per asset, each asset once. */
+const assetAmounts = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const limits: Record<string, string> = {};
+      for (const pair of (value ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const [asset, amount, ...rest] = pair.split('=').map((p) => p.trim());
+        if (rest.length || !asset || !/^[A-Z0-9]{2,12}$/.test(asset) || !amount || !isPositiveAmount(amount) || asset in limits) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${name} must be a list like BTC=2,ETH=40: upper-case assets, each once, positive decimal amounts`,
+          });
+          return z.NEVER;
+        }
+        limits[asset] = amount;
+      }
+      return limits;
+    });
 
 const envSchema = z.object({
   DATABASE_URL: z.string().url().default('postgres://postgres:postgres@127.0.0.1:5432/countersign'),
@@ -132,6 +173,12 @@ const envSchema = z.object({
   PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   TRUST_PROXY: z.string().default('false'),
   DEV_KEYS_FILE: z.string().default('.data/dev-keys.json'),
+  ANOMALY_WINDOW: duration('ANOMALY_WINDOW', '10m'),
+  ANOMALY_MAX_ACCOUNTS: z.coerce.number().int().min(1).default(3),
+  VELOCITY_LIMITS: assetAmounts('VELOCITY_LIMITS'),
+  AUTO_PAUSE_FACTOR: z.coerce.number().finite().min(0).default(5),
+  AUTO_PAUSE_MIN_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  OPERATOR_ALERT_EMAIL: z.preprocess((v) => (v === '' ? undefined : v), z.string().email().optional()),
 });
 
 export class ConfigError extends Error {}
@@ -330,6 +377,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
     publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE,
     trustProxy:
       e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^[0-9]+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    risk: {
+      anomalyWindowMs: e.ANOMALY_WINDOW,
+      anomalyMaxAccounts: e.ANOMALY_MAX_ACCOUNTS,
+      velocityLimits: e.VELOCITY_LIMITS,
+      autoPauseFactor: e.AUTO_PAUSE_FACTOR,
+      autoPauseMinPerMinute: e.AUTO_PAUSE_MIN_PER_MINUTE,
+      operatorAlertEmail: e.OPERATOR_ALERT_EMAIL,
+    },
     warnings,
   };
 }

@@ -13,6 +13,7 @@ import { OperatorTokenRepository } from './operator-tokens/operator-token.reposi
 import { OutboxRepository } from './outbox/outbox.repository';
 import { WithdrawalPauseRepository } from './pause/withdrawal-pause.repository';
 import { PushSubscriptionRepository } from './push-subscriptions/push-subscription.repository';
+import { WithdrawalRiskRepository } from './risk/withdrawal-risk.repository';
 import { SecurityNoticeRepository } from './security-notices/security-notice.repository';
 import { SentNotificationRepository } from './sent-notifications/sent-notification.repository';
 import { TotpRepository } from './totp/totp.repository';
@@ -34,6 +35,7 @@ const REPOSITORIES = [
   WithdrawalAddressRepository,
   WithdrawalPauseRepository,
   WithdrawalRepository,
+  WithdrawalRiskRepository,
 ];
 
 /**

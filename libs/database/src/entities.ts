@@ -8,6 +8,7 @@ import { OperatorTokenUseEntity } from './operator-tokens/operator-token-use.ent
 import { OutboxEntryEntity } from './outbox/outbox-entry.entity';
 import { WithdrawalPauseEntity } from './pause/withdrawal-pause.entity';
 import { PushSubscriptionEntity } from './push-subscriptions/push-subscription.entity';
+import { RiskAlertEntity, WithdrawalRiskEntity } from './risk/withdrawal-risk.entity';
 import { NoticeDeliveryEntity, SecurityNoticeEntity } from './security-notices/security-notice.entity';
 import { SentNotificationEntity } from './sent-notifications/sent-notification.entity';
 import { TotpEnrolmentEntity, TotpFailureEntity, TotpUsedStepEntity } from './totp/totp.entity';
@@ -34,4 +35,6 @@ export const ENTITIES = [
   OperatorTokenUseEntity,
   SecurityNoticeEntity,
   NoticeDeliveryEntity,
+  WithdrawalRiskEntity,
+  RiskAlertEntity,
 ];

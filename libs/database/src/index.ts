@@ -1,6 +1,7 @@
 export * from './addresses/withdrawal-address.repository';
 export * from './app-role';
 export * from './app-roles';
+export * from './audit/audit-verification';
 export * from './audit/audit.repository';
 export * from './challenges/challenge.repository';
 export * from './customers/customer.repository';
@@ -15,6 +16,7 @@ export * from './outbox/outbox.repository';
 export * from './pause/withdrawal-pause.repository';
 export * from './postgres-error';
 export * from './push-subscriptions/push-subscription.repository';
+export * from './risk/withdrawal-risk.repository';
 export * from './security-notices/security-notice.entity';
 export * from './security-notices/security-notice.repository';
 export * from './sent-notifications/sent-notification.repository';

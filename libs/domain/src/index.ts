@@ -7,3 +7,4 @@ export * from './push-endpoints';
 export * from './settlement';
 export * from './verdict';
 export * from './withdrawal-status';
+export * from './risk';

@@ -1,5 +1,5 @@
 import { AppRole } from '@app/config';
-import { Decision } from '@app/domain';
+import { Decision, HoldReason } from '@app/domain';
 import type { Job } from 'bullmq';
 import { QueueName } from './queue-name';
 
@@ -14,9 +14,20 @@ export type NotificationJob =
   | { name: 'send-notice-email'; data: { deliveryId: string } }
   | { name: 'send-notice-push'; data: { deliveryId: string } }
   /** `dedupeKey` names the alert itself, so a redelivery under any job id mails once. */
-  | { name: 'send-security-alert'; data: { userId: string; alert: SecurityAlert; withdrawalId?: string; dedupeKey: string } };
+  | { name: 'send-security-alert'; data: { userId: string; alert: SecurityAlert; withdrawalId?: string; dedupeKey: string } }
+  /**
+   * To OPERATOR_ALERT_EMAIL (the worker's own setting, never an address from the job): a withdrawal held by
+   * the risk controls — one per anomaly key per window — or an automatic pause. The worker reads the held
+   * withdrawal and its keys from Postgres; `facts` are the figures that tripped the control.
+   */
+  | { name: 'send-operator-alert'; data: { alert: OperatorAlert; withdrawalId?: string; facts: OperatorAlertFacts; dedupeKey: string } };
 
 export type SecurityAlert = 'totp_code_reused' | 'withdrawal_denied_not_me' | 'security_change_reported';
+
+export type OperatorAlert = HoldReason | 'automatic_pause';
+
+/** Figures only (counts, limits, durations): what the operators' email states beside what it reads from Postgres. */
+export type OperatorAlertFacts = Record<string, number | string>;
 
 /**
  * Evidence sealed to the confirmation service (see EvidenceSealer): the box opens only under its job's

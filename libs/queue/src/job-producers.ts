@@ -18,6 +18,7 @@ export const JOB_PRODUCERS: { [Q in QueueName]: Producers<QueueJobOf<Q>> } = {
     'send-notice-email': ['confirmer'],
     'send-notice-push': ['confirmer'],
     'send-security-alert': ['confirmer'],
+    'send-operator-alert': ['api'],
   },
   [QueueName.Confirmations]: {
     'verify-totp': ['api'],

@@ -37,13 +37,15 @@ function linkState(page: ChallengePage, now: number): LinkState {
     case 'expired':
       return 'expired';
     case 'pending_confirmation':
+    case 'held':
+      // A held withdrawal still collects its confirmations (it posts only after an operator's release).
       if (w.expiresAt.getTime() <= now) return 'expired';
       if (page.factorStatus === 'approved') return 'approved';
       if (page.factorStatus === 'denied') return 'denied';
       if (page.consumedAt || page.factorStatus !== 'pending') return 'used';
       return 'usable';
     default:
-      // held, cancelled, rejected: not waiting for this link any more.
+      // cancelled, rejected: not waiting for this link any more.
       return 'ended';
   }
 }

@@ -1,4 +1,4 @@
-import { AuditRepository, OutboxRepository, WithdrawalRepository } from '@app/database';
+import { AuditRepository, OutboxRepository, WithdrawalPauseRepository, WithdrawalRepository } from '@app/database';
 import { QueueName } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
@@ -19,6 +19,7 @@ export class Metrics {
     withdrawals: WithdrawalRepository,
     audit: AuditRepository,
     outbox: OutboxRepository,
+    pauses: WithdrawalPauseRepository,
     @InjectQueue(QueueName.Notifications) notifications: Queue,
     @InjectQueue(QueueName.Confirmations) confirmations: Queue,
     @InjectQueue(QueueName.WithdrawalsPosted) posted: Queue,
@@ -56,6 +57,37 @@ export class Metrics {
         this.reset();
         this.set({ measure: 'failed' }, health.failed);
         this.set({ measure: 'oldest_unpublished_seconds' }, health.oldestUnpublishedSeconds ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'countersign_withdrawal_holds_total',
+      help: 'Withdrawals held by the risk controls, by reason (anomaly_ip, anomaly_device, anomaly_destination, velocity), from the audit log',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      async collect() {
+        const rows = await audit.countHoldsByReason();
+        this.reset();
+        for (const r of rows) this.set({ reason: r.reason }, r.count);
+      },
+    });
+    new Gauge({
+      name: 'countersign_automatic_pauses_total',
+      help: 'Times the automatic pause stopped all withdrawals, from the audit log',
+      registers: [this.registry],
+      async collect() {
+        const [row] = await audit.countEvents(['withdrawals_paused_automatically']);
+        this.set(row?.count ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'countersign_withdrawals_paused',
+      help: 'Whether all withdrawals are paused now (1), by an operator or automatically',
+      labelNames: ['by'],
+      registers: [this.registry],
+      async collect() {
+        const pause = await pauses.current();
+        this.reset();
+        this.set({ by: pause?.pausedBy === 'automatic' ? 'automatic' : 'operator' }, pause ? 1 : 0);
       },
     });
     const queues = [notifications, confirmations, posted];

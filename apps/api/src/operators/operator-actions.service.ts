@@ -3,6 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { OPERATOR_PAGE_SIZE } from '../api-constants';
 import { Problem } from '../http/problem';
 import { VerdictClient } from '../http/verdict-client';
+import { ReviewItem } from '../risk/risk.dto';
+import { RiskReview } from '../risk/risk-review';
 import { OperatorWithdrawalView, Page } from '../withdrawals/withdrawal.dto';
 import { WithdrawalStatusService } from '../withdrawals/withdrawal-status.service';
 import { DepositDto, DepositResult } from './operators.dto';
@@ -23,6 +25,7 @@ export class OperatorActionsService {
   constructor(
     private readonly verdicts: VerdictClient,
     private readonly withdrawals: WithdrawalStatusService,
+    private readonly riskReview: RiskReview,
   ) {}
 
   async deposit(by: OperatorAction, body: DepositDto): Promise<{ created: boolean; result: DepositResult }> {
@@ -31,8 +34,10 @@ export class OperatorActionsService {
     return { created: verdict.created === true, result: { transferId: verdict.transferId, ...body } };
   }
 
-  review(status: WithdrawalStatus, cursor: string | undefined): Promise<Page<OperatorWithdrawalView>> {
-    return this.withdrawals.listForOperators(status, cursor, OPERATOR_PAGE_SIZE);
+  /** The review queue: each withdrawal with why it was held and the other withdrawals that share its keys. */
+  async review(status: WithdrawalStatus, cursor: string | undefined): Promise<Page<ReviewItem>> {
+    const page = await this.withdrawals.listForOperators(status, cursor, OPERATOR_PAGE_SIZE);
+    return { ...page, items: await this.riskReview.enrich(page.items) };
   }
 
   /** A held withdrawal goes on; it still posts only with all three factors. */

@@ -25,9 +25,13 @@ export class AuditQuery {
   @ApiPropertyOptional() @IsOptional() @Matches(/^[0-9]{1,18}$/) cursor?: string;
 }
 
+/** The kill switch as shared/API.md answers it (`by`, `since`); `pausedBy` and `pausedAt` are the same, kept for older consoles. */
 export interface PauseState {
   paused: boolean;
   reason: string | null;
+  /** An operator's id, or "automatic". */
+  by: string | null;
+  since: string | null;
   pausedAt: string | null;
   pausedBy: string | null;
 }

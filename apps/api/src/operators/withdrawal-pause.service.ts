@@ -1,6 +1,7 @@
 import { AuditRepository, Transactions, WithdrawalPauseRepository } from '@app/database';
 import { jobId, Outbox, OutboxRelay, QueueName } from '@app/queue';
 import { Injectable } from '@nestjs/common';
+import { RiskControls } from '../risk/risk-controls';
 import { PauseState } from './operators.dto';
 
 /** The global kill switch: while paused, no withdrawal is accepted and none posts; confirmations are still recorded. */
@@ -12,6 +13,7 @@ export class WithdrawalPauseService {
     private readonly outbox: Outbox,
     private readonly relay: OutboxRelay,
     private readonly audit: AuditRepository,
+    private readonly risk: RiskControls,
   ) {}
 
   async pause(operatorId: string, reason: string): Promise<PauseState> {
@@ -22,9 +24,13 @@ export class WithdrawalPauseService {
     return this.state();
   }
 
-  /** Lifts the pause; what was confirmed meanwhile is posted by the confirmation service. */
+  /**
+   * Lifts the pause, the operators' or the automatic one; what was confirmed meanwhile is posted by the
+   * confirmation service, and the automatic pause counts requests afresh from here.
+   */
   async resume(operatorId: string): Promise<PauseState> {
     const resumedAt = new Date().toISOString();
+    await this.risk.resumed();
     await this.transactions.run(async (m) => {
       if (!(await this.pauses.resume(m))) return;
       await this.audit.append(m, { operatorId, event: 'withdrawals_resumed' });
@@ -38,8 +44,8 @@ export class WithdrawalPauseService {
 
   async state(): Promise<PauseState> {
     const pause = await this.pauses.current();
-    return pause
-      ? { paused: true, reason: pause.reason, pausedAt: pause.pausedAt.toISOString(), pausedBy: pause.pausedBy }
-      : { paused: false, reason: null, pausedAt: null, pausedBy: null };
+    if (!pause) return { paused: false, reason: null, by: null, since: null, pausedAt: null, pausedBy: null };
+    const since = pause.pausedAt.toISOString();
+    return { paused: true, reason: pause.reason, by: pause.pausedBy, since, pausedAt: since, pausedBy: pause.pausedBy };
   }
 }

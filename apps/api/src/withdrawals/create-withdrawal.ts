@@ -16,6 +16,7 @@ import { jobId, Outbox, OutboxRelay, QueueName } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Problem } from '../http/problem';
+import { RiskControls } from '../risk/risk-controls';
 import { WithdrawalStatusDocument } from './withdrawal.dto';
 import { WithdrawalStatusService } from './withdrawal-status.service';
 
@@ -25,12 +26,15 @@ export interface CreateWithdrawalInput {
   addressId: string;
   amount: string;
   requestIp: string;
+  /** The frontend's X-Device-Id, when it sent one. */
+  deviceId?: string;
 }
 
 /**
- * Accepts a withdrawal: checks the customer's standing, then inserts it and places its hold in one
- * transaction — Postgres refuses a hold beyond the available balance, so concurrent requests can
- * never over-reserve — and records its challenge and expiry jobs in the outbox of that transaction.
+ * Accepts a withdrawal: checks the customer's standing and the risk controls, then inserts it — held for
+ * review when the risk controls say so — and places its hold in one transaction (Postgres refuses a hold
+ * beyond the available balance, so concurrent requests can never over-reserve), and records its challenge
+ * and expiry jobs in the outbox of that transaction. A held withdrawal gets its challenges like any other.
  */
 @Injectable()
 export class CreateWithdrawal {
@@ -48,6 +52,7 @@ export class CreateWithdrawal {
     private readonly relay: OutboxRelay,
     private readonly audit: AuditRepository,
     private readonly status: WithdrawalStatusService,
+    private readonly risk: RiskControls,
   ) {}
 
   async execute(input: CreateWithdrawalInput): Promise<WithdrawalStatusDocument> {
@@ -64,10 +69,21 @@ export class CreateWithdrawal {
     }
     await this.assertFactorsEnrolled(input.userId, customer.emailVerifiedAt !== null);
     const address = await this.usableAddress(input.userId, input.addressId);
+    const riskRequest = {
+      userId: input.userId,
+      ip: input.requestIp,
+      deviceId: input.deviceId,
+      asset: address.asset,
+      network: address.network,
+      address: address.address,
+      amount: input.amount,
+    };
+    const screening = await this.risk.screen(riskRequest);
 
     let id: string;
     try {
       id = await this.transactions.run(async (m) => {
+        const hold = await this.risk.holdReason(m, riskRequest, screening);
         const match = newMatchCode();
         const expiresAt = new Date(Date.now() + this.config.confirmationWindowMs);
         const withdrawalId = await this.withdrawals.insert(m, {
@@ -83,6 +99,7 @@ export class CreateWithdrawal {
           requestHash,
           requestIp: input.requestIp,
           expiresAt,
+          heldFor: hold?.reason,
         });
         await this.ledger.reserve(m, withdrawalId);
         await this.outbox.add(m, [
@@ -95,7 +112,13 @@ export class CreateWithdrawal {
             runAt: expiresAt,
           },
         ]);
-        await this.audit.append(m, { event: 'withdrawal_requested', userId: input.userId, withdrawalId, detail: { ip: input.requestIp } });
+        await this.audit.append(m, {
+          event: 'withdrawal_requested',
+          userId: input.userId,
+          withdrawalId,
+          detail: { ip: input.requestIp, ...(input.deviceId ? { device: input.deviceId } : {}) },
+        });
+        await this.risk.record(m, withdrawalId, riskRequest, screening, hold);
         return withdrawalId;
       });
     } catch (error) {
@@ -104,6 +127,8 @@ export class CreateWithdrawal {
           throw new Problem('insufficient_funds');
         case 'account_frozen':
           throw new Problem('account_frozen');
+        case 'withdrawals_paused':
+          throw new Problem('withdrawals_paused', 'withdrawals are paused by the operators; try again later');
         case 'duplicate_idempotency_key': {
           const raced = await this.replay(input, requestHash);
           if (raced) return raced;

@@ -1,5 +1,5 @@
 import { Caller } from '@app/crypto';
-import { isPositiveAmount } from '@app/domain';
+import { DEVICE_ID_PATTERN, isPositiveAmount } from '@app/domain';
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
@@ -34,16 +34,32 @@ export class WithdrawalsController {
   @Post()
   @HttpCode(202)
   @ApiHeader({ name: 'Idempotency-Key', required: true })
+  @ApiHeader({
+    name: 'X-Device-Id',
+    required: false,
+    description: "the frontend's stable identifier of the customer's device (1 to 200 printable ASCII characters); feeds the risk checks",
+  })
   @ApiResponse({ status: 202, type: WithdrawalStatusDocument })
   async request(
     @CurrentCaller() caller: Caller,
     @Headers('idempotency-key') key: string | undefined,
+    @Headers('x-device-id') deviceId: string | undefined,
     @Body() body: CreateWithdrawalDto,
     @Req() request: FastifyRequest,
   ): Promise<WithdrawalStatusDocument> {
     if (!key || key.length > 200) throw new Problem('validation_failed', 'the Idempotency-Key header (1 to 200 characters) is required');
     if (!isPositiveAmount(body.amount)) throw new Problem('validation_failed', 'amount must be a positive decimal string with at most 18 decimals');
-    return this.create.execute({ userId: caller.id, idempotencyKey: key, addressId: body.addressId, amount: body.amount, requestIp: request.ip });
+    if (deviceId !== undefined && !DEVICE_ID_PATTERN.test(deviceId)) {
+      throw new Problem('validation_failed', 'X-Device-Id must be 1 to 200 printable ASCII characters');
+    }
+    return this.create.execute({
+      userId: caller.id,
+      idempotencyKey: key,
+      addressId: body.addressId,
+      amount: body.amount,
+      requestIp: request.ip,
+      deviceId,
+    });
   }
 
   @Get()

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RiskModule } from '../risk/risk.module';
 import { CreateWithdrawal } from './create-withdrawal';
 import { WithdrawalDecisions } from './withdrawal-decisions.service';
 import { WithdrawalStatusService } from './withdrawal-status.service';
@@ -6,6 +7,7 @@ import { WithdrawalsController } from './withdrawals.controller';
 
 /** Customers' withdrawals: request, status document, TOTP code, cancel. */
 @Module({
+  imports: [RiskModule],
   controllers: [WithdrawalsController],
   providers: [CreateWithdrawal, WithdrawalStatusService, WithdrawalDecisions],
   exports: [WithdrawalStatusService],

@@ -1,7 +1,7 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { hashToken, safeEqual } from '@app/crypto';
 import { AuditRepository, ChallengeRepository, ChallengeRow, Transactions, WithdrawalRepository } from '@app/database';
-import { Decision, problem, Verdict } from '@app/domain';
+import { Decision, isOpen, problem, Verdict } from '@app/domain';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { LockedWithdrawal, WithdrawalLocks } from '../withdrawals/withdrawal-locks';
@@ -42,7 +42,8 @@ export class DecideToken {
       const w = await this.locks.lockWithdrawal(m, withdrawalId);
       const challenge = await this.challenges.lockByToken(m, hash);
       if (!w || !challenge?.tokenHash || !safeEqual(challenge.tokenHash, hash) || challenge.consumedAt) return TOKEN_INVALID;
-      if (w.status !== 'pending_confirmation') return TOKEN_INVALID;
+      // A held withdrawal still collects its confirmations; it posts only once an operator releases it.
+      if (!isOpen(w.status)) return TOKEN_INVALID;
       if (this.settlement.isExpired(w)) {
         await this.settlement.finish(m, w, 'expired', 'confirmation_window_passed');
         return TOKEN_INVALID;

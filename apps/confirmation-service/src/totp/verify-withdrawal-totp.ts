@@ -1,5 +1,5 @@
 import { TotpRepository, Transactions, WithdrawalRepository } from '@app/database';
-import { problem, Verdict } from '@app/domain';
+import { isOpen, problem, Verdict } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { WithdrawalLocks } from '../withdrawals/withdrawal-locks';
 import { WithdrawalSettlement } from '../withdrawals/withdrawal-settlement';
@@ -25,7 +25,8 @@ export class VerifyWithdrawalTotp {
       const totp = (await this.locks.lockFactors(m, w.id)).totp;
       // Locked by wrong codes: that stays the answer, although locking also ended the withdrawal.
       if (totp.status === 'locked') return problem('too_many_attempts', 'the TOTP factor is locked after too many wrong codes');
-      if (w.status !== 'pending_confirmation') return problem('withdrawal_not_pending');
+      // A held withdrawal still collects its confirmations; it posts only once an operator releases it.
+      if (!isOpen(w.status)) return problem('withdrawal_not_pending');
       if (this.settlement.isExpired(w)) {
         await this.settlement.finish(m, w, 'expired', 'confirmation_window_passed');
         return problem('withdrawal_not_pending');

@@ -1,5 +1,5 @@
 import { CustomerRepository, WithdrawalForMessage, WithdrawalRepository } from '@app/database';
-import { formatAmount } from '@app/domain';
+import { formatAmount, isOpen } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
@@ -24,7 +24,8 @@ export class WithdrawalReader {
     return { ...w, amount: formatAmount(w.amount), email: owner?.email ?? null, emailVerified: owner?.emailVerifiedAt != null };
   }
 
+  /** Still collecting confirmations: awaiting them, or held for review (a held withdrawal collects them too). */
   isOpen(w: WithdrawalMessageFacts): boolean {
-    return w.status === 'pending_confirmation' && w.expiresAt.getTime() > Date.now();
+    return isOpen(w.status) && w.expiresAt.getTime() > Date.now();
   }
 }

@@ -1,6 +1,6 @@
 import { durationInWords, EndReason, FinalStatus, Html, inGroups, markup, timeForCustomer, WithdrawalStatus } from '@app/domain';
 import { SecurityChange } from '@app/database';
-import { SecurityAlert } from '@app/queue';
+import { OperatorAlert, OperatorAlertFacts, SecurityAlert } from '@app/queue';
 import { OutgoingMail } from './mailer';
 
 export interface WithdrawalDetails {
@@ -290,5 +290,60 @@ export function noticeMail(to: string, change: SecurityChange, at: Date, url: st
       ],
       action: { label: "This wasn't me", url },
     }),
+  };
+}
+
+/** What an operators' alert says: the control that tripped, the figures, and where to decide. */
+export interface OperatorAlertContent {
+  alert: OperatorAlert;
+  facts: OperatorAlertFacts;
+  /** The held withdrawal, for a hold. */
+  withdrawal?: WithdrawalDetails;
+  /** What the anomaly counted: the shared address, device or destination. */
+  key?: string;
+  reviewUrl: string;
+}
+
+const ANOMALY_WORDS: Partial<Record<OperatorAlert, string>> = {
+  anomaly_ip: 'from one IP address',
+  anomaly_device: 'from one device (X-Device-Id)',
+  anomaly_destination: 'to one destination address',
+};
+
+/** To OPERATOR_ALERT_EMAIL: a withdrawal held by the risk controls (one mail per anomaly key per window), or the automatic pause. */
+export function operatorAlertMail(to: string, content: OperatorAlertContent): OutgoingMail {
+  const { alert, facts, withdrawal } = content;
+  const fact = (name: string) => String(facts[name] ?? '?');
+  if (alert === 'automatic_pause') {
+    const subject = 'Risk alert: all withdrawals paused automatically';
+    return {
+      to,
+      subject,
+      ...render({
+        title: subject,
+        intro: [
+          `${fact('lastMinute')} withdrawals were requested in the last minute: more than ${fact('factor')} × the trailing hour's mean of ${fact('trailingHourPerMinute')} a minute, and at least ${fact('minPerMinute')}.`,
+          'Every withdrawal is paused: none is accepted and none posts. Confirmations are still recorded. Only an operator can resume.',
+        ],
+        action: { label: 'Review held withdrawals', url: content.reviewUrl },
+      }),
+    };
+  }
+  const subject = `Risk alert: withdrawals held (${alert})`;
+  const intro =
+    alert === 'velocity'
+      ? [
+          `A customer's withdrawals of ${fact('asset')} in 24 hours would reach ${fact('total')}, above the limit of ${fact('limit')}. This withdrawal is held for review.`,
+        ]
+      : [
+          `${fact('distinctAccounts')} distinct customers requested withdrawals ${ANOMALY_WORDS[alert] ?? ''} within ${fact('window')} (more than ${fact('maxAccounts')} are not allowed): this withdrawal and every further one matching it in the window are held for review.`,
+          `Shared: ${content.key ?? '?'}`,
+          'This is the only email about this key in the window; the review queue lists every withdrawal it holds.',
+        ];
+  const requested: Fact[] = withdrawal ? requestFacts(withdrawal) : [];
+  return {
+    to,
+    subject,
+    ...render({ title: subject, intro, withdrawal, facts: requested, action: { label: 'Open the review queue', url: content.reviewUrl } }),
   };
 }

@@ -22,7 +22,16 @@ export interface AuditEntry {
   operatorId?: string;
 }
 
-export type AuditView = Pick<AuditEventEntity, 'id' | 'at' | 'actor' | 'event' | 'userId' | 'withdrawalId' | 'detail'>;
+/**
+ * An entry as operators read it, with its link in the hash chain (hex SHA-256 `hash` over `prevHash` and the
+ * entry; see the audit-chain migration), its chain and its place in it. An entry still being committed has no link yet.
+ */
+export type AuditView = Pick<AuditEventEntity, 'id' | 'at' | 'actor' | 'event' | 'userId' | 'withdrawalId' | 'detail'> & {
+  chain: number | null;
+  seq: string | null;
+  prevHash: string | null;
+  hash: string | null;
+};
 
 /** `audit_events`: appended to inside the transaction of the change it records; never changed. */
 @Injectable()
@@ -34,23 +43,36 @@ export class AuditRepository extends Repository {
     this.actor = APP_ACTORS[role];
   }
 
+  /**
+   * Postgres sets the actor from the writing role (audit_events_actor), so an operator's verified action is
+   * written by the app that carried it out, the operator named in the detail.
+   */
   async append(m: EntityManager, e: AuditEntry): Promise<void> {
     await m.query('INSERT INTO audit_events (actor, event, user_id, withdrawal_id, detail) VALUES ($1, $2, $3, $4, $5)', [
       e.operatorId ? `operator:${e.operatorId}` : this.actor,
       e.event,
       e.userId ?? null,
       e.withdrawalId ?? null,
-      JSON.stringify(e.detail ?? {}),
+      JSON.stringify(e.operatorId ? { ...e.detail, operator: e.operatorId } : (e.detail ?? {})),
     ]);
   }
 
   /** Newest first; `before` is the id of the last entry of the previous page. */
   async page(filter: { withdrawalId?: string; userId?: string; event?: string; before?: string }, limit: number): Promise<AuditView[]> {
     return this.rows<AuditView>(
-      `SELECT id::text, at, actor, event, user_id AS "userId", withdrawal_id AS "withdrawalId", detail FROM audit_events
-        WHERE ($1::uuid IS NULL OR withdrawal_id = $1) AND ($2::text IS NULL OR user_id = $2) AND ($3::text IS NULL OR event = $3)
-          AND ($4::bigint IS NULL OR id < $4) ORDER BY id DESC LIMIT $5`,
+      `SELECT e.id::text, e.at, e.actor, e.event, e.user_id AS "userId", e.withdrawal_id AS "withdrawalId", e.detail,
+              c.chain, c.seq::text AS seq, encode(c.prev_hash, 'hex') AS "prevHash", encode(c.hash, 'hex') AS hash
+         FROM audit_events e LEFT JOIN audit_chain c ON c.event_id = e.id
+        WHERE ($1::uuid IS NULL OR e.withdrawal_id = $1) AND ($2::text IS NULL OR e.user_id = $2) AND ($3::text IS NULL OR e.event = $3)
+          AND ($4::bigint IS NULL OR e.id < $4) ORDER BY e.id DESC LIMIT $5`,
       [filter.withdrawalId ?? null, filter.userId ?? null, filter.event ?? null, filter.before ?? null, limit + 1],
+    );
+  }
+
+  /** Withdrawals held by the risk controls so far, by reason. */
+  async countHoldsByReason(): Promise<{ reason: string; count: number }[]> {
+    return this.rows<{ reason: string; count: number }>(
+      `SELECT detail->>'reason' AS reason, count(*)::int AS count FROM audit_events WHERE event = 'withdrawal_held' GROUP BY 1`,
     );
   }
 

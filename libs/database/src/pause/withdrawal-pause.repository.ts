@@ -20,6 +20,16 @@ export class WithdrawalPauseRepository extends Repository {
     );
   }
 
+  /** The automatic pause: pauses unless withdrawals are paused already (an operator's pause stays theirs); true when it did. */
+  async pauseAutomatically(m: EntityManager, reason: string): Promise<boolean> {
+    const rows = await this.rows<{ singleton: boolean }>(
+      `INSERT INTO withdrawal_pause (paused_by, reason) VALUES ('automatic', $1) ON CONFLICT (singleton) DO NOTHING RETURNING singleton`,
+      [reason],
+      m,
+    );
+    return rows.length > 0;
+  }
+
   /** Lifts the pause; false when withdrawals were not paused. */
   async resume(m: EntityManager): Promise<boolean> {
     const rows = await this.updateReturning<{ singleton: boolean }>(m, 'DELETE FROM withdrawal_pause RETURNING singleton', []);

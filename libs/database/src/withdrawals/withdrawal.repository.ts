@@ -1,4 +1,4 @@
-import { EndStatus, Factor, FactorDecision, FactorStatus, WithdrawalStatus } from '@app/domain';
+import { EndStatus, Factor, FactorDecision, FactorStatus, HoldReason, WithdrawalStatus } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PG, refusedBy } from '../postgres-error';
@@ -18,6 +18,8 @@ export interface NewWithdrawal {
   requestHash: Buffer;
   requestIp: string | null;
   expiresAt: Date;
+  /** Created held for review (the risk controls), and why; awaiting confirmation otherwise. */
+  heldFor?: HoldReason;
 }
 
 /** What frontends and operators are shown: the withdrawal and each factor's status. */
@@ -53,7 +55,7 @@ export type WithdrawalForMessage = Pick<
 >;
 
 /** Why Postgres refused a new withdrawal. */
-export type WithdrawalRefusal = 'insufficient_funds' | 'account_frozen' | 'duplicate_idempotency_key';
+export type WithdrawalRefusal = 'insufficient_funds' | 'account_frozen' | 'duplicate_idempotency_key' | 'withdrawals_paused';
 
 const VIEW = `
   SELECT w.id, w.user_id AS "userId", w.status, w.asset, w.network, w.amount::text AS amount, w.fee::text AS fee, w.address,
@@ -72,12 +74,12 @@ export class WithdrawalRepository extends Repository {
     );
   }
 
-  /** Inserts a withdrawal awaiting confirmation; its three factor rows are made by trigger. */
+  /** Inserts a withdrawal awaiting confirmation, or held with its reason; its three factor rows are made by trigger. */
   async insert(m: EntityManager, w: NewWithdrawal): Promise<string> {
     const [row] = await this.rows<{ id: string }>(
       `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices,
-                                idempotency_key, request_hash, request_ip, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+                                idempotency_key, request_hash, request_ip, expires_at, status, reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
       [
         w.userId,
         w.addressId,
@@ -91,6 +93,8 @@ export class WithdrawalRepository extends Repository {
         w.requestHash,
         w.requestIp,
         w.expiresAt,
+        w.heldFor ? 'held' : 'pending_confirmation',
+        w.heldFor ?? null,
       ],
       m,
     );
@@ -102,6 +106,7 @@ export class WithdrawalRepository extends Repository {
     if (refusedBy(error, PG.checkViolation, 'ledger_accounts_no_overdraft')) return 'insufficient_funds';
     if (refusedBy(error, PG.checkViolation, 'ledger_account_frozen')) return 'account_frozen';
     if (refusedBy(error, PG.uniqueViolation, 'withdrawals_user_id_idempotency_key_key')) return 'duplicate_idempotency_key';
+    if (refusedBy(error, PG.checkViolation, 'withdrawals_paused')) return 'withdrawals_paused';
     return undefined;
   }
 

@@ -215,6 +215,7 @@ describe('trust boundaries: what Redis, a customer id or a dashboard login can d
         'send-notice-email': { deliveryId: randomUUID() },
         'send-notice-push': { deliveryId: randomUUID() },
         'send-security-alert': { userId, alert: 'withdrawal_denied_not_me', dedupeKey: `forged-${randomUUID()}` },
+        'send-operator-alert': { alert: 'automatic_pause', facts: { lastMinute: 999 }, dedupeKey: `forged-${randomUUID()}` },
         'verify-totp': { userId, withdrawalId },
         'activate-totp': { userId },
         'decide-token': {},

@@ -55,6 +55,10 @@ export interface AppConfig {
   publicRateLimitPerMinute: number;
   /** Fastify's trustProxy: whether (or which hops') X-Forwarded-For names the client. Off by default: spoofable. */
   trustProxy: boolean | number | string;
+  /** The passkey relying party: its id (a domain), the name authenticators show, the origins assertions may come from. */
+  webauthn: { rpId?: string; rpName: string; origins: string[] };
+  /** Per asset, the amount above which a withdrawal needs a passkey (PASSKEY_REQUIRED_ABOVE). */
+  passkeyRequiredAbove: Record<string, string>;
   /** Set only for development, when JWT_SECRET was not given. */
   warnings: string[];
 }
@@ -128,6 +132,18 @@ const envSchema = z.object({
   PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   TRUST_PROXY: z.string().default('false'),
   DEV_KEYS_FILE: z.string().default('.data/dev-keys.json'),
+  WEBAUTHN_RP_ID: z
+    .string()
+    .regex(/^(?=.*[a-z])[a-z0-9.-]+$/i, { message: 'must be a domain (never an IP address)' })
+    .optional(),
+  WEBAUTHN_RP_NAME: z.string().min(1).default('Countersign'),
+  WEBAUTHN_ORIGINS: z.string().optional(),
+  PASSKEY_REQUIRED_ABOVE: z
+    .string()
+    .regex(/^\s*$|^\s*[A-Z0-9]{2,12}=(0|[1-9][0-9]{0,19})(\.[0-9]{1,18})?\s*(,\s*[A-Z0-9]{2,12}=(0|[1-9][0-9]{0,19})(\.[0-9]{1,18})?\s*)*$/, {
+      message: 'must be like BTC=1,ETH=20',
+    })
+    .optional(),
 });
 
 export class ConfigError extends Error {}
@@ -232,6 +248,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
   }
   if (refusals.length) throw new ConfigError(`refused in production: ${refusals.join('; ')}`);
 
+  const publicBase = new URL(e.PUBLIC_BASE_URL);
+  // An rp id is a domain: a PUBLIC_BASE_URL on an IP address gives none, and passkeys are then unavailable.
+  const rpId = e.WEBAUTHN_RP_ID ?? (/^[0-9.]+$|^\[/.test(publicBase.hostname) ? undefined : publicBase.hostname);
+  const origins = (e.WEBAUTHN_ORIGINS ?? publicBase.origin)
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => new URL(o).origin);
+  const passkeyRequiredAbove = Object.fromEntries(
+    (e.PASSKEY_REQUIRED_ABOVE ?? '')
+      .split(',')
+      .map((pair) => pair.trim())
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]),
+  );
+
   const key = (name: keyof Env, fallback?: string) => (e[name] as string | undefined) ?? fallback;
   const dashboard =
     e.DASHBOARD_USER && e.DASHBOARD_PASSWORD
@@ -301,6 +333,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
     publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE,
     trustProxy:
       e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^[0-9]+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    webauthn: { rpId, rpName: e.WEBAUTHN_RP_NAME, origins },
+    passkeyRequiredAbove,
     warnings,
   };
 }

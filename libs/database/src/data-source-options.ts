@@ -7,6 +7,8 @@ import { WithdrawalPause1763900000003 } from './migrations/1763900000003-withdra
 import { ChallengeClaims1763900000004 } from './migrations/1763900000004-challenge-claims';
 import { TrustBoundaries1764400000000 } from './migrations/1764400000000-trust-boundaries';
 import { FactorChanges1764400000001 } from './migrations/1764400000001-factor-changes';
+import { Passkeys1764700000000 } from './migrations/1764700000000-passkeys';
+import { AntiPhishingCodes1764700000001 } from './migrations/1764700000001-anti-phishing-codes';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -16,6 +18,8 @@ export const MIGRATIONS = [
   ChallengeClaims1763900000004,
   TrustBoundaries1764400000000,
   FactorChanges1764400000001,
+  Passkeys1764700000000,
+  AntiPhishingCodes1764700000001,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

@@ -18,6 +18,8 @@ import { SentNotificationRepository } from './sent-notifications/sent-notificati
 import { TotpRepository } from './totp/totp.repository';
 import { Transactions } from './transactions';
 import { WithdrawalRepository } from './withdrawals/withdrawal.repository';
+import { PasskeyRepository } from './passkeys/passkey.repository';
+import { AntiPhishingCodeRepository } from './anti-phishing-codes/anti-phishing-code.repository';
 
 const REPOSITORIES = [
   AuditRepository,
@@ -34,6 +36,8 @@ const REPOSITORIES = [
   WithdrawalAddressRepository,
   WithdrawalPauseRepository,
   WithdrawalRepository,
+  PasskeyRepository,
+  AntiPhishingCodeRepository,
 ];
 
 /**

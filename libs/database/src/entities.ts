@@ -12,6 +12,8 @@ import { NoticeDeliveryEntity, SecurityNoticeEntity } from './security-notices/s
 import { SentNotificationEntity } from './sent-notifications/sent-notification.entity';
 import { TotpEnrolmentEntity, TotpFailureEntity, TotpUsedStepEntity } from './totp/totp.entity';
 import { WithdrawalEntity, WithdrawalFactorEntity } from './withdrawals/withdrawal.entity';
+import { PasskeyEntity, PasskeyRegistrationEntity } from './passkeys/passkey.entity';
+import { AntiPhishingCodeEntity } from './anti-phishing-codes/anti-phishing-code.entity';
 
 /** Every table of the schema, as the migrations make it. */
 export const ENTITIES = [
@@ -34,4 +36,7 @@ export const ENTITIES = [
   OperatorTokenUseEntity,
   SecurityNoticeEntity,
   NoticeDeliveryEntity,
+  PasskeyEntity,
+  PasskeyRegistrationEntity,
+  AntiPhishingCodeEntity,
 ];

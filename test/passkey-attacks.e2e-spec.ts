@@ -61,7 +61,12 @@ describe('passkey attacks', () => {
     const { challenge } = (await passkeyOptions(t.suite.baseUrl, w.token)).body;
     const signed = victim.passkey.assert(challenge);
     await t.env.admin.query('UPDATE withdrawals SET amount = 0.9 WHERE id = $1', [w.id]);
-    const r = await new ApiClient(t.suite.baseUrl).post('/v1/confirmations', { token: w.token, decision: 'approve', matchCode: w.matchCode, passkey: signed });
+    const r = await new ApiClient(t.suite.baseUrl).post('/v1/confirmations', {
+      token: w.token,
+      decision: 'approve',
+      matchCode: w.matchCode,
+      passkey: signed,
+    });
     expect(answer(r)).toBe('422 passkey_invalid');
     await assertNothingPosted(victim, w.id);
   });
@@ -108,7 +113,7 @@ describe('passkey attacks', () => {
 
   it("another customer's passkey does not approve the victim's withdrawal", async () => {
     const victim = await customerWithPasskey();
-    const attacker = await customerWithPasskey('0');
+    const attacker = await customerWithPasskey('1');
     const w = await armed(victim);
     const r = await approveWithPasskey(t.suite.baseUrl, w.token, w.matchCode, attacker.passkey);
     expect(answer(r)).toBe('422 passkey_invalid');
@@ -128,10 +133,8 @@ describe('passkey attacks', () => {
         ]),
       );
       expect(insert?.code).toBe('42501');
-      expect((await refusal(api.query('UPDATE passkeys SET public_key = $2 WHERE user_id = $1', [victim.id, forged.coseKey()])))?.code).toBe(
-        '42501',
-      );
-      expect((await refusal(api.query("UPDATE passkeys SET revoked_at = now() WHERE user_id = $1", [victim.id])))?.code).toBe('42501');
+      expect((await refusal(api.query('UPDATE passkeys SET public_key = $2 WHERE user_id = $1', [victim.id, forged.coseKey()])))?.code).toBe('42501');
+      expect((await refusal(api.query('UPDATE passkeys SET revoked_at = now() WHERE user_id = $1', [victim.id])))?.code).toBe('42501');
     } finally {
       await api.end();
     }
@@ -213,7 +216,13 @@ describe('passkey attacks', () => {
     try {
       const laxClient = plain.client.as(await t.env.token(plain.id));
       const url = await lax.getUrl();
-      const w = (await new ApiClient(url.replace('[::1]', '127.0.0.1'), laxClient.bearer).post('/v1/withdrawals', { addressId: plain.addressId, amount: '1.5' }, { 'idempotency-key': 'lax-1' })).body;
+      const w = (
+        await new ApiClient(url.replace('[::1]', '127.0.0.1'), laxClient.bearer).post(
+          '/v1/withdrawals',
+          { addressId: plain.addressId, amount: '1.5' },
+          { 'idempotency-key': 'lax-1' },
+        )
+      ).body;
       expect(w.status).toBe('pending_confirmation');
       expect((await t.channels.approveEmail(plain, w.id, w.matchCode)).status).toBe(200);
       expect((await t.channels.submitTotp(plain, w.id, 1)).status).toBe(200);

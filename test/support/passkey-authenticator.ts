@@ -105,7 +105,10 @@ export class SoftwareAuthenticator {
   }
 
   /** navigator.credentials.create() for `options` (the JSON creation options), as its JSON response. */
-  register(options: { challenge: string; rp?: { id?: string } }, overrides: { origin?: string; userVerified?: boolean } = {}): RegistrationResponseJson {
+  register(
+    options: { challenge: string; rp?: { id?: string } },
+    overrides: { origin?: string; userVerified?: boolean } = {},
+  ): RegistrationResponseJson {
     const rpId = options.rp?.id ?? this.rpId;
     const clientDataJSON = Buffer.from(
       JSON.stringify({ type: 'webauthn.create', challenge: options.challenge, origin: overrides.origin ?? this.origin, crossOrigin: false }),

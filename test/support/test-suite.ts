@@ -58,7 +58,6 @@ export class TestEnvironment {
       REDIS_URL,
       QUEUE_PREFIX: this.id,
       PORT: String(port),
-      PUBLIC_BASE_URL: this.publicBaseUrl(port, overrides.PUBLIC_BASE_URL),
       JWT_PUBLIC_KEY: this.jwtKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       SMTP_URL: this.smtp.url,
       MAIL_FROM: 'Countersign <no-reply@countersign.test>',

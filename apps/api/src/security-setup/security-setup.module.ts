@@ -10,6 +10,8 @@ import { PushSubscriptionsService } from './push-subscriptions.service';
 import { SecurityNoticesController } from './security-notices.controller';
 import { SecurityController } from './security.controller';
 import { SecurityService } from './security.service';
+import { PasskeysController } from './passkeys.controller';
+import { PasskeysService } from './passkeys.service';
 
 /** A customer's factors (email, TOTP, push devices), withdrawal addresses and balances. */
 @Module({
@@ -20,7 +22,8 @@ import { SecurityService } from './security.service';
     PushSubscriptionsController,
     AddressesController,
     BalancesController,
+    PasskeysController,
   ],
-  providers: [SecurityService, EmailVerificationService, PushSubscriptionsService, AddressesService, BalancesService],
+  providers: [SecurityService, EmailVerificationService, PushSubscriptionsService, AddressesService, BalancesService, PasskeysService],
 })
 export class SecuritySetupModule {}

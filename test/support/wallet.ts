@@ -33,7 +33,7 @@ export function walletAccepts(job: { name: string; id?: string; data: Record<str
  * from the digest and the push challenge's id, then check that the authenticator signed exactly that, for
  * our rp id and origin, with the user verified, under the registered public key (COSE: ES256, EdDSA, RS256).
  */
-export function walletAcceptsPasskey(data: Record<string, unknown>, expected: { rpId: string; origins: string[] }): boolean {
+export function walletAcceptsPasskey(data: Record<string, any>, expected: { rpId: string; origins: string[] }): boolean {
   const p = data.passkey as Record<string, string> | undefined;
   if (!p) return false;
   const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
@@ -50,7 +50,7 @@ export function walletAcceptsPasskey(data: Record<string, unknown>, expected: { 
       data.asset,
       data.network,
       eighteen(String(data.amount)),
-      eighteen(String(data.fee ?? '0')),
+      eighteen(typeof data.fee === 'string' ? data.fee : '0'),
       data.address,
     ];
     const digest = sha256(Buffer.from(fields.join('\u001f'), 'utf8'));
@@ -87,9 +87,13 @@ function coseKey(bytes: Buffer): { key: KeyObject; alg: number } {
     const info = first & 0x1f;
     let n = info;
     if (info === 24) n = bytes[at++];
-    else if (info === 25) ((n = bytes.readUInt16BE(at)), (at += 2));
-    else if (info === 26) ((n = bytes.readUInt32BE(at)), (at += 4));
-    else if (info > 26) throw new Error('unsupported CBOR length');
+    else if (info === 25) {
+      n = bytes.readUInt16BE(at);
+      at += 2;
+    } else if (info === 26) {
+      n = bytes.readUInt32BE(at);
+      at += 4;
+    } else if (info > 26) throw new Error('unsupported CBOR length');
     return [first >> 5, n];
   };
   const item = (): number | Buffer => {

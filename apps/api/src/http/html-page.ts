@@ -33,6 +33,8 @@ export const HtmlPage = () => applyDecorators(...Object.entries(HTML_PAGE_HEADER
 export interface PageOptions {
   antiPhishingCode?: string | null;
   scripts?: PageAssetName[];
+  /** More of the page's own files in the head (a page served with its own script and style). */
+  head?: Html;
 }
 
 /** The customer's anti-phishing code, in the same place on every page: right under the Countersign bar. */
@@ -53,7 +55,7 @@ export function htmlPage(title: string, main: Html, options: PageOptions = {}): 
 <meta name="robots" content="noindex, nofollow">
 <title>${title} · Countersign</title>
 <link rel="stylesheet" href="${assetUrl('page.css')}">
-<script src="${assetUrl('page.js')}" defer></script>${scripts}
+<script src="${assetUrl('page.js')}" defer></script>${scripts}${options.head ? markup`\n${options.head}` : ''}
 </head>
 <body>
 <header class="brand">Countersign <span>· withdrawal security</span></header>${options.antiPhishingCode ? markup`\n${antiPhishingBanner(options.antiPhishingCode)}` : ''}

@@ -23,6 +23,7 @@ export const ANTI_PHISHING_CSS = `.anti-phishing {
 .anti-phishing strong { color: var(--text); font-family: var(--mono); letter-spacing: .02em; }
 .passkey-status { margin: .5rem 0 0; color: var(--muted); }
 .passkey-status.problem { color: var(--danger); font-weight: 600; }
+button[hidden] { display: none; }
 `;
 
 /**
@@ -41,7 +42,7 @@ export const PASSKEY_APPROVAL_JS = `'use strict';
   }
 
   var NO_PASSKEY = 'No passkey was used: it was cancelled, it timed out, or this device holds none of your passkeys. Nothing was changed. ' +
-    'Open this link on the device where you registered your passkey. If you did not ask for this withdrawal, press "This wasn\\u2019t me".';
+    'Open this link on the device where you registered your passkey. If you did not ask for this withdrawal, press "This wasn\\'t me".';
 
   document.addEventListener('click', function (event) {
     var button = event.target instanceof Element ? event.target.closest('#approve-passkey') : null;
@@ -54,7 +55,7 @@ export const PASSKEY_APPROVAL_JS = `'use strict';
     }
     var webauthn = window.SimpleWebAuthnBrowser;
     if (!webauthn || !webauthn.browserSupportsWebAuthn()) {
-      say('This browser cannot use passkeys. Open this link on the device that holds your passkey. If you did not ask for this withdrawal, press "This wasn\\u2019t me".', true);
+      say('This browser cannot use passkeys. Open this link on the device that holds your passkey. If you did not ask for this withdrawal, press "This wasn\\'t me".', true);
       return;
     }
     button.disabled = true;

@@ -78,6 +78,20 @@ describe('passkeys: approval, the wallet, management', () => {
     await waitUntil(() => notices().length === 2, 10_000, 'the notice of the removal');
     await t.env.push.waitFor((m) => m.endpoint === customer.subscriptions[1].endpoint && m.payload.change === 'passkey');
   });
+
+  it('the OpenAPI document lists the passkey and anti-phishing paths', async () => {
+    const doc = (await (await fetch(`${t.suite.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/me/passkeys/registration-options',
+        '/v1/me/passkeys',
+        '/v1/me/passkeys/{id}',
+        '/v1/confirmations/passkey-options',
+        '/v1/me/anti-phishing-code',
+        '/examples/frontend.html',
+      ]),
+    );
+  });
 });
 
 describe('the anti-phishing code', () => {
@@ -171,6 +185,14 @@ describe('the anti-phishing code', () => {
     const pushes = t.env.push.messages.slice(pushesBefore).filter((m) => m.endpoint === device.endpoint);
     expect(pushes.map((p) => p.payload.type)).toEqual(expect.arrayContaining(['security-notice', 'withdrawal-confirmation']));
     for (const push of pushes) expect(push.payload.antiPhishingCode).toBe(CODE);
+
+    // The pages the notices and the verification link open show it too.
+    const noticeMail = mails.find((m) => /anti-phishing code changed/.test(m.subject ?? ''))!;
+    const noticePage = await (await fetch(linkIn(noticeMail.text ?? '', 'security-notice'))).text();
+    expect(noticePage).toContain(`Your anti-phishing code: <strong>${CODE}</strong>`);
+    const verificationMail = mails.find((m) => /Verify/.test(m.subject ?? ''))!;
+    const verificationPage = await (await fetch(linkIn(verificationMail.text ?? '', 'verify-email'))).text();
+    expect(verificationPage).toContain(`Your anti-phishing code: <strong>${CODE}</strong>`);
 
     // Changing it now needs a TOTP code; without one nothing changes.
     const refused = await client.call('PUT', '/v1/me/anti-phishing-code', { body: { code: 'phisher choice' } });

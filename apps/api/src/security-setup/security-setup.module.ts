@@ -12,6 +12,7 @@ import { SecurityController } from './security.controller';
 import { SecurityService } from './security.service';
 import { PasskeysController } from './passkeys.controller';
 import { PasskeysService } from './passkeys.service';
+import { AntiPhishingCodesService } from './anti-phishing-codes.service';
 
 /** A customer's factors (email, TOTP, push devices), withdrawal addresses and balances. */
 @Module({
@@ -24,6 +25,14 @@ import { PasskeysService } from './passkeys.service';
     BalancesController,
     PasskeysController,
   ],
-  providers: [SecurityService, EmailVerificationService, PushSubscriptionsService, AddressesService, BalancesService, PasskeysService],
+  providers: [
+    SecurityService,
+    EmailVerificationService,
+    PushSubscriptionsService,
+    AddressesService,
+    BalancesService,
+    PasskeysService,
+    AntiPhishingCodesService,
+  ],
 })
 export class SecuritySetupModule {}

@@ -35,9 +35,16 @@ export class AntiPhishingCodes1764700000001 implements MigrationInterface {
     const role = (app: string) => ident(specs.find((s) => s.role === app)!.name);
     await q.query(`GRANT SELECT, INSERT (user_id, code), UPDATE (code) ON anti_phishing_codes TO ${role('confirmer')}`);
     await q.query(`GRANT SELECT ON anti_phishing_codes TO ${role('notifier')}, ${role('api')}`);
+    // The API shows the code on every page a message links to: it finds the customer from the link's token hash.
+    await q.query(`GRANT SELECT (notice_id, token_hash) ON notice_deliveries TO ${role('api')}`);
+    await q.query(`GRANT SELECT (user_id, token_hash) ON email_verifications TO ${role('api')}`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];
+    const api = ident(appRoleSpecs(db).find((s) => s.role === 'api')!.name);
+    await q.query(`REVOKE SELECT (notice_id, token_hash) ON notice_deliveries FROM ${api}`);
+    await q.query(`REVOKE SELECT (user_id, token_hash) ON email_verifications FROM ${api}`);
     await q.query(`
       DROP TABLE anti_phishing_codes;
       DROP FUNCTION anti_phishing_codes_accept();

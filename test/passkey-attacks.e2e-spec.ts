@@ -3,7 +3,7 @@ import { createApiApp } from '../apps/api/src/api-app';
 import { ApiClient } from './support/api-client';
 import { balanceOf, problemCode, statusOf, transfersOf } from './support/attack-kit';
 import { authenticatorCode, enrolCustomer, EnrolledCustomer } from './support/customer-factory';
-import { connectAs, refusal } from './support/db-roles';
+import { connectAs, probe, refusal } from './support/db-roles';
 import { approveWithPasskey, passkeyOptions, registerPasskey, SoftwareAuthenticator } from './support/passkey-authenticator';
 import { useSuite } from './support/use-suite';
 
@@ -100,6 +100,14 @@ describe('passkey attacks', () => {
     const r = await approveWithPasskey(t.suite.baseUrl, w.token, w.matchCode, victim.passkey, { counter: counter - 1 });
     expect(answer(r)).toBe('422 passkey_invalid');
     await assertNothingPosted(victim, w.id);
+    // Postgres keeps the counter from going back whatever the confirmation service's code does.
+    const confirmer = await connectAs(t.env, 'confirmer');
+    try {
+      const back = await refusal(confirmer.query('UPDATE passkeys SET counter = 0 WHERE user_id = $1', [victim.id]));
+      expect(back).toMatchObject({ code: '23514', constraint: 'passkeys_counter_monotonic' });
+    } finally {
+      await confirmer.end();
+    }
   });
 
   it("a signature by another key under the victim's credential id is refused", async () => {
@@ -232,6 +240,39 @@ describe('passkey attacks', () => {
     } finally {
       await lax.close();
     }
+  });
+
+  it("the ledger refuses (guard v5) to post a passkey customer's withdrawal whose push approval names none of its passkeys, whatever the code does", async () => {
+    const victim = await customerWithPasskey();
+    const stranger = await customerWithPasskey('1');
+    const w = await armed(victim);
+    const [{ id: challengeId }] = await t.env.admin.query(`SELECT id FROM challenges WHERE withdrawal_id = $1 AND factor = 'push'`, [w.id]);
+    const [{ id: strangersPasskey }] = await t.env.admin.query('SELECT id FROM passkeys WHERE user_id = $1', [stranger.id]);
+    const confirmer = await connectAs(t.env, 'confirmer');
+    const approvePush = `UPDATE withdrawal_factors SET status = 'approved', digest = (SELECT digest FROM withdrawals WHERE id = $1), decided_at = now(),
+                                evidence = 'forged', challenge_id = $2 WHERE withdrawal_id = $1 AND factor = 'push'`;
+    const post = `INSERT INTO ledger_transfers (kind, pending_id) SELECT 'post_pending', id FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'pending'`;
+    try {
+      // A confirmation service that forgot the passkey …
+      const without = await probe(confirmer, async () => {
+        await confirmer.query(approvePush, [w.id, challengeId]);
+        return refusal(confirmer.query(post, [w.id]));
+      });
+      expect(without).toMatchObject({ code: '23514', constraint: 'ledger_passkey_required' });
+      // … or recorded another customer's.
+      const strangers = await probe(confirmer, async () => {
+        await confirmer.query(approvePush, [w.id, challengeId]);
+        await confirmer.query(
+          `UPDATE withdrawal_factors SET passkey_id = $2, passkey_assertion = '{}' WHERE withdrawal_id = $1 AND factor = 'push'`,
+          [w.id, strangersPasskey],
+        );
+        return refusal(confirmer.query(post, [w.id]));
+      });
+      expect(strangers).toMatchObject({ code: '23514', constraint: 'ledger_passkey_required' });
+    } finally {
+      await confirmer.end();
+    }
+    await assertNothingPosted(victim, w.id);
   });
 
   it('nothing was posted in this file but the one approved with the passkey', async () => {

@@ -1,4 +1,12 @@
-import { AuditRepository, FactorOutcome, LedgerRepository, PasskeyRepository, WithdrawalPauseRepository, WithdrawalRepository } from '@app/database';
+import {
+  AuditRepository,
+  FactorOutcome,
+  LedgerRepository,
+  PasskeyApprovalProof,
+  PasskeyRepository,
+  WithdrawalPauseRepository,
+  WithdrawalRepository,
+} from '@app/database';
 import { EndReason, EndStatus, Factor, FACTORS, formatAmount, isOpen, settle, WithdrawalStatus } from '@app/domain';
 import { jobId, Outbox, PasskeyProof, QueueName } from '@app/queue';
 import { Injectable } from '@nestjs/common';
@@ -83,7 +91,7 @@ export class WithdrawalSettlement {
   }
 
   /** The customer's own signature over this withdrawal, as the wallet checks it (shared/API.md). */
-  private passkeyProof(w: LockedWithdrawal, p: NonNullable<Awaited<ReturnType<PasskeyRepository['approvalOf']>>>): PasskeyProof {
+  private passkeyProof(w: LockedWithdrawal, p: PasskeyApprovalProof): PasskeyProof {
     return {
       credentialId: p.credentialId,
       publicKey: p.publicKey.toString('base64url'),

@@ -201,6 +201,10 @@ describe('trust boundaries: what Redis, a customer id or a dashboard login can d
           'add-address': { totpCode },
           'remove-address': { totpCode },
           'report-security-change': { token: emailToken },
+          'passkey-registration-options': { totpCode },
+          'add-passkey': { response: { id: 'attacker-credential', type: 'public-key' } },
+          'remove-passkey': { totpCode },
+          'set-anti-phishing-code': { totpCode, code: 'forged code' },
         };
         return byName[name as EvidenceJobName] ?? { operatorToken: await operatorToken() };
       };
@@ -227,6 +231,10 @@ describe('trust boundaries: what Redis, a customer id or a dashboard login can d
         'add-address': { userId, asset: 'BTC', network: 'bitcoin', address: 'bc1qattacker', label: 'mine' },
         'remove-address': { userId, addressId: victim.addressId },
         'report-security-change': {},
+        'passkey-registration-options': { userId },
+        'add-passkey': { userId, label: 'attacker key' },
+        'remove-passkey': { userId, passkeyId: randomUUID() },
+        'set-anti-phishing-code': { userId },
         'cancel-withdrawal': { userId, withdrawalId },
         'release-withdrawal': { operatorId: 'operator-1', withdrawalId },
         'reject-withdrawal': { operatorId: 'operator-1', withdrawalId, reason: 'forged' },
@@ -421,4 +429,8 @@ const EVIDENCE_JOBS: Record<EvidenceJobName, true> = {
   'revoke-all-totp': true,
   'freeze-account': true,
   'unfreeze-account': true,
+  'passkey-registration-options': true,
+  'add-passkey': true,
+  'remove-passkey': true,
+  'set-anti-phishing-code': true,
 };

@@ -73,6 +73,7 @@ describe('a withdrawal from request to ledger (real Postgres, Redis, SMTP and pu
       amount: '0.4',
       address: alice.address,
       postedAt: done.postedAt,
+      fee: '0',
     });
     // Signed by the confirmation service: the wallet checks it with node:crypto alone, as the README shows.
     expect(signature).toMatchObject({ producer: 'confirmer' });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ApiClient } from './api-client';
 import { sentTo } from './smtp-catcher';
 import { oathtoolCode } from './oathtool';
+import { registerPasskey, SoftwareAuthenticator } from './passkey-authenticator';
 import { TestEnvironment } from './test-suite';
 
 export interface TestCustomer {
@@ -49,6 +50,8 @@ export interface EnrolmentOptions {
   /** Absolute TOTP steps for the activation and address codes; by default the steps just before and at now. */
   activationStep?: number;
   addressStep?: number;
+  /** A passkey to register, before TOTP is active (afterwards it would need a code of its own). */
+  passkey?: SoftwareAuthenticator;
 }
 
 export interface EnrolledCustomer extends TestCustomer {
@@ -84,6 +87,8 @@ export async function enrolCustomer(env: TestEnvironment, baseUrl: string, optio
   for (const subscription of subscriptions) {
     expect(await client.post('/v1/me/push-subscriptions', subscription), 201, 'register push device');
   }
+
+  if (options.passkey) expect(await registerPasskey(client, options.passkey), 201, 'register passkey');
 
   const enrolment = await client.post('/v1/me/totp');
   expect(enrolment, 201, 'enrol totp');

@@ -61,7 +61,6 @@ export class TestEnvironment {
       REDIS_URL,
       QUEUE_PREFIX: this.id,
       PORT: String(port),
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       JWT_PUBLIC_KEY: this.jwtKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       SMTP_URL: this.smtp.url,
       MAIL_FROM: 'Countersign <no-reply@countersign.test>',
@@ -89,6 +88,7 @@ export class TestEnvironment {
       ANOMALY_MAX_ACCOUNTS: '1000000',
       AUTO_PAUSE_MIN_PER_MINUTE: '1000000',
       ...overrides,
+      PUBLIC_BASE_URL: this.publicBaseUrl(port, overrides.PUBLIC_BASE_URL),
       // The test push service is always allowed; a test may allow more (its own hanging or gone endpoints).
       PUSH_SERVICE_HOSTS: [this.push.origin, overrides.PUSH_SERVICE_HOSTS].filter(Boolean).join(','),
     };
@@ -103,7 +103,18 @@ export class TestEnvironment {
   async movePort(): Promise<void> {
     const port = await freePort();
     this.env.PORT = String(port);
-    this.env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
+    this.env.PUBLIC_BASE_URL = this.publicBaseUrl(port, this.publicBaseTemplate);
+  }
+
+  private publicBaseTemplate?: string;
+
+  /**
+   * The origin in links: http://127.0.0.1:<port> unless the test gives a template with `{port}` (passkey
+   * tests use http://localhost:{port}, since a WebAuthn rp id is a domain, never an IP address).
+   */
+  private publicBaseUrl(port: number, template?: string): string {
+    if (template !== undefined) this.publicBaseTemplate = template;
+    return (this.publicBaseTemplate ?? 'http://127.0.0.1:{port}').replace('{port}', String(port));
   }
 
   config(overrides: Record<string, string> = {}, app?: AppRole): AppConfig {

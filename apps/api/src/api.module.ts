@@ -8,6 +8,7 @@ import { HttpModule } from './http/http.module';
 import { OperatorsModule } from './operators/operators.module';
 import { SecuritySetupModule } from './security-setup/security-setup.module';
 import { WithdrawalsModule } from './withdrawals/withdrawals.module';
+import { ExamplesModule } from './examples/examples.module';
 
 /** The HTTP edge: one module per feature, each controller → service → repository. */
 @Module({})
@@ -25,6 +26,7 @@ export class ApiModule {
         ConfirmationsModule,
         OperatorsModule,
         HealthModule,
+        ExamplesModule,
       ],
     };
   }

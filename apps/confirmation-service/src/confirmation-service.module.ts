@@ -24,6 +24,10 @@ import { VerifyWithdrawalTotp } from './totp/verify-withdrawal-totp';
 import { CancelWithdrawal } from './withdrawals/cancel-withdrawal';
 import { WithdrawalLocks } from './withdrawals/withdrawal-locks';
 import { WithdrawalSettlement } from './withdrawals/withdrawal-settlement';
+import { AntiPhishingCode } from './security-changes/anti-phishing-code';
+import { PasskeyApproval } from './passkeys/passkey-approval';
+import { PasskeyPolicy } from './passkeys/passkey-policy';
+import { PasskeyRegistration } from './passkeys/passkey-registration';
 
 @Module({})
 export class ConfirmationServiceModule {
@@ -54,6 +58,10 @@ export class ConfirmationServiceModule {
         OperatorProofs,
         WithdrawalLocks,
         WithdrawalSettlement,
+        PasskeyRegistration,
+        PasskeyApproval,
+        PasskeyPolicy,
+        AntiPhishingCode,
       ],
     };
   }

@@ -23,6 +23,8 @@ import { EmailChanges } from './security-changes/email-changes';
 import { PushDevices } from './security-changes/push-devices';
 import { ReportSecurityChange } from './security-changes/report-security-change';
 import { TotpEnrolment } from './security-changes/totp-enrolment';
+import { AntiPhishingCode } from './security-changes/anti-phishing-code';
+import { PasskeyRegistration } from './passkeys/passkey-registration';
 import { VerifyWithdrawalTotp } from './totp/verify-withdrawal-totp';
 import { CancelWithdrawal } from './withdrawals/cancel-withdrawal';
 
@@ -53,6 +55,8 @@ export class ConfirmationsConsumer extends WorkerHost {
     private readonly expiry: ExpireWithdrawals,
     private readonly resume: ResumeWithdrawals,
     private readonly relay: OutboxRelay,
+    private readonly passkeyRegistration: PasskeyRegistration,
+    private readonly antiPhishingCode: AntiPhishingCode,
   ) {
     super();
   }
@@ -105,6 +109,14 @@ export class ConfirmationsConsumer extends WorkerHost {
         return this.operators.unfreeze({ ...job.data, ...(await this.open(job, job.data)) });
       case 'credit-deposit':
         return this.deposits.execute({ ...job.data, ...(await this.open(job, job.data)) });
+      case 'passkey-registration-options':
+        return this.passkeyRegistration.options({ ...job.data, ...(await this.open(job, job.data)) });
+      case 'add-passkey':
+        return this.passkeyRegistration.add({ ...job.data, ...(await this.open(job, job.data)) });
+      case 'remove-passkey':
+        return this.passkeyRegistration.remove({ ...job.data, ...(await this.open(job, job.data)) });
+      case 'set-anti-phishing-code':
+        return this.antiPhishingCode.set({ ...job.data, ...(await this.open(job, job.data)) });
       case 'expire-withdrawal':
         return { expired: await this.expiry.expire(job.data.withdrawalId) };
       case 'resume-withdrawals':

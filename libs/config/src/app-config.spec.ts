@@ -121,4 +121,19 @@ describe('configuration', () => {
       'postgres://exchange_confirmer:exchange_confirmer@10.0.0.5:6543/exchange',
     );
   });
+
+  it('derives the passkey relying party from PUBLIC_BASE_URL, never from an IP address, and reads PASSKEY_REQUIRED_ABOVE', () => {
+    expect(loadConfig(keys).webauthn).toEqual({ rpId: 'localhost', rpName: 'Countersign', origins: ['http://localhost:3000'] });
+    expect(loadConfig({ ...keys, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).webauthn.rpId).toBeUndefined();
+    const set = loadConfig({
+      ...keys,
+      WEBAUTHN_RP_ID: 'exchange.example',
+      WEBAUTHN_ORIGINS: 'https://exchange.example, https://app.exchange.example/',
+      PASSKEY_REQUIRED_ABOVE: 'BTC=1,ETH=20.5',
+    });
+    expect(set.webauthn.origins).toEqual(['https://exchange.example', 'https://app.exchange.example']);
+    expect(set.passkeyRequiredAbove).toEqual({ BTC: '1', ETH: '20.5' });
+    expect(() => loadConfig({ ...keys, WEBAUTHN_RP_ID: '10.0.0.1' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...keys, PASSKEY_REQUIRED_ABOVE: 'BTC=one' })).toThrow(ConfigError);
+  });
 });

@@ -59,6 +59,10 @@ export interface AppConfig {
   trustProxy: boolean | number | string;
   /** The risk controls (shared/API.md "Risk controls"). */
   risk: RiskConfig;
+  /** The passkey relying party: its id (a domain), the name authenticators show, the origins assertions may come from. */
+  webauthn: { rpId?: string; rpName: string; origins: string[] };
+  /** Per asset, the amount above which a withdrawal needs a passkey (PASSKEY_REQUIRED_ABOVE). */
+  passkeyRequiredAbove: Record<string, string>;
   /** Set only for development, when JWT_SECRET was not given. */
   warnings: string[];
 }
@@ -179,6 +183,18 @@ const envSchema = z.object({
   AUTO_PAUSE_FACTOR: z.coerce.number().finite().min(0).default(5),
   AUTO_PAUSE_MIN_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   OPERATOR_ALERT_EMAIL: z.preprocess((v) => (v === '' ? undefined : v), z.string().email().optional()),
+  WEBAUTHN_RP_ID: z
+    .string()
+    .regex(/^(?=.*[a-z])[a-z0-9.-]+$/i, { message: 'must be a domain (never an IP address)' })
+    .optional(),
+  WEBAUTHN_RP_NAME: z.string().min(1).default('Countersign'),
+  WEBAUTHN_ORIGINS: z.string().optional(),
+  PASSKEY_REQUIRED_ABOVE: z
+    .string()
+    .regex(/^\s*$|^\s*[A-Z0-9]{2,12}=(0|[1-9][0-9]{0,19})(\.[0-9]{1,18})?\s*(,\s*[A-Z0-9]{2,12}=(0|[1-9][0-9]{0,19})(\.[0-9]{1,18})?\s*)*$/, {
+      message: 'must be like BTC=1,ETH=20',
+    })
+    .optional(),
 });
 
 export class ConfigError extends Error {}
@@ -307,6 +323,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
   }
   if (refusals.length) throw new ConfigError(`refused in production: ${refusals.join('; ')}`);
 
+  const publicBase = new URL(e.PUBLIC_BASE_URL);
+  // An rp id is a domain: a PUBLIC_BASE_URL on an IP address gives none, and passkeys are then unavailable.
+  const rpId = e.WEBAUTHN_RP_ID ?? (/^[0-9.]+$|^\[/.test(publicBase.hostname) ? undefined : publicBase.hostname);
+  const origins = (e.WEBAUTHN_ORIGINS ?? publicBase.origin)
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => new URL(o).origin);
+  const passkeyRequiredAbove = Object.fromEntries(
+    (e.PASSKEY_REQUIRED_ABOVE ?? '')
+      .split(',')
+      .map((pair) => pair.trim())
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]),
+  );
+
   const key = (name: keyof Env, fallback?: string) => (e[name] as string | undefined) ?? fallback;
   const dashboard =
     e.DASHBOARD_USER && e.DASHBOARD_PASSWORD
@@ -385,6 +417,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
       autoPauseMinPerMinute: e.AUTO_PAUSE_MIN_PER_MINUTE,
       operatorAlertEmail: e.OPERATOR_ALERT_EMAIL,
     },
+    webauthn: { rpId, rpName: e.WEBAUTHN_RP_NAME, origins },
+    passkeyRequiredAbove,
     warnings,
   };
 }

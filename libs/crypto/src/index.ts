@@ -8,3 +8,4 @@ export * from './sealed-box';
 export * from './tokens';
 export * from './totp';
 export * from './totp-seal';
+export * from './passkey-challenge';

@@ -9,6 +9,8 @@ import { TrustBoundaries1764400000000 } from './migrations/1764400000000-trust-b
 import { FactorChanges1764400000001 } from './migrations/1764400000001-factor-changes';
 import { RiskControls1764500000000 } from './migrations/1764500000000-risk-controls';
 import { AuditChain1764500000001 } from './migrations/1764500000001-audit-chain';
+import { Passkeys1764700000000 } from './migrations/1764700000000-passkeys';
+import { AntiPhishingCodes1764700000001 } from './migrations/1764700000001-anti-phishing-codes';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -20,6 +22,8 @@ export const MIGRATIONS = [
   FactorChanges1764400000001,
   RiskControls1764500000000,
   AuditChain1764500000001,
+  Passkeys1764700000000,
+  AntiPhishingCodes1764700000001,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

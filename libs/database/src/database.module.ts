@@ -19,6 +19,8 @@ import { SentNotificationRepository } from './sent-notifications/sent-notificati
 import { TotpRepository } from './totp/totp.repository';
 import { Transactions } from './transactions';
 import { WithdrawalRepository } from './withdrawals/withdrawal.repository';
+import { PasskeyRepository } from './passkeys/passkey.repository';
+import { AntiPhishingCodeRepository } from './anti-phishing-codes/anti-phishing-code.repository';
 
 const REPOSITORIES = [
   AuditRepository,
@@ -36,6 +38,8 @@ const REPOSITORIES = [
   WithdrawalPauseRepository,
   WithdrawalRepository,
   WithdrawalRiskRepository,
+  PasskeyRepository,
+  AntiPhishingCodeRepository,
 ];
 
 /**

@@ -13,6 +13,8 @@ import { NoticeDeliveryEntity, SecurityNoticeEntity } from './security-notices/s
 import { SentNotificationEntity } from './sent-notifications/sent-notification.entity';
 import { TotpEnrolmentEntity, TotpFailureEntity, TotpUsedStepEntity } from './totp/totp.entity';
 import { WithdrawalEntity, WithdrawalFactorEntity } from './withdrawals/withdrawal.entity';
+import { PasskeyEntity, PasskeyRegistrationEntity } from './passkeys/passkey.entity';
+import { AntiPhishingCodeEntity } from './anti-phishing-codes/anti-phishing-code.entity';
 
 /** Every table of the schema, as the migrations make it. */
 export const ENTITIES = [
@@ -37,4 +39,7 @@ export const ENTITIES = [
   NoticeDeliveryEntity,
   WithdrawalRiskEntity,
   RiskAlertEntity,
+  PasskeyEntity,
+  PasskeyRegistrationEntity,
+  AntiPhishingCodeEntity,
 ];

@@ -23,3 +23,5 @@ export * from './sent-notifications/sent-notification.repository';
 export * from './totp/totp.repository';
 export * from './transactions';
 export * from './withdrawals/withdrawal.repository';
+export * from './passkeys/passkey.repository';
+export * from './anti-phishing-codes/anti-phishing-code.repository';

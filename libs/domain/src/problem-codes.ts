@@ -21,6 +21,8 @@ export const PROBLEM_STATUS = {
   too_many_attempts: 423,
   token_invalid: 410,
   match_code_wrong: 422,
+  passkey_required: 422,
+  passkey_invalid: 422,
   rate_limited: 429,
   verdict_unavailable: 503,
   internal_error: 500,

@@ -13,6 +13,10 @@ export interface VerdictOk {
   /** What the action made: a push device's or an address's id. */
   id?: string;
   usableAt?: string;
+  /** A passkey registration's creation options (WebAuthn JSON form), made by the confirmation service. */
+  registrationOptions?: Record<string, unknown>;
+  /** A passkey the action registered. */
+  passkey?: { id: string; label: string; createdAt: string };
 }
 
 export interface VerdictProblem {

@@ -23,4 +23,6 @@ export type EndReason =
   | 'cancelled_by_customer'
   | 'totp_revoked'
   /** A factor or address of the customer changed after it was requested. */
-  | 'security_change';
+  | 'security_change'
+  /** Above PASSKEY_REQUIRED_ABOVE, and its push factor was not approved with a passkey. */
+  | 'passkey_required';

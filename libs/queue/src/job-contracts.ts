@@ -40,7 +40,8 @@ export type SealedEvidence = { sealed: string };
 export interface ConfirmationEvidence {
   'verify-totp': { code: string };
   'activate-totp': { code: string };
-  'decide-token': { token: string; decision: Decision; matchCode?: string };
+  /** `passkey`: the browser's WebAuthn assertion (JSON form), for a push approval that needs one. */
+  'decide-token': { token: string; decision: Decision; matchCode?: string; passkey?: PasskeyAssertionJson };
   'change-email': StepUpEvidence;
   'verify-email': { token: string };
   'enrol-totp': { currentCode?: string };
@@ -56,6 +57,22 @@ export interface ConfirmationEvidence {
   'revoke-all-totp': OperatorEvidence;
   'freeze-account': OperatorEvidence;
   'unfreeze-account': OperatorEvidence;
+  'passkey-registration-options': StepUpEvidence;
+  /** The browser's registration response (JSON form), verified against the confirmation service's own challenge. */
+  'add-passkey': { response: Record<string, unknown> };
+  'remove-passkey': StepUpEvidence;
+  /** The customer's phrase: in no job in clear, and never in a log. */
+  'set-anti-phishing-code': StepUpEvidence & { code: string };
+}
+
+/** A WebAuthn assertion as the browser answers navigator.credentials.get() in JSON form (base64url values). */
+export interface PasskeyAssertionJson {
+  id: string;
+  rawId: string;
+  type: 'public-key';
+  response: { clientDataJSON: string; authenticatorData: string; signature: string; userHandle?: string };
+  clientExtensionResults?: Record<string, unknown>;
+  authenticatorAttachment?: string;
 }
 
 /** A TOTP code from the customer's active authenticator: a factor changes only with a factor. */
@@ -88,6 +105,10 @@ export type ConfirmationJob =
   | { name: 'freeze-account'; data: { operatorId: string; userId: string; reason: string } & SealedEvidence }
   | { name: 'unfreeze-account'; data: { operatorId: string; userId: string } & SealedEvidence }
   | { name: 'credit-deposit'; data: { operatorId: string; userId: string; asset: string; amount: string; reference: string } & SealedEvidence }
+  | { name: 'passkey-registration-options'; data: { userId: string } & SealedEvidence }
+  | { name: 'add-passkey'; data: { userId: string; label: string } & SealedEvidence }
+  | { name: 'remove-passkey'; data: { userId: string; passkeyId: string } & SealedEvidence }
+  | { name: 'set-anti-phishing-code'; data: { userId: string } & SealedEvidence }
   | { name: 'expire-withdrawal'; data: { withdrawalId: string } }
   /** After a pause is lifted: post what was confirmed while paused. */
   | { name: 'resume-withdrawals'; data: { resumedAt: string } }
@@ -106,6 +127,26 @@ export interface WithdrawalPostedData {
   amount: string;
   address: string;
   postedAt: string;
+  /** With `userId`, `asset`, `network`, `amount` and `address`, what the withdrawal's digest is computed from. */
+  fee?: string;
+  /** Present when the push factor was approved with the customer's passkey: the wallet checks it itself. */
+  passkey?: PasskeyProof;
+}
+
+/**
+ * The customer's own signature over this withdrawal (shared/API.md): binary values base64url, `publicKey`
+ * the COSE key as registered, `digest` hex. The wallet recomputes the digest from the job's fields, the
+ * challenge from the digest and `challengeId`, and verifies `signature` over authenticatorData ‖
+ * SHA-256(clientDataJSON) with `publicKey`.
+ */
+export interface PasskeyProof {
+  credentialId: string;
+  publicKey: string;
+  authenticatorData: string;
+  clientDataJSON: string;
+  signature: string;
+  challengeId: string;
+  digest: string;
 }
 export type WithdrawalPostedJob = { name: 'withdrawal-posted'; data: WithdrawalPostedData };
 

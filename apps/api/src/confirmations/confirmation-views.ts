@@ -20,7 +20,11 @@ export interface FormNotice {
  * where it was asked for, then a form that works without script — the match-code choice as a radio
  * group (when number matching is on), Approve, and "This wasn't me".
  */
-export function confirmationPage(token: string, page: ChallengePage, options: { numberMatching: boolean; notice?: FormNotice }): string {
+export function confirmationPage(
+  token: string,
+  page: ChallengePage,
+  options: { numberMatching: boolean; notice?: FormNotice; passkey?: boolean; antiPhishingCode?: string },
+): string {
   const w = shown(page);
   const choices = options.numberMatching ? page.withdrawal.matchChoices : [];
   const now = new Date();
@@ -47,13 +51,46 @@ ${notice}
 <form class="card" method="post" action="/confirm/${token}#result" data-enhance>
 ${choices.length ? matchCodeChoice(choices) : ''}
 <div class="actions">
-<button type="submit" name="decision" value="approve" id="approve" class="primary">Approve withdrawal</button>
+${options.passkey ? passkeyApproval(token) : markup`<button type="submit" name="decision" value="approve" id="approve" class="primary">Approve withdrawal</button>`}
 <p class="or">Did not ask for this? We stop it and freeze withdrawals on your account.</p>
 <button type="submit" name="decision" value="deny" id="deny" class="danger">This wasn't me</button>
 </div>
 </form>
 <p class="fine">Countersign never asks for your password or authenticator codes on this page.</p>`;
-  return htmlPage(`Confirm this ${w.asset} withdrawal`, main);
+  return htmlPage(`Confirm this ${w.asset} withdrawal`, main, {
+    antiPhishingCode: options.antiPhishingCode,
+    scripts: options.passkey ? ['webauthn.js', 'passkey-approval.js'] : [],
+  });
+}
+
+/**
+ * Approve with the passkey: the page's script gets the request options, the authenticator signs a challenge
+ * derived from this withdrawal, and the form sends the assertion with the hidden Approve button. Without
+ * script there is no way to use a passkey, and the page says so; "This wasn't me" needs none.
+ */
+function passkeyApproval(token: string): Html {
+  return markup`<input type="hidden" name="passkey" value="">
+<button type="button" id="approve-passkey" class="primary" data-token="${token}">Approve with passkey</button>
+<p class="passkey-status" id="passkey-status" role="status">Your passkey signs exactly this amount to this address.</p>
+<noscript><p class="passkey-status problem">Approving with a passkey needs JavaScript, which is off in this browser.</p></noscript>
+<button type="submit" name="decision" value="approve" id="approve" hidden>Approve</button>`;
+}
+
+/** An assertion that did not verify: the push confirmation is denied, so the withdrawal is stopped. */
+export function passkeyRefusedPage(w?: ShownWithdrawal, antiPhishingCode?: string): string {
+  return htmlPage(
+    'Passkey not accepted: withdrawal stopped',
+    outcome(
+      'stop',
+      'Passkey not accepted: withdrawal stopped',
+      [
+        'The passkey approval could not be verified for this withdrawal, so this confirmation was refused and the withdrawal stopped. It will not be sent, and the reserved funds are back in your account.',
+        'If you did start it, request it again in the app and approve it with your own passkey on this page.',
+      ],
+      w && summaryCard('Stopped', w),
+    ),
+    { antiPhishingCode },
+  );
 }
 
 /** The three numbers as a radio group: none is picked in advance, and the right one is not marked. */
@@ -69,7 +106,7 @@ function matchCodeChoice(choices: string[]): Html {
 const CHANNEL: Record<TokenFactor, string> = { email: 'email', push: 'phone notification' };
 
 /** Approve went through: this factor is recorded; the withdrawal waits for the others. */
-export function approvedPage(factor: TokenFactor, w?: ShownWithdrawal): string {
+export function approvedPage(factor: TokenFactor, w?: ShownWithdrawal, antiPhishingCode?: string): string {
   return htmlPage(
     'Approved',
     outcome(
@@ -81,11 +118,12 @@ export function approvedPage(factor: TokenFactor, w?: ShownWithdrawal): string {
       ],
       w && summaryCard('You approved', w),
     ),
+    { antiPhishingCode },
   );
 }
 
 /** "This wasn't me" went through: the withdrawal is stopped and the account's withdrawals frozen. */
-export function stoppedPage(w?: ShownWithdrawal): string {
+export function stoppedPage(w?: ShownWithdrawal, antiPhishingCode?: string): string {
   return htmlPage(
     'Withdrawal stopped',
     outcome(
@@ -97,11 +135,12 @@ export function stoppedPage(w?: ShownWithdrawal): string {
       ],
       w && summaryCard('You stopped', w),
     ),
+    { antiPhishingCode },
   );
 }
 
 /** A wrong match code: the factor is denied, so the withdrawal is stopped. */
-export function wrongCodePage(w?: ShownWithdrawal): string {
+export function wrongCodePage(w?: ShownWithdrawal, antiPhishingCode?: string): string {
   return htmlPage(
     'Wrong number: withdrawal stopped',
     outcome(
@@ -113,6 +152,7 @@ export function wrongCodePage(w?: ShownWithdrawal): string {
       ],
       w && summaryCard('Stopped', w),
     ),
+    { antiPhishingCode },
   );
 }
 
@@ -161,7 +201,7 @@ const LINK_STATES: Record<Exclude<LinkState, 'usable'>, { tone: 'ok' | 'stop' | 
 };
 
 /** Why a link cannot be used (answered with 410). */
-export function linkStatePage(state: Exclude<LinkState, 'usable'>): string {
+export function linkStatePage(state: Exclude<LinkState, 'usable'>, antiPhishingCode?: string): string {
   const { tone, heading, text } = LINK_STATES[state];
-  return htmlPage(heading, outcome(tone, heading, text));
+  return htmlPage(heading, outcome(tone, heading, text), { antiPhishingCode });
 }

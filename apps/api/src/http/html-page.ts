@@ -1,6 +1,6 @@
 import { Html, inGroups, markup, relativeTime, timeInWords } from '@app/domain';
 import { applyDecorators, Header } from '@nestjs/common';
-import { assetUrl } from './page-assets';
+import { assetUrl, PageAssetName } from './page-assets';
 
 export { Html, markup };
 
@@ -29,8 +29,22 @@ export const HTML_PAGE_HEADERS: Readonly<Record<string, string>> = {
 /** Sends a route's answer as an HTML page with those headers. */
 export const HtmlPage = () => applyDecorators(...Object.entries(HTML_PAGE_HEADERS).map(([name, value]) => Header(name, value)));
 
+/** What a page adds for its customer: the anti-phishing code under the bar, scripts of its own (files under /assets/). */
+export interface PageOptions {
+  antiPhishingCode?: string | null;
+  scripts?: PageAssetName[];
+  /** More of the page's own files in the head (a page served with its own script and style). */
+  head?: Html;
+}
+
+/** The customer's anti-phishing code, in the same place on every page: right under the Countersign bar. */
+export function antiPhishingBanner(code: string | null | undefined): Html | '' {
+  return code ? markup`<p class="anti-phishing" id="anti-phishing-code">Your anti-phishing code: <strong>${code}</strong></p>` : '';
+}
+
 /** A whole page: the title, the Countersign bar, and `main`. Its style and script are the files under /assets/. */
-export function htmlPage(title: string, main: Html): string {
+export function htmlPage(title: string, main: Html, options: PageOptions = {}): string {
+  const scripts = (options.scripts ?? []).map((name) => markup`\n<script src="${assetUrl(name)}" defer></script>`);
   return markup`<!doctype html>
 <html lang="en">
 <head>
@@ -41,10 +55,10 @@ export function htmlPage(title: string, main: Html): string {
 <meta name="robots" content="noindex, nofollow">
 <title>${title} · Countersign</title>
 <link rel="stylesheet" href="${assetUrl('page.css')}">
-<script src="${assetUrl('page.js')}" defer></script>
+<script src="${assetUrl('page.js')}" defer></script>${scripts}${options.head ? markup`\n${options.head}` : ''}
 </head>
 <body>
-<header class="brand">Countersign <span>· withdrawal security</span></header>
+<header class="brand">Countersign <span>· withdrawal security</span></header>${options.antiPhishingCode ? markup`\n${antiPhishingBanner(options.antiPhishingCode)}` : ''}
 <main id="main">
 ${main}
 </main>

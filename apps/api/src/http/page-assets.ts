@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ANTI_PHISHING_CSS, PASSKEY_APPROVAL_JS, WEBAUTHN_BROWSER_BUNDLE } from './passkey-assets';
 
 /**
  * The style sheet and the script of the HTML pages, served from the API itself (/assets/…) so that the
@@ -314,8 +315,10 @@ function asset(body: string, contentType: string): PageAsset {
 
 /** The files under /assets/, by name. */
 export const PAGE_ASSETS = {
-  'page.css': asset(PAGE_CSS, 'text/css; charset=utf-8'),
+  'page.css': asset(PAGE_CSS + ANTI_PHISHING_CSS, 'text/css; charset=utf-8'),
   'page.js': asset(PAGE_JS, 'text/javascript; charset=utf-8'),
+  'webauthn.js': asset(WEBAUTHN_BROWSER_BUNDLE, 'text/javascript; charset=utf-8'),
+  'passkey-approval.js': asset(PASSKEY_APPROVAL_JS, 'text/javascript; charset=utf-8'),
 } as const satisfies Record<string, PageAsset>;
 
 export type PageAssetName = keyof typeof PAGE_ASSETS;

@@ -20,6 +20,8 @@ const TITLES: Record<ProblemCode, string> = {
   too_many_attempts: 'Too many attempts',
   token_invalid: 'The link is not valid',
   match_code_wrong: 'That is not the code shown in your app',
+  passkey_required: 'This approval needs your passkey',
+  passkey_invalid: 'The passkey approval could not be verified',
   rate_limited: 'Too many requests',
   verdict_unavailable: 'The confirmation service did not answer in time',
   internal_error: 'Internal error',
@@ -31,15 +33,17 @@ export class Problem extends HttpException {
     readonly code: ProblemCode,
     readonly detail?: string,
     readonly headers: Record<string, string> = {},
+    /** Where the contract gives one code two statuses (factor_not_enrolled is 403 for PASSKEY_REQUIRED_ABOVE). */
+    status: number = PROBLEM_STATUS[code],
   ) {
-    super(TITLES[code], PROBLEM_STATUS[code]);
+    super(TITLES[code], status);
   }
 
   body(instance?: string) {
     return {
       type: `https://countersign.dev/problems/${this.code.replace(/_/g, '-')}`,
       title: TITLES[this.code],
-      status: PROBLEM_STATUS[this.code],
+      status: this.getStatus(),
       detail: this.detail ?? TITLES[this.code],
       code: this.code,
       ...(instance ? { instance } : {}),

@@ -10,6 +10,7 @@ import { Problem } from '../http/problem';
 import { RateLimit, RateLimitGuard } from '../http/rate-limits/rate-limit.guard';
 import { EmailVerificationService } from './email-verification.service';
 import { EmailVerificationDto } from './security.dto';
+import { AntiPhishingCodesService } from './anti-phishing-codes.service';
 
 /** The page's form: its one button, so that a bare POST to the link (a scanner's) verifies nothing. */
 export class EmailVerificationFormDto {
@@ -25,6 +26,7 @@ export class EmailVerificationController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly verifications: EmailVerificationService,
+    private readonly antiPhishingCodes: AntiPhishingCodesService,
   ) {}
 
   @Post('v1/email-verifications')
@@ -38,7 +40,8 @@ export class EmailVerificationController {
   @UseFilters(HtmlProblemFilter)
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'A page with one button that verifies the address; opening it changes nothing.' })
-  page(@Param('token') token: string): string {
+  async page(@Param('token') token: string): Promise<string> {
+    const antiPhishingCode = await this.antiPhishingCodes.forVerificationLink(token);
     return htmlPage(
       'Verify your email address',
       markup`<section class="card" aria-labelledby="verify">
@@ -52,6 +55,7 @@ export class EmailVerificationController {
 <p class="or">Did not ask for this? Close this page: nothing changes unless you press the button.</p>
 </div>
 </form>`,
+      { antiPhishingCode },
     );
   }
 
@@ -70,6 +74,7 @@ export class EmailVerificationController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     if (form?.verify !== 'yes') throw new Problem('validation_failed', 'press the button on the page');
+    const antiPhishingCode = await this.antiPhishingCodes.forVerificationLink(token);
     try {
       await this.verifications.verify(token);
     } catch (error) {
@@ -82,6 +87,7 @@ export class EmailVerificationController {
           'It was used already, it expired, or a newer link was sent since.',
           'If your address is still not verified, ask for a new link in your exchange account.',
         ]),
+        { antiPhishingCode },
       );
     }
     const lock = this.config.securityChangeLockMs;
@@ -91,6 +97,7 @@ export class EmailVerificationController {
         'Withdrawal confirmations will be sent to this address from now on.',
         ...(lock > 0 ? [`For your safety, withdrawals are paused for ${durationInWords(lock)} after a change like this.`] : []),
       ]),
+      { antiPhishingCode },
     );
   }
 }

@@ -6,6 +6,7 @@ import { htmlPage, HtmlPage, markup, outcome } from '../http/html-page';
 import { Problem } from '../http/problem';
 import { RateLimit, RateLimitGuard } from '../http/rate-limits/rate-limit.guard';
 import { VerdictClient } from '../http/verdict-client';
+import { AntiPhishingCodesService } from './anti-phishing-codes.service';
 
 export class SecurityNoticeReportDto {
   @ApiProperty({ description: "the token of a security notice's 'this wasn't me' link" }) @IsString() @Length(16, 200) token: string;
@@ -21,7 +22,10 @@ export class SecurityNoticeReportDto {
 @UseGuards(RateLimitGuard)
 @Controller()
 export class SecurityNoticesController {
-  constructor(private readonly verdicts: VerdictClient) {}
+  constructor(
+    private readonly verdicts: VerdictClient,
+    private readonly antiPhishingCodes: AntiPhishingCodesService,
+  ) {}
 
   @Post('v1/security-notices')
   @HttpCode(204)
@@ -31,7 +35,8 @@ export class SecurityNoticesController {
 
   @Get('security-notice/:token')
   @HtmlPage()
-  page(@Param('token') token: string): string {
+  async page(@Param('token') token: string): Promise<string> {
+    const antiPhishingCode = await this.antiPhishingCodes.forNoticeLink(token);
     return htmlPage(
       'Was this change yours?',
       markup`<section class="card">
@@ -43,22 +48,27 @@ export class SecurityNoticesController {
 </form>
 <p>If the change was yours, you can close this page.</p>
 </section>`,
+      { antiPhishingCode },
     );
   }
 
   @Post('security-notice/:token')
   @HtmlPage()
   async reportFromPage(@Param('token') token: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    const antiPhishingCode = await this.antiPhishingCodes.forNoticeLink(token);
     try {
       await this.verdicts.ask('report-security-change', {}, { token });
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
       reply.status(error.getStatus());
-      return htmlPage('This link is no longer valid', outcome('info', 'This link is no longer valid', [error.detail ?? 'It was used already.']));
+      return htmlPage('This link is no longer valid', outcome('info', 'This link is no longer valid', [error.detail ?? 'It was used already.']), {
+        antiPhishingCode,
+      });
     }
     return htmlPage(
       'Withdrawals on your account are frozen',
       outcome('stop', 'Withdrawals on your account are frozen', ['Thank you. Our operators have been alerted and will contact you.']),
+      { antiPhishingCode },
     );
   }
 }

@@ -10,6 +10,9 @@ import { PushSubscriptionsService } from './push-subscriptions.service';
 import { SecurityNoticesController } from './security-notices.controller';
 import { SecurityController } from './security.controller';
 import { SecurityService } from './security.service';
+import { PasskeysController } from './passkeys.controller';
+import { PasskeysService } from './passkeys.service';
+import { AntiPhishingCodesService } from './anti-phishing-codes.service';
 
 /** A customer's factors (email, TOTP, push devices), withdrawal addresses and balances. */
 @Module({
@@ -20,7 +23,16 @@ import { SecurityService } from './security.service';
     PushSubscriptionsController,
     AddressesController,
     BalancesController,
+    PasskeysController,
   ],
-  providers: [SecurityService, EmailVerificationService, PushSubscriptionsService, AddressesService, BalancesService],
+  providers: [
+    SecurityService,
+    EmailVerificationService,
+    PushSubscriptionsService,
+    AddressesService,
+    BalancesService,
+    PasskeysService,
+    AntiPhishingCodesService,
+  ],
 })
 export class SecuritySetupModule {}

@@ -51,6 +51,8 @@ export class SecurityStatusDto {
   @ApiProperty() pushDevices: number;
   @ApiProperty({ nullable: true, type: String }) withdrawalsLockedUntil: string | null;
   @ApiProperty({ description: 'the account is frozen until an operator unfreezes it' }) frozen: boolean;
+  @ApiProperty({ description: 'active passkeys' }) passkeys: number;
+  @ApiProperty({ description: 'whether an anti-phishing code is set (never the code)' }) antiPhishingCode: boolean;
 }
 
 export class EmailVerificationDto {

@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { newTotpSecret, otpauthUri, sealTotpSecret } from '@app/crypto';
-import { CustomerRepository, PushSubscriptionRepository, TotpRepository } from '@app/database';
+import { AntiPhishingCodeRepository, CustomerRepository, PasskeyRepository, PushSubscriptionRepository, TotpRepository } from '@app/database';
 import { OutboxRelay } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { VerdictClient } from '../http/verdict-client';
@@ -20,11 +20,18 @@ export class SecurityService {
     private readonly devices: PushSubscriptionRepository,
     private readonly relay: OutboxRelay,
     private readonly verdicts: VerdictClient,
+    private readonly passkeys: PasskeyRepository,
+    private readonly antiPhishingCodes: AntiPhishingCodeRepository,
   ) {}
 
   async status(userId: string): Promise<SecurityStatusDto> {
     const c = await this.customers.ensure(userId);
-    const [active, devices] = await Promise.all([this.totp.isActive(userId), this.devices.countLive(userId)]);
+    const [active, devices, passkeys, code] = await Promise.all([
+      this.totp.isActive(userId),
+      this.devices.countLive(userId),
+      this.passkeys.countLive(userId),
+      this.antiPhishingCodes.find(userId),
+    ]);
     const locked = c.withdrawalsLockedUntil && c.withdrawalsLockedUntil.getTime() > Date.now();
     return {
       email: { address: c.email, verified: c.emailVerifiedAt !== null },
@@ -32,6 +39,8 @@ export class SecurityService {
       pushDevices: devices,
       withdrawalsLockedUntil: locked ? c.withdrawalsLockedUntil!.toISOString() : null,
       frozen: c.withdrawalsFrozenAt !== null,
+      passkeys,
+      antiPhishingCode: code !== undefined,
     };
   }
 

@@ -4,6 +4,7 @@ import {
   AuditRepository,
   CustomerRepository,
   LedgerRepository,
+  PasskeyRepository,
   PushSubscriptionRepository,
   TotpRepository,
   Transactions,
@@ -12,6 +13,7 @@ import {
   WithdrawalPauseRepository,
   WithdrawalRepository,
 } from '@app/database';
+import { exceedsAmount } from '@app/domain';
 import { jobId, Outbox, OutboxRelay, QueueName } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -53,6 +55,7 @@ export class CreateWithdrawal {
     private readonly audit: AuditRepository,
     private readonly status: WithdrawalStatusService,
     private readonly risk: RiskControls,
+    private readonly passkeys: PasskeyRepository,
   ) {}
 
   async execute(input: CreateWithdrawalInput): Promise<WithdrawalStatusDocument> {
@@ -69,6 +72,7 @@ export class CreateWithdrawal {
     }
     await this.assertFactorsEnrolled(input.userId, customer.emailVerifiedAt !== null);
     const address = await this.usableAddress(input.userId, input.addressId);
+    await this.assertPasskeyPolicy(input.userId, address.asset, input.amount);
     const riskRequest = {
       userId: input.userId,
       ip: input.requestIp,
@@ -154,6 +158,14 @@ export class CreateWithdrawal {
     const [totp, devices] = await Promise.all([this.totp.isActive(userId), this.devices.countLive(userId)]);
     const missing = [!emailVerified && 'a verified email', !totp && 'an active authenticator', devices === 0 && 'a push device'].filter(Boolean);
     if (missing.length) throw new Problem('factor_not_enrolled', `withdrawals need ${missing.join(', ')}`);
+  }
+
+  /** PASSKEY_REQUIRED_ABOVE: strictly more than the asset's amount needs a passkey (the confirmation service checks again). */
+  private async assertPasskeyPolicy(userId: string, asset: string, amount: string): Promise<void> {
+    const limit = this.config.passkeyRequiredAbove[asset];
+    if (limit === undefined || !exceedsAmount(amount, limit)) return;
+    if ((await this.passkeys.countLive(userId)) > 0) return;
+    throw new Problem('factor_not_enrolled', `withdrawals of more than ${limit} ${asset} need a passkey`, {}, 403);
   }
 
   private async usableAddress(userId: string, addressId: string): Promise<WithdrawalAddress> {

@@ -1,11 +1,13 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { hashToken, safeEqual } from '@app/crypto';
-import { AuditRepository, ChallengeRepository, ChallengeRow, Transactions, WithdrawalRepository } from '@app/database';
+import { AuditRepository, ChallengeRepository, ChallengeRow, PasskeyRepository, Transactions, WithdrawalRepository } from '@app/database';
 import { Decision, isOpen, problem, Verdict } from '@app/domain';
+import { PasskeyAssertionJson } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { LockedWithdrawal, WithdrawalLocks } from '../withdrawals/withdrawal-locks';
 import { WithdrawalSettlement } from '../withdrawals/withdrawal-settlement';
+import { PasskeyApproval, PasskeyCheck } from '../passkeys/passkey-approval';
 import { NotMeAlarm } from './not-me-alarm';
 
 /**
@@ -32,9 +34,11 @@ export class DecideToken {
     private readonly settlement: WithdrawalSettlement,
     private readonly notMe: NotMeAlarm,
     private readonly audit: AuditRepository,
+    private readonly passkeyApproval: PasskeyApproval,
+    private readonly passkeys: PasskeyRepository,
   ) {}
 
-  async execute(input: { token: string; decision: Decision; matchCode?: string }): Promise<Verdict> {
+  async execute(input: { token: string; decision: Decision; matchCode?: string; passkey?: PasskeyAssertionJson }): Promise<Verdict> {
     const hash = hashToken(input.token);
     const withdrawalId = await this.challenges.withdrawalIdOfToken(hash);
     if (!withdrawalId) return TOKEN_INVALID;
@@ -57,6 +61,11 @@ export class DecideToken {
         if (!input.matchCode) return problem('match_code_wrong', 'pick the code shown in your app');
         if (!safeEqual(input.matchCode, w.matchCode)) return this.wrongPick(m, w, challenge, factor.wrongMatchPicks + 1);
       }
+      // The push factor of a customer with a passkey (or above PASSKEY_REQUIRED_ABOVE) is approved only by an assertion over this withdrawal.
+      const passkey: PasskeyCheck =
+        challenge.factor === 'push' ? await this.passkeyApproval.check(m, w, challenge, input.passkey) : { kind: 'not_needed' };
+      if (passkey.kind === 'missing') return problem('passkey_required', 'approve with your passkey');
+      if (passkey.kind === 'invalid') return this.passkeyRefused(m, w, challenge, passkey.reason);
       if (!safeEqual(challenge.digest, w.digest)) {
         // The details changed after this challenge was sent: what the customer saw is not what would be paid.
         await this.challenges.consume(m, challenge.id);
@@ -70,6 +79,11 @@ export class DecideToken {
         digest: challenge.digest,
         challengeId: challenge.id,
       });
+      if (passkey.kind === 'valid') {
+        await this.passkeys.recordUse(m, passkey.passkeyId, passkey.counter);
+        await this.passkeys.recordApproval(m, w.id, passkey.passkeyId, passkey.assertion);
+        await this.audit.append(m, { event: 'passkey_approved', userId: w.userId, withdrawalId: w.id, detail: { passkeyId: passkey.passkeyId } });
+      }
       await this.settlement.evaluate(m, w);
       return { ok: true, factor: challenge.factor, status: 'approved' };
     });
@@ -85,6 +99,19 @@ export class DecideToken {
     await this.settlement.evaluate(m, w);
     await this.notMe.raise(m, w, challenge.factor);
     return { ok: true, factor: challenge.factor, status: 'denied' };
+  }
+
+  /** An assertion that failed: the push factor is denied (which denies the withdrawal); the account is not frozen. */
+  private async passkeyRefused(m: EntityManager, w: LockedWithdrawal, challenge: ChallengeRow, reason: string): Promise<Verdict> {
+    await this.audit.append(m, { event: 'passkey_refused', userId: w.userId, withdrawalId: w.id, detail: { reason } });
+    await this.challenges.consume(m, challenge.id);
+    await this.settlement.decideFactor(m, w, challenge.factor, {
+      status: 'denied',
+      evidence: `passkey-invalid:${reason}`,
+      challengeId: challenge.id,
+    });
+    await this.settlement.evaluate(m, w);
+    return problem('passkey_invalid', 'the passkey approval could not be verified: the confirmation is denied and the withdrawal stopped');
   }
 
   private async wrongPick(m: EntityManager, w: LockedWithdrawal, challenge: ChallengeRow, picks: number): Promise<Verdict> {

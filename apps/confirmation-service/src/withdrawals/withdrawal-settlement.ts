@@ -1,8 +1,17 @@
-import { AuditRepository, FactorOutcome, LedgerRepository, WithdrawalPauseRepository, WithdrawalRepository } from '@app/database';
+import {
+  AuditRepository,
+  FactorOutcome,
+  LedgerRepository,
+  PasskeyApprovalProof,
+  PasskeyRepository,
+  WithdrawalPauseRepository,
+  WithdrawalRepository,
+} from '@app/database';
 import { EndReason, EndStatus, Factor, FACTORS, formatAmount, isOpen, settle, WithdrawalStatus } from '@app/domain';
-import { jobId, Outbox, QueueName } from '@app/queue';
+import { jobId, Outbox, PasskeyProof, QueueName } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { PasskeyPolicy } from '../passkeys/passkey-policy';
 import { LockedWithdrawal, WithdrawalLocks } from './withdrawal-locks';
 
 /**
@@ -19,6 +28,8 @@ export class WithdrawalSettlement {
     private readonly ledger: LedgerRepository,
     private readonly outbox: Outbox,
     private readonly audit: AuditRepository,
+    private readonly passkeys: PasskeyRepository,
+    private readonly passkeyPolicy: PasskeyPolicy,
   ) {}
 
   isExpired(w: LockedWithdrawal, now = new Date()): boolean {
@@ -50,9 +61,16 @@ export class WithdrawalSettlement {
       case 'end':
         await this.finish(m, w, decision.status, decision.reason);
         return decision.status;
-      case 'post':
-        await this.post(m, w);
+      case 'post': {
+        const passkey = await this.passkeys.approvalOf(m, w.id);
+        // PASSKEY_REQUIRED_ABOVE, checked again here whatever let the withdrawal in (the API checks it at creation).
+        if (!passkey && this.passkeyPolicy.requiresPasskey(w)) {
+          await this.finish(m, w, 'denied', 'passkey_required');
+          return 'denied';
+        }
+        await this.post(m, w, passkey && this.passkeyProof(w, passkey));
         return 'posted';
+      }
     }
   }
 
@@ -72,7 +90,20 @@ export class WithdrawalSettlement {
     }
   }
 
-  private async post(m: EntityManager, w: LockedWithdrawal): Promise<void> {
+  /** The customer's own signature over this withdrawal, as the wallet checks it (shared/API.md). */
+  private passkeyProof(w: LockedWithdrawal, p: PasskeyApprovalProof): PasskeyProof {
+    return {
+      credentialId: p.credentialId,
+      publicKey: p.publicKey.toString('base64url'),
+      authenticatorData: p.assertion.authenticatorData,
+      clientDataJSON: p.assertion.clientDataJSON,
+      signature: p.assertion.signature,
+      challengeId: p.challengeId,
+      digest: w.digest.toString('hex'),
+    };
+  }
+
+  private async post(m: EntityManager, w: LockedWithdrawal, passkey?: PasskeyProof): Promise<void> {
     // Postgres refuses this unless three approvals match the current digest (ledger_three_of_three).
     const transferId = await this.ledger.post(m, w.id);
     const postedAt = await this.withdrawals.markPosted(m, w.id);
@@ -91,6 +122,8 @@ export class WithdrawalSettlement {
           amount: formatAmount(w.amount),
           address: w.address,
           postedAt: postedAt.toISOString(),
+          fee: formatAmount(w.fee),
+          ...(passkey ? { passkey } : {}),
         },
       },
       this.outcomeEmail(w.id),

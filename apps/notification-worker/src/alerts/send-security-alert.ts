@@ -1,4 +1,4 @@
-import { CustomerRepository } from '@app/database';
+import { AntiPhishingCodeRepository, CustomerRepository } from '@app/database';
 import { SecurityAlert } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
@@ -15,6 +15,7 @@ export class SendSecurityAlert {
     private readonly customers: CustomerRepository,
     private readonly withdrawals: WithdrawalReader,
     private readonly mailer: Mailer,
+    private readonly antiPhishingCodes: AntiPhishingCodeRepository,
   ) {}
 
   execute(data: { userId: string; alert: SecurityAlert; withdrawalId?: string; dedupeKey: string }): Promise<string> {
@@ -22,7 +23,7 @@ export class SendSecurityAlert {
       const customer = await this.customers.find(data.userId, m);
       if (!customer?.email) throw new UnrecoverableError('the customer has no email address');
       const w = data.withdrawalId ? await this.withdrawals.read(m, data.withdrawalId) : undefined;
-      await this.mailer.send(alertMail(customer.email, data.alert, w));
+      await this.mailer.send(alertMail(customer.email, data.alert, w, await this.antiPhishingCodes.find(data.userId, m)));
     });
   }
 }

@@ -29,6 +29,7 @@ export class SendChallengePush {
         token,
         url,
         expiresAt: w.expiresAt.toISOString(),
+        ...(w.antiPhishingCode ? { antiPhishingCode: w.antiPhishingCode } : {}),
       };
       const ttl = (w.expiresAt.getTime() - Date.now()) / 1000;
       return this.push.send(device, payload, ttl);

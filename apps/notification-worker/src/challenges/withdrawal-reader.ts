@@ -1,4 +1,4 @@
-import { CustomerRepository, WithdrawalForMessage, WithdrawalRepository } from '@app/database';
+import { AntiPhishingCodeRepository, CustomerRepository, WithdrawalForMessage, WithdrawalRepository } from '@app/database';
 import { formatAmount, isOpen } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -7,6 +7,8 @@ import { EntityManager } from 'typeorm';
 export interface WithdrawalMessageFacts extends WithdrawalForMessage {
   email: string | null;
   emailVerified: boolean;
+  /** The customer's anti-phishing code, shown in every message about the withdrawal. */
+  antiPhishingCode?: string;
 }
 
 /** What a message about a withdrawal shows, read fresh from Postgres for every delivery. */
@@ -15,13 +17,15 @@ export class WithdrawalReader {
   constructor(
     private readonly withdrawals: WithdrawalRepository,
     private readonly customers: CustomerRepository,
+    private readonly antiPhishingCodes: AntiPhishingCodeRepository,
   ) {}
 
   async read(m: EntityManager, withdrawalId: string): Promise<WithdrawalMessageFacts | undefined> {
     const w = await this.withdrawals.forMessage(m, withdrawalId);
     if (!w) return undefined;
     const owner = await this.customers.find(w.userId, m);
-    return { ...w, amount: formatAmount(w.amount), email: owner?.email ?? null, emailVerified: owner?.emailVerifiedAt != null };
+    const antiPhishingCode = await this.antiPhishingCodes.find(w.userId, m);
+    return { ...w, amount: formatAmount(w.amount), email: owner?.email ?? null, emailVerified: owner?.emailVerifiedAt != null, antiPhishingCode };
   }
 
   /** Still collecting confirmations: awaiting them, or held for review (a held withdrawal collects them too). */

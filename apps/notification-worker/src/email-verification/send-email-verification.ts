@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { hashToken, newToken } from '@app/crypto';
-import { EmailVerificationRepository } from '@app/database';
+import { AntiPhishingCodeRepository, EmailVerificationRepository } from '@app/database';
 import { Inject, Injectable } from '@nestjs/common';
 import { verificationMail } from '../mail/mail-templates';
 import { Mailer } from '../mail/mailer';
@@ -12,6 +12,7 @@ export class SendEmailVerification {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly verifications: EmailVerificationRepository,
     private readonly mailer: Mailer,
+    private readonly antiPhishingCodes: AntiPhishingCodeRepository,
   ) {}
 
   async execute(verificationId: string): Promise<'sent' | 'already_sent' | 'expired'> {
@@ -20,7 +21,8 @@ export class SendEmailVerification {
     if (v.expiresAt.getTime() <= Date.now()) return 'expired';
     const token = newToken();
     await this.verifications.setTokenHash(v.id, hashToken(token));
-    await this.mailer.send(verificationMail(v.email, `${this.config.publicBaseUrl}/verify-email/${token}`));
+    const code = await this.antiPhishingCodes.find(v.userId);
+    await this.mailer.send(verificationMail(v.email, `${this.config.publicBaseUrl}/verify-email/${token}`, code));
     await this.verifications.markSent(v.id);
     return 'sent';
   }

@@ -62,6 +62,8 @@ interface MailContent {
   action?: { label: string; url: string };
   /** Paragraphs after the action. */
   after?: string[];
+  /** The customer's own phrase: first in every mail, in the same place, so a look-alike without it stands out. */
+  antiPhishingCode?: string | null;
 }
 
 const label = (text: string) =>
@@ -111,7 +113,9 @@ function render(content: MailContent): { text: string; html: string } {
   // A mail about a withdrawal leads with its amount, the heading above it small; an alert leads with its words.
   const amountFirst = !!w && !content.intro?.length;
   const width = 17;
+  const code = content.antiPhishingCode;
   const text = [
+    ...(code ? [`Your anti-phishing code: ${code}`, ''] : []),
     content.title,
     '',
     ...(content.intro?.length ? [...content.intro, ''] : []),
@@ -139,6 +143,7 @@ function render(content: MailContent): { text: string; html: string } {
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:${COLOURS.page}"><tr><td align="center" style="padding:16px 12px">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:480px;background:${COLOURS.card};border:1px solid ${COLOURS.line};border-radius:14px">
 <tr><td style="padding:16px 20px 0;font-size:14px;font-weight:700">Countersign <span style="color:${COLOURS.muted};font-weight:400">· withdrawal security</span></td></tr>
+${code ? markup`<tr><td style="padding:8px 20px 0;font-size:14px;color:${COLOURS.muted}">Your anti-phishing code: <strong style="color:${COLOURS.text};font-family:${MONO}">${code}</strong></td></tr>` : ''}
 <tr><td style="padding:12px 20px 22px">
 <h1 style="margin:0 0 4px;line-height:1.3;font-weight:700;${heading}">${content.title}</h1>
 ${paragraphsHtml(content.intro)}
@@ -155,7 +160,7 @@ ${paragraphsHtml(content.after)}
   return { text, html: body.value };
 }
 
-export function challengeMail(to: string, w: WithdrawalDetails, url: string): OutgoingMail {
+export function challengeMail(to: string, w: WithdrawalDetails, url: string, antiPhishingCode?: string | null): OutgoingMail {
   const expires = timeForCustomer(w.expiresAt, w.timeZone);
   const window = durationInWords(w.expiresAt.getTime() - w.createdAt.getTime());
   const body = render({
@@ -170,6 +175,7 @@ export function challengeMail(to: string, w: WithdrawalDetails, url: string): Ou
     ],
     action: { label: 'Review this withdrawal', url },
     after: ['The link works once. Countersign never asks for your password or authenticator codes.'],
+    antiPhishingCode,
   });
   return { to, subject: `Confirm your withdrawal of ${w.amount} ${w.asset}`, ...body };
 }
@@ -198,6 +204,7 @@ const REASONS: Record<EndReason, string> = {
   cancelled_by_customer: 'cancelled',
   totp_revoked: 'authenticator enrolments were revoked',
   security_change: 'a security setting of the account changed after it was requested',
+  passkey_required: 'a withdrawal of this size must be approved with a passkey',
 };
 
 const OUTCOME_LINES: Record<Exclude<FinalStatus, 'cancelled'>, string[]> = {
@@ -207,7 +214,11 @@ const OUTCOME_LINES: Record<Exclude<FinalStatus, 'cancelled'>, string[]> = {
   rejected: ['It will not be sent.'],
 };
 
-export function outcomeMail(to: string, w: WithdrawalDetails & { status: keyof typeof OUTCOME_TITLES }): OutgoingMail {
+export function outcomeMail(
+  to: string,
+  w: WithdrawalDetails & { status: keyof typeof OUTCOME_TITLES },
+  antiPhishingCode?: string | null,
+): OutgoingMail {
   const title = OUTCOME_TITLES[w.status];
   const reason = w.reason && (Object.hasOwn(REASONS, w.reason) ? REASONS[w.reason as EndReason] : w.reason);
   const status = `${OUTCOME_STATUS[w.status]}${reason ? ` (${reason})` : ''}`;
@@ -217,11 +228,12 @@ export function outcomeMail(to: string, w: WithdrawalDetails & { status: keyof t
     withdrawal: w,
     facts: [...requestFacts(w), { label: 'Status', text: status, html: status }],
     lines,
+    antiPhishingCode,
   });
   return { to, subject: `${title}: ${w.amount} ${w.asset}`, ...body };
 }
 
-export function verificationMail(to: string, url: string): OutgoingMail {
+export function verificationMail(to: string, url: string, antiPhishingCode?: string | null): OutgoingMail {
   return {
     to,
     subject: 'Verify your email address for withdrawal confirmations',
@@ -230,6 +242,7 @@ export function verificationMail(to: string, url: string): OutgoingMail {
       intro: ['Withdrawal confirmations will be sent to this address once you verify it.'],
       action: { label: 'Verify this address', url },
       after: ['Did not ask for this? Ignore this email: nothing changes unless you open the link and press the button.'],
+      antiPhishingCode,
     }),
   };
 }
@@ -258,9 +271,11 @@ const ALERTS: Record<SecurityAlert, { subject: string; lines: string[] }> = {
   },
 };
 
-export function alertMail(to: string, alert: SecurityAlert, w?: WithdrawalDetails): OutgoingMail {
+export function alertMail(to: string, alert: SecurityAlert, w?: WithdrawalDetails, antiPhishingCode?: string | null): OutgoingMail {
   const { subject, lines } = ALERTS[alert];
-  const body = w ? render({ title: subject, intro: lines, withdrawal: w, facts: requestFacts(w) }) : render({ title: subject, intro: lines });
+  const body = w
+    ? render({ title: subject, intro: lines, withdrawal: w, facts: requestFacts(w), antiPhishingCode })
+    : render({ title: subject, intro: lines, antiPhishingCode });
   return { to, subject, ...body };
 }
 
@@ -275,7 +290,14 @@ export const CHANGE_NAMES: Record<SecurityChange, string> = {
 };
 
 /** A security notice: a change to the account, told on the channels it had before, with a link to say it was not the customer. */
-export function noticeMail(to: string, change: SecurityChange, at: Date, url: string, timeZone?: string | null): OutgoingMail {
+export function noticeMail(
+  to: string,
+  change: SecurityChange,
+  at: Date,
+  url: string,
+  timeZone?: string | null,
+  antiPhishingCode?: string | null,
+): OutgoingMail {
   const title = CHANGE_NAMES[change];
   const when = timeForCustomer(at, timeZone);
   return {
@@ -289,6 +311,7 @@ export function noticeMail(to: string, change: SecurityChange, at: Date, url: st
         'If this was not you, open the link and say so: withdrawals on your account will be frozen at once, and our operators will contact you.',
       ],
       action: { label: "This wasn't me", url },
+      antiPhishingCode,
     }),
   };
 }

@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { AuditRepository, PushSubscriptionRepository, SecurityNoticeRepository } from '@app/database';
+import { AntiPhishingCodeRepository, AuditRepository, PushSubscriptionRepository, SecurityNoticeRepository } from '@app/database';
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { DELIVERY_LEASE_SECONDS, DeliveryOutcome, LeasedDelivery } from '../deliveries/leased-delivery';
@@ -24,6 +24,7 @@ export class SendSecurityNotice {
     private readonly mailer: Mailer,
     private readonly push: DevicePush,
     private readonly audit: AuditRepository,
+    private readonly antiPhishingCodes: AntiPhishingCodeRepository,
   ) {}
 
   async execute(deliveryId: string): Promise<DeliveryOutcome | 'device_retired'> {
@@ -48,11 +49,18 @@ export class SendSecurityNotice {
       },
       async (n, token) => {
         const url = `${this.config.publicBaseUrl}/security-notice/${token}`;
+        const code = await this.antiPhishingCodes.find(n.userId);
         if (n.channel === 'email') {
-          await this.mailer.send(noticeMail(n.email!, n.change, n.createdAt, url));
+          await this.mailer.send(noticeMail(n.email!, n.change, n.createdAt, url, null, code));
           return true;
         }
-        const payload = { type: 'security-notice', change: n.change, at: n.createdAt.toISOString(), url };
+        const payload = {
+          type: 'security-notice',
+          change: n.change,
+          at: n.createdAt.toISOString(),
+          url,
+          ...(code ? { antiPhishingCode: code } : {}),
+        };
         return this.push.send(device!, payload, NOTICE_TTL_SECONDS);
       },
     );

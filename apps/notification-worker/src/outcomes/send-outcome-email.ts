@@ -22,7 +22,7 @@ export class SendOutcomeEmail {
         throw new UnrecoverableError(`withdrawal is ${w.status}, not an outcome to mail`);
       }
       if (!w.email) throw new UnrecoverableError('the customer has no email address');
-      await this.mailer.send(outcomeMail(w.email, { ...w, status: w.status }));
+      await this.mailer.send(outcomeMail(w.email, { ...w, status: w.status }, w.antiPhishingCode));
     });
   }
 }

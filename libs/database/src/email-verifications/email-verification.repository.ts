@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Repository } from '../repository';
 import { EmailVerificationEntity } from './email-verification.entity';
 
-export type EmailVerificationToSend = Pick<EmailVerificationEntity, 'id' | 'email' | 'sentAt' | 'consumedAt' | 'expiresAt'>;
+export type EmailVerificationToSend = Pick<EmailVerificationEntity, 'id' | 'userId' | 'email' | 'sentAt' | 'consumedAt' | 'expiresAt'>;
 
 /** Pending email changes and the single-use links that verify them (only the link's hash is kept). */
 @Injectable()
@@ -46,7 +46,7 @@ export class EmailVerificationRepository extends Repository {
 
   async findToSend(id: string): Promise<EmailVerificationToSend | undefined> {
     return this.row<EmailVerificationToSend>(
-      `SELECT id, email, sent_at AS "sentAt", consumed_at AS "consumedAt", expires_at AS "expiresAt"
+      `SELECT id, user_id AS "userId", email, sent_at AS "sentAt", consumed_at AS "consumedAt", expires_at AS "expiresAt"
          FROM email_verifications WHERE id = $1`,
       [id],
     );

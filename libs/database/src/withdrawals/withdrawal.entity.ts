@@ -41,4 +41,7 @@ export class WithdrawalFactorEntity {
   @Column({ type: 'text', nullable: true }) evidence: string | null;
   @Column({ name: 'challenge_id', type: 'uuid', nullable: true }) challengeId: string | null;
   @Column({ name: 'enrolment_id', type: 'uuid', nullable: true }) enrolmentId: string | null;
+  /** The passkey whose assertion approved the push factor, and that assertion (for the wallet). */
+  @Column({ name: 'passkey_id', type: 'uuid', nullable: true }) passkeyId: string | null;
+  @Column({ name: 'passkey_assertion', type: 'jsonb', nullable: true }) passkeyAssertion: object | null;
 }

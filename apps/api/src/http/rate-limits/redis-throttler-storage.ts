@@ -1,4 +1,5 @@
-import { ThrottlerStorage } from '@nestjs/throttler';
+import { Logger } from '@nestjs/common';
+import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import IORedis from 'ioredis';
 
 /**
@@ -23,13 +24,21 @@ type Incrementing = IORedis & {
   throttlerIncrement(hitsKey: string, blockKey: string, ttl: number, limit: number, block: number): Promise<[number, number, number]>;
 };
 
+/** How long a count may take before this instance counts on its own: Redis is a transport that may be away. */
+const REDIS_ANSWER_MS = 500;
+
 /**
  * @nestjs/throttler's storage in Redis, so that a limit holds across every API instance. Written here
  * because the Redis storage package (@nest-lab/throttler-storage-redis) does not support NestJS 12; the
- * throttler itself still decides.
+ * throttler itself still decides. When Redis does not answer within half a second, this instance counts
+ * in its own memory until it does (the limit then holds per instance): a Redis outage neither lifts the
+ * limits nor stops the requests that Postgres alone can serve.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly redis: Incrementing;
+  private readonly local = new ThrottlerStorageService();
+  private readonly logger = new Logger(RedisThrottlerStorage.name);
+  private redisAway = false;
 
   constructor(
     redis: IORedis,
@@ -41,7 +50,19 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     const base = `${this.keyPrefix}${throttlerName}:${key}`;
-    const [hits, windowMs, blockMs] = await this.redis.throttlerIncrement(`${base}:hits`, `${base}:blocked`, ttl, limit, blockDuration || ttl);
+    let timer: NodeJS.Timeout | undefined;
+    const away = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), REDIS_ANSWER_MS)));
+    const counted = await Promise.race([
+      this.redis.throttlerIncrement(`${base}:hits`, `${base}:blocked`, ttl, limit, blockDuration || ttl).catch(() => undefined),
+      away,
+    ]).finally(() => clearTimeout(timer));
+    if (!counted) {
+      if (!this.redisAway) this.logger.warn('Redis does not answer: rate limits are counted per API instance until it does');
+      this.redisAway = true;
+      return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    }
+    this.redisAway = false;
+    const [hits, windowMs, blockMs] = counted;
     return {
       totalHits: hits,
       timeToExpire: Math.ceil(windowMs / 1000),

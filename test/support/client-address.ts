@@ -49,7 +49,7 @@ export function requestFrom(
 export async function startExtraApi(env: TestEnvironment): Promise<{ app: INestApplication; baseUrl: string }> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const app = await createApiApp(env.config({ PORT: String(port) }), { logger: false });
+  const app = await createApiApp(env.config({ PORT: String(port) }, 'api'), { logger: false });
   await app.listen(port, '127.0.0.1');
   return { app, baseUrl };
 }

@@ -46,6 +46,8 @@ export interface AppConfig {
   dashboard?: { user: string; password: string; allowActions: boolean };
   /** How long the API waits for the confirmation service's verdict before answering 503. */
   verdictTimeoutMs: number;
+  /** How often an event stream sends a keep-alive comment and looks at its withdrawal again (SSE_HEARTBEAT). */
+  sseHeartbeatMs: number;
   /** Pushes per customer per hour, across withdrawals still open (push-bombing guard). */
   pushesPerHour: number;
   /** Where push endpoints may point (PUSH_SERVICE_HOSTS): host suffixes (https) or full origins. */
@@ -170,6 +172,7 @@ const envSchema = z.object({
   METRICS_USER: z.string().min(1).optional(),
   METRICS_PASSWORD: z.string().min(1).optional(),
   VERDICT_TIMEOUT: duration('VERDICT_TIMEOUT', '10s'),
+  SSE_HEARTBEAT: duration('SSE_HEARTBEAT', '15s'),
   PUSHES_PER_HOUR: z.coerce.number().int().min(1).default(20),
   PUSH_SERVICE_HOSTS: z.string().optional(),
   CUSTOMER_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
@@ -398,6 +401,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
     dashboard,
     metrics: e.METRICS_USER && e.METRICS_PASSWORD ? { user: e.METRICS_USER, password: e.METRICS_PASSWORD } : undefined,
     verdictTimeoutMs: e.VERDICT_TIMEOUT,
+    sseHeartbeatMs: Math.max(100, e.SSE_HEARTBEAT),
     pushesPerHour: e.PUSHES_PER_HOUR,
     pushServiceHosts: e.PUSH_SERVICE_HOSTS
       ? e.PUSH_SERVICE_HOSTS.split(',')

@@ -12,3 +12,4 @@ export * from './queue-name';
 export * from './queue.module';
 export * from './redis-connection';
 export * from './redis-policy';
+export * from './withdrawal-changes';

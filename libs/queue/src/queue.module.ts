@@ -8,6 +8,7 @@ import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import { QueueName } from './queue-name';
 import { redisConnection } from './redis-connection';
+import { ChangePublisher, WithdrawalChanges } from './withdrawal-changes';
 
 /**
  * BullMQ on this app's own Redis user and the prefix, the three queues, job signing and checking, the
@@ -25,7 +26,7 @@ import { redisConnection } from './redis-connection';
     }),
     BullModule.registerQueue({ name: QueueName.Notifications }, { name: QueueName.Confirmations }, { name: QueueName.WithdrawalsPosted }),
   ],
-  providers: [JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay],
-  exports: [BullModule, JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay],
+  providers: [JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, ChangePublisher, WithdrawalChanges],
+  exports: [BullModule, JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, WithdrawalChanges],
 })
 export class QueueModule {}

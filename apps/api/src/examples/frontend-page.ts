@@ -2,7 +2,8 @@ import { Html, markup } from '../http/html-page';
 
 /**
  * A minimal exchange frontend for developers (GET /examples/frontend.html): paste a customer's bearer token,
- * then register this browser for push, register and list passkeys, and set the anti-phishing code — each
+ * then register this browser for push, register and list passkeys, set the anti-phishing code, and request
+ * a withdrawal and follow its status live (the event stream) — each
  * through the public API exactly as a real frontend would. Self-contained: its own script and style, served
  * beside it under the pages' CSP (script and style from this origin only).
  */
@@ -34,6 +35,23 @@ export function frontendPage(): Html {
 <input id="anti-phishing-code" maxlength="20" autocomplete="off">
 <button type="button" id="set-anti-phishing-code" class="primary">Set the anti-phishing code</button>
 </section>
+<section class="card example" aria-labelledby="withdraw">
+<h2 id="withdraw">A withdrawal, live</h2>
+<p class="hint">Requests a withdrawal and follows its status document as it changes (GET /v1/withdrawals/:id/events), as a frontend shows it while the customer confirms by email, push and authenticator.</p>
+<label for="address-id">Address id</label>
+<input id="address-id" autocomplete="off" spellcheck="false">
+<label for="amount">Amount</label>
+<input id="amount" inputmode="decimal" value="0.01" autocomplete="off">
+<button type="button" id="request-withdrawal" class="primary">Request the withdrawal</button>
+<label for="withdrawal-id">Or follow an existing withdrawal (its id)</label>
+<input id="withdrawal-id" autocomplete="off" spellcheck="false">
+<button type="button" id="follow-withdrawal">Follow it</button>
+<div id="live" class="live" aria-live="polite" hidden>
+<p class="match">Match code <strong id="live-match"></strong></p>
+<p>Status <strong id="live-status"></strong></p>
+<ul class="live-factors"><li>Email <strong id="live-email"></strong></li><li>Push <strong id="live-push"></strong></li><li>Authenticator <strong id="live-totp"></strong></li></ul>
+</div>
+</section>
 <div id="output" role="status" tabindex="-1"></div>`;
 }
 
@@ -51,6 +69,8 @@ export const FRONTEND_CSS = `.example label { display: block; margin: .8rem 0 .3
 .example textarea { font-family: var(--mono); font-size: .8rem; }
 .example button { margin-top: .9rem; width: 100%; }
 .passkey-list { padding-left: 1.2rem; }
+.live .match strong { font-family: var(--mono); font-size: 2rem; letter-spacing: .1em; }
+.live-factors { padding-left: 1.2rem; }
 #output { margin: 1rem 0; padding: .8rem 1rem; border-radius: 12px; border: 2px solid var(--line); background: var(--card); }
 #output.ok { border-color: var(--ok); }
 #output.problem { border-color: var(--danger); }
@@ -112,6 +132,70 @@ export const FRONTEND_JS = `'use strict';
     api('PUT', '/v1/me/anti-phishing-code', withCode({ code: $('anti-phishing-code').value }))
       .then(function () { say('Anti-phishing code set: every email, push and page from Countersign shows it from now on.'); })
       .catch(function (error) { say('Code not set: ' + error.message, true); });
+  });
+
+  // EventSource cannot send a bearer token, so the stream is read with fetch: blocks split by a blank line,
+  // "event:" and "data:" lines; comment lines (heartbeats) start with ":".
+  var following = null;
+  function show(doc) {
+    $('live').hidden = false;
+    $('live-match').textContent = doc.matchCode || '';
+    $('live-status').textContent = doc.status;
+    $('live-email').textContent = doc.factors.email;
+    $('live-push').textContent = doc.factors.push;
+    $('live-totp').textContent = doc.factors.totp;
+  }
+  function follow(id) {
+    if (following) following.abort();
+    following = new AbortController();
+    var decoder = new TextDecoder();
+    var buffer = '';
+    return fetch('/v1/withdrawals/' + encodeURIComponent(id) + '/events', {
+      headers: { authorization: 'Bearer ' + $('bearer').value.trim(), accept: 'text/event-stream' },
+      signal: following.signal,
+    }).then(function (response) {
+      if (!response.ok) return response.json().then(function (p) { throw new Error(p.code + ': ' + p.detail); });
+      var reader = response.body.getReader();
+      function read() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) return say('The stream ended: the withdrawal is ' + $('live-status').textContent + '.');
+          buffer += decoder.decode(chunk.value, { stream: true });
+          var end;
+          while ((end = buffer.indexOf('\\n\\n')) >= 0) {
+            var block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            var data = /^data: (.*)$/m.exec(block);
+            if (/^event: status$/m.test(block) && data) show(JSON.parse(data[1]));
+          }
+          return read();
+        });
+      }
+      return read();
+    });
+  }
+  function followAndSay(id) {
+    follow(id).catch(function (error) { if (error.name !== 'AbortError') say('Cannot follow the withdrawal: ' + error.message, true); });
+  }
+
+  $('request-withdrawal').addEventListener('click', function () {
+    var key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
+    fetch('/v1/withdrawals', {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + $('bearer').value.trim(), 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ addressId: $('address-id').value.trim(), amount: $('amount').value.trim() }),
+    })
+      .then(function (response) { return response.json().then(function (doc) { if (!response.ok) throw new Error(doc.code + ': ' + doc.detail); return doc; }); })
+      .then(function (doc) {
+        $('withdrawal-id').value = doc.id;
+        show(doc);
+        say('Requested: confirm it by email, push and authenticator; pick ' + doc.matchCode + ' on the email and push pages.');
+        followAndSay(doc.id);
+      })
+      .catch(function (error) { say('Not requested: ' + error.message, true); });
+  });
+
+  $('follow-withdrawal').addEventListener('click', function () {
+    followAndSay($('withdrawal-id').value.trim());
   });
 
   $('subscribe-push').addEventListener('click', function () {

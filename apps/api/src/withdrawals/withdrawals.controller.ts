@@ -1,7 +1,7 @@
 import { Caller } from '@app/crypto';
 import { DEVICE_ID_PATTERN, isPositiveAmount } from '@app/domain';
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { CUSTOMER_PAGE_SIZE } from '../api-constants';
@@ -12,6 +12,7 @@ import { CreateWithdrawal } from './create-withdrawal';
 import { CreateWithdrawalDto, ListWithdrawalsQuery, Page, WithdrawalStatusDocument } from './withdrawal.dto';
 import { WithdrawalDecisions } from './withdrawal-decisions.service';
 import { WithdrawalStatusService } from './withdrawal-status.service';
+import { WithdrawalEventsService } from './withdrawal-events.service';
 import { CustomerWrite } from '../http/rate-limits/rate-limit.guard';
 
 const etagOf = (doc: WithdrawalStatusDocument) => `"${createHash('sha256').update(JSON.stringify(doc)).digest('base64url').slice(0, 27)}"`;
@@ -28,6 +29,7 @@ export class WithdrawalsController {
     private readonly create: CreateWithdrawal,
     private readonly status: WithdrawalStatusService,
     private readonly decisions: WithdrawalDecisions,
+    private readonly eventStreams: WithdrawalEventsService,
   ) {}
 
   @CustomerWrite()
@@ -65,6 +67,19 @@ export class WithdrawalsController {
   @Get()
   list(@CurrentCaller() caller: Caller, @Query() query: ListWithdrawalsQuery): Promise<Page<WithdrawalStatusDocument>> {
     return this.status.list(caller.id, query.status, query.cursor, CUSTOMER_PAGE_SIZE);
+  }
+
+  /** The status document as Server-Sent Events: at once, on every change, until a final status. */
+  @Get(':id/events')
+  @ApiProduces('text/event-stream')
+  @ApiResponse({ status: 200, description: 'text/event-stream: events `status` with the status document' })
+  async events(@CurrentCaller() caller: Caller, @WithdrawalId() id: string, @Res() reply: FastifyReply): Promise<void> {
+    await this.eventStreams.open(caller.id, id, (headers) => {
+      // From here on the stream is ours: Fastify sends nothing more, the headers set so far (CORS, request id) go first.
+      reply.hijack();
+      reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), ...headers });
+      return reply.raw;
+    });
   }
 
   /** Frontends poll this: an unchanged document answers 304 to If-None-Match. */

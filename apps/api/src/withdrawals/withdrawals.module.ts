@@ -2,14 +2,16 @@ import { Module } from '@nestjs/common';
 import { RiskModule } from '../risk/risk.module';
 import { CreateWithdrawal } from './create-withdrawal';
 import { WithdrawalDecisions } from './withdrawal-decisions.service';
+import { WithdrawalChangeFeed } from './withdrawal-change-feed';
+import { WithdrawalEventsService } from './withdrawal-events.service';
 import { WithdrawalStatusService } from './withdrawal-status.service';
 import { WithdrawalsController } from './withdrawals.controller';
 
-/** Customers' withdrawals: request, status document, TOTP code, cancel. */
+/** Customers' withdrawals: request, status document (and its event stream), TOTP code, cancel. */
 @Module({
   imports: [RiskModule],
   controllers: [WithdrawalsController],
-  providers: [CreateWithdrawal, WithdrawalStatusService, WithdrawalDecisions],
+  providers: [CreateWithdrawal, WithdrawalStatusService, WithdrawalDecisions, WithdrawalChangeFeed, WithdrawalEventsService],
   exports: [WithdrawalStatusService],
 })
 export class WithdrawalsModule {}

@@ -1,6 +1,7 @@
 import { EndStatus, Factor, FactorDecision, FactorStatus, HoldReason, WithdrawalStatus } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { withdrawalChanged } from '../transactions';
 import { PG, refusedBy } from '../postgres-error';
 import { Repository } from '../repository';
 import { WithdrawalEntity, WithdrawalFactorEntity } from './withdrawal.entity';
@@ -98,6 +99,7 @@ export class WithdrawalRepository extends Repository {
       ],
       m,
     );
+    withdrawalChanged(m, row.id);
     return row.id;
   }
 
@@ -163,6 +165,7 @@ export class WithdrawalRepository extends Repository {
         WHERE withdrawal_id = $1 AND factor = $2`,
       [id, factor, decision.status, decision.digest ?? null, decision.evidence, decision.challengeId ?? null, decision.enrolmentId ?? null],
     );
+    withdrawalChanged(m, id);
   }
 
   async setWrongMatchPicks(m: EntityManager, id: string, factor: Factor, picks: number): Promise<void> {
@@ -180,6 +183,7 @@ export class WithdrawalRepository extends Repository {
       `UPDATE withdrawals SET status = 'posted', posted_at = now(), decided_at = now() WHERE id = $1 RETURNING posted_at`,
       [id],
     );
+    withdrawalChanged(m, id);
     return row.posted_at;
   }
 
@@ -189,11 +193,13 @@ export class WithdrawalRepository extends Repository {
     if (status === 'expired') {
       await m.query(`UPDATE withdrawal_factors SET status = 'expired' WHERE withdrawal_id = $1 AND status = 'pending'`, [id]);
     }
+    withdrawalChanged(m, id);
   }
 
   /** A held withdrawal goes back to collecting (or having) its confirmations. */
   async release(m: EntityManager, id: string): Promise<void> {
     await m.query(`UPDATE withdrawals SET status = 'pending_confirmation' WHERE id = $1 AND status = 'held'`, [id]);
+    withdrawalChanged(m, id);
   }
 
   async openIdsOfOwner(m: EntityManager, ownerId: string, exceptId: string | null): Promise<string[]> {

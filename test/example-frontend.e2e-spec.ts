@@ -1,5 +1,4 @@
-import { Browser } from 'playwright-core';
-import { launchChromium, phoneContext, screenshot } from './support/browser';
+import { phoneContext, screenshot, useChromium } from './support/browser';
 import { authenticatorCode, enrolCustomer } from './support/customer-factory';
 import { useSuite } from './support/use-suite';
 
@@ -13,17 +12,11 @@ const LOADED_MACHINE_WAIT_MS = 30_000;
 
 describe('the example frontend follows a withdrawal live', () => {
   const t = useSuite();
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   it('requests a withdrawal, shows its match code, and shows each confirmation and `posted` as they happen', async () => {
     const customer = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
-    const context = await phoneContext(browser);
+    const context = await phoneContext(chromium.browser);
     const page = await context.newPage();
     try {
       await page.goto(`${t.suite.baseUrl}/examples/frontend.html`);

@@ -50,6 +50,13 @@ export interface AppConfig {
   sseHeartbeatMs: number;
   /** Pushes per customer per hour, across withdrawals still open (push-bombing guard). */
   pushesPerHour: number;
+  /**
+   * How challenges are retried while their withdrawal is open: exponential from `retryBaseMs`, never longer
+   * than `retryCapMs` apart, until delivered or the withdrawal ends (DELIVERY_RETRY_BASE, DELIVERY_RETRY_CAP).
+   */
+  delivery: { retryBaseMs: number; retryCapMs: number; pushTimeoutMs: number };
+  /** How often the confirmation service's reconciler republishes from Postgres what Redis should hold (RECONCILE_INTERVAL). */
+  reconcileIntervalMs: number;
   /** Where push endpoints may point (PUSH_SERVICE_HOSTS): host suffixes (https) or full origins. */
   pushServiceHosts: string[];
   /** Authenticated writes per customer per minute, and email changes per hour, counted across API instances. */
@@ -174,6 +181,10 @@ const envSchema = z.object({
   VERDICT_TIMEOUT: duration('VERDICT_TIMEOUT', '10s'),
   SSE_HEARTBEAT: duration('SSE_HEARTBEAT', '15s'),
   PUSHES_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  DELIVERY_RETRY_BASE: duration('DELIVERY_RETRY_BASE', '1s'),
+  DELIVERY_RETRY_CAP: duration('DELIVERY_RETRY_CAP', '1m'),
+  PUSH_TIMEOUT: duration('PUSH_TIMEOUT', '10s'),
+  RECONCILE_INTERVAL: duration('RECONCILE_INTERVAL', '30s'),
   PUSH_SERVICE_HOSTS: z.string().optional(),
   CUSTOMER_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   EMAIL_CHANGES_PER_HOUR: z.coerce.number().int().min(1).default(5),
@@ -403,6 +414,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
     verdictTimeoutMs: e.VERDICT_TIMEOUT,
     sseHeartbeatMs: Math.max(100, e.SSE_HEARTBEAT),
     pushesPerHour: e.PUSHES_PER_HOUR,
+    delivery: {
+      retryBaseMs: Math.max(1, e.DELIVERY_RETRY_BASE),
+      retryCapMs: Math.max(e.DELIVERY_RETRY_BASE, e.DELIVERY_RETRY_CAP, 1),
+      pushTimeoutMs: Math.max(1, e.PUSH_TIMEOUT),
+    },
+    reconcileIntervalMs: Math.max(100, e.RECONCILE_INTERVAL),
     pushServiceHosts: e.PUSH_SERVICE_HOSTS
       ? e.PUSH_SERVICE_HOSTS.split(',')
           .map((h) => h.trim())

@@ -1,6 +1,7 @@
 import { ChallengeEmailJob, JobGate, QueueName, ReceivedJob, WORKER_OPTIONS } from '@app/queue';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { SendChallengeEmail } from './challenges/send-challenge-email';
 
@@ -9,14 +10,20 @@ import { SendChallengeEmail } from './challenges/send-challenge-email';
  * email. Each job is retried (capped backoff) until its email is sent or its withdrawal has ended.
  */
 @Processor(QueueName.ChallengeEmails, { ...WORKER_OPTIONS, concurrency: 8 })
-export class ChallengeEmailsConsumer extends WorkerHost {
+export class ChallengeEmailsConsumer extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(ChallengeEmailsConsumer.name);
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly gate: JobGate,
     private readonly email: SendChallengeEmail,
   ) {
     super();
+  }
+
+  /** This channel's own number of slots (EMAIL_CONCURRENCY). */
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.delivery.emailConcurrency;
   }
 
   async process(job: Job): Promise<unknown> {

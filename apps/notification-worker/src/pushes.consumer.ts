@@ -1,6 +1,7 @@
 import { JobGate, PushJob, QueueName, ReceivedJob, WORKER_OPTIONS } from '@app/queue';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { SendChallengePush } from './challenges/send-challenge-push';
 import { SendSecurityNotice } from './notices/send-security-notice';
@@ -11,15 +12,21 @@ import { SendSecurityNotice } from './notices/send-security-notice';
  * or their withdrawal ends.
  */
 @Processor(QueueName.Pushes, { ...WORKER_OPTIONS, concurrency: 16 })
-export class PushesConsumer extends WorkerHost {
+export class PushesConsumer extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(PushesConsumer.name);
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly gate: JobGate,
     private readonly push: SendChallengePush,
     private readonly notice: SendSecurityNotice,
   ) {
     super();
+  }
+
+  /** This channel's own number of slots (PUSH_CONCURRENCY). */
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.delivery.pushConcurrency;
   }
 
   async process(job: Job): Promise<unknown> {

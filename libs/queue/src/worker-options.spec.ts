@@ -3,7 +3,9 @@ import { cappedBackoff } from './worker-options';
 
 describe('cappedBackoff', () => {
   const job = (baseMs: number, capMs: number) => ({
-    opts: challengeJobOptions({ delivery: { retryBaseMs: baseMs, retryCapMs: capMs, pushTimeoutMs: 1 } }),
+    opts: challengeJobOptions({
+      delivery: { retryBaseMs: baseMs, retryCapMs: capMs, pushTimeoutMs: 1, smtpTimeoutMs: 1, emailConcurrency: 1, pushConcurrency: 1 },
+    }),
   });
   const delays = (baseMs: number, capMs: number, attempts: number[]) =>
     attempts.map((n) => cappedBackoff(n, 'capped-exponential', new Error('refused'), job(baseMs, capMs) as never));

@@ -4,6 +4,7 @@ import IORedis from 'ioredis';
 import { enrolCustomer } from './support/customer-factory';
 import { sleep, waitUntil } from './support/ledger-checks';
 import { SwitchablePeer } from './support/switchable-peer';
+import { OwnRedis } from './support/own-redis';
 import { REDIS_URL } from './support/test-suite';
 import { useSuite } from './support/use-suite';
 
@@ -135,4 +136,31 @@ describe('Redis away for the apps, then back: work resumes at once', () => {
     await t.channels.waitForStatus(alice, w.id, 'posted');
     console.log(`Redis back to posted: ${Date.now() - back} ms`);
   }, 90_000);
+});
+
+describe('Redis killed and restarted from its append-only file: work resumes at once', () => {
+  const redis = new OwnRedis();
+  const overrides: Record<string, string> = { VERDICT_TIMEOUT: '5s' };
+  beforeAll(async () => {
+    overrides.REDIS_URL = await redis.start();
+  });
+  const t = useSuite(overrides);
+  afterAll(() => redis.stop());
+
+  it('a confirmation given just after Redis is back posts', async () => {
+    for (let round = 1; round <= 3; round++) {
+      const alice = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+      const w = (await t.channels.requestWithdrawal(alice, '0.1')).body;
+      expect((await t.channels.approveEmail(alice, w.id, w.matchCode)).status).toBe(200);
+      expect((await t.channels.approvePush(alice, w.id, w.matchCode)).status).toBe(200);
+      await redis.kill();
+      await sleep(1000 + round * 1500);
+      await redis.start();
+      const back = Date.now();
+      const totp = await t.channels.submitTotp(alice, w.id);
+      expect([round, totp.status]).toEqual([round, 200]);
+      await t.channels.waitForStatus(alice, w.id, 'posted');
+      console.log(`Redis restarted (round ${round}) to posted: ${Date.now() - back} ms`);
+    }
+  }, 120_000);
 });

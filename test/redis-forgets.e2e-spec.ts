@@ -164,3 +164,36 @@ describe('Redis killed and restarted from its append-only file: work resumes at 
     }
   }, 120_000);
 });
+
+describe("the wallet's hand-off while no confirmation service listened", () => {
+  const t = useSuite({ RECONCILE_INTERVAL: '1s' });
+
+  it('a completion nobody heard is found by the reconciler in Redis and recorded', async () => {
+    const alice = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const w = (await t.channels.requestWithdrawal(alice, '0.1')).body;
+    await t.channels.confirmAll(alice, w);
+    const posted = new Queue(QueueName.WithdrawalsPosted, { connection: redisConnection(t.env.env.REDIS_URL), prefix: t.env.id });
+    await waitUntil(async () => (await posted.getJob(w.id)) !== undefined, 'the withdrawals-posted job', 15_000);
+    await t.suite.confirmer?.close();
+
+    const wallet = new Worker(QueueName.WithdrawalsPosted, () => Promise.resolve('paid'), {
+      connection: redisConnection(t.env.env.REDIS_URL),
+      prefix: t.env.id,
+    });
+    const handedOffAt = async () => (await t.env.admin.query('SELECT handed_off_at FROM withdrawals WHERE id = $1', [w.id]))[0].handed_off_at;
+    try {
+      await waitUntil(async () => (await (await posted.getJob(w.id))?.getState()) === 'completed', 'the wallet completed the job', 15_000);
+      expect(await handedOffAt()).toBeNull();
+      await t.suite.startConfirmer();
+      await waitUntil(async () => (await handedOffAt()) !== null, 'the hand-off recorded', 15_000);
+    } finally {
+      await wallet.close();
+      await posted.close();
+    }
+    const [{ n }] = await t.env.admin.query(
+      `SELECT count(*)::int AS n FROM audit_events WHERE event = 'withdrawal_handed_off' AND withdrawal_id = $1`,
+      [w.id],
+    );
+    expect(n).toBe(1);
+  }, 60_000);
+});

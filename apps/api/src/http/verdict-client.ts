@@ -14,6 +14,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Queue, QueueEvents } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { DependencyOutages } from '../health/dependency-outages';
 import { Problem } from './problem';
 
 /** A confirmation job's data as the API states it, before its evidence is sealed in. */
@@ -36,11 +37,13 @@ export class VerdictClient implements OnModuleInit, OnApplicationShutdown {
     @InjectQueue(QueueName.Confirmations) private readonly confirmations: Queue,
     private readonly signer: JobSigner,
     private readonly sealer: EvidenceSealer,
+    outages: DependencyOutages,
   ) {
     this.events = new QueueEvents(QueueName.Confirmations, {
       connection: redisConnection(config.redisUrls.api),
       prefix: config.queuePrefix,
     });
+    this.events.on('error', (error: unknown) => outages.report('redis', error));
     // Every waiting request listens until its verdict arrives; hundreds at once are normal.
     this.events.setMaxListeners(0);
   }

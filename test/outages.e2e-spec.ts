@@ -89,6 +89,14 @@ describe('Postgres or Redis gone: 503 unavailable with Retry-After, logged once 
         expect([doc.status, doc.body.code]).toEqual([503, 'unavailable']);
         await sleep(100);
       }
+      const health = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(3000) });
+      const report = (await health.json()) as { status: string; checks: Record<string, { status: string }> };
+      expect([health.status, report.status, report.checks.postgres.status, report.checks.outbox.status]).toEqual([
+        503,
+        'unavailable',
+        'down',
+        'down',
+      ]);
     } finally {
       await postgresProxy.restore();
     }

@@ -111,12 +111,18 @@ describe('Postgres or Redis gone: 503 unavailable with Retry-After, logged once 
     expectOncePerSource(lines);
   }, 90_000);
 
-  it('Redis cut for 3 s while requests are served: no "Unhandled error event", one line for the outage', async () => {
+  it('Redis cut for 3 s while requests are served: a confirmation is 503 unavailable, no "Unhandled error event", one line for the outage', async () => {
+    const pending = (await channels.requestWithdrawal(customer, '0.01')).body;
+    const emailToken = await channels.emailToken(customer, pending.id);
     const from = api.output.length;
     await redisProxy.cut();
     const until = Date.now() + 3000;
     const statuses = new Set<number>();
     try {
+      // A confirmation needs the confirmation service, through Redis: 503 unavailable at once, not a wait.
+      await waitUntil(async () => (await fetch(`${baseUrl}/health`)).status === 503, '/health 503', 10_000, 100);
+      const decided = await channels.decide(emailToken, 'approve', pending.matchCode);
+      expect([decided.status, decided.body.code, decided.headers.get('retry-after')]).toEqual([503, 'unavailable', '5']);
       while (Date.now() < until) {
         const answers = await Promise.all([
           channels.requestWithdrawal(customer, '0.01'),
@@ -138,6 +144,8 @@ describe('Postgres or Redis gone: 503 unavailable with Retry-After, logged once 
     expect(lines.filter((l) => /redis is unreachable/.test(l))).toHaveLength(1);
     expect(lines.filter((l) => /failed:|internal_error|^\s+at /.test(l))).toEqual([]);
     expectOncePerSource(lines);
+    // Redis back: the same confirmation goes through.
+    await waitUntil(async () => (await channels.decide(emailToken, 'approve', pending.matchCode)).status === 200, 'the email approved', 20_000, 250);
   }, 90_000);
 
   it('HOST chooses the listening interface: HOST=127.0.0.2 listens there and nowhere else', async () => {

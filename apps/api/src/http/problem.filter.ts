@@ -22,6 +22,13 @@ const UNREACHABLE = {
 
 const logger = new Logger('http');
 
+/** The answer while Postgres or Redis cannot be reached: 503 `unavailable`, retry after a few seconds. */
+export function unavailableProblem(cause: keyof typeof UNREACHABLE): Problem {
+  return new Problem('unavailable', `${UNREACHABLE[cause]}; retry in a few seconds (with the same Idempotency-Key)`, {
+    'retry-after': String(RETRY_AFTER_SECONDS),
+  });
+}
+
 /** The problem an error stands for when it has a meaning of its own (a Problem, or an HTTP status we map); undefined otherwise. */
 export function knownProblem(error: unknown): Problem | undefined {
   if (error instanceof Problem) return error;
@@ -66,11 +73,7 @@ export class ProblemFilter implements ExceptionFilter {
     const known = knownProblem(error);
     if (known) return known;
     const unreachable = await this.outages.explain(error);
-    if (unreachable) {
-      return new Problem('unavailable', `${UNREACHABLE[unreachable]}; retry in a few seconds (with the same Idempotency-Key)`, {
-        'retry-after': String(RETRY_AFTER_SECONDS),
-      });
-    }
+    if (unreachable) return unavailableProblem(unreachable);
     logger.error(`${request.method} ${request.routeOptions?.url ?? ''} failed: ${(error as Error)?.stack ?? String(error)}`);
     return new Problem('internal_error');
   }

@@ -114,4 +114,12 @@ describe('/health: each dependency by name, always an answer, 503 when confirmat
     expect(body.checks.confirmer.detail).toMatch(/confirmation service/);
     expect(body.checks.notifier.status).toBe('up');
   }, 60_000);
+
+  it('the notification worker stopped gracefully: its beat is withdrawn as it leaves, not left to go stale', async () => {
+    await processes.get('notification-worker')!.stop(); // SIGTERM
+    await waitUntil(async () => (await health()).body.checks.notifier.status === 'down', 'notifier down', 30_000, 250);
+    const { status, body } = await health();
+    expect(status).toBe(503);
+    expect(body.checks.notifier.detail).toMatch(/^no heartbeat from the notification worker/); // not "last beat … s ago"
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BEATING_APPS, BeatingApp, HEARTBEAT_INTERVAL_MS, HEARTBEAT_RETENTION_MS, heartbeatKey } from './liveness-keys';
@@ -14,7 +14,7 @@ import { OutageLog } from './outage-log';
  * beating; one stopped gracefully takes itself out at once.
  */
 @Injectable()
-export class Heartbeat implements OnApplicationBootstrap, OnApplicationShutdown {
+export class Heartbeat implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly app?: BeatingApp;
   private readonly key?: string;
   private readonly instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -35,7 +35,8 @@ export class Heartbeat implements OnApplicationBootstrap, OnApplicationShutdown 
     this.timer = setInterval(() => void this.beat(), HEARTBEAT_INTERVAL_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the connections close (onApplicationShutdown): a leaving instance takes its beat out at once. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     if (!this.key) return;
     // Best effort: if Redis cannot be told, the beat simply goes stale.

@@ -38,9 +38,12 @@ export class DependencyOutages implements OnApplicationShutdown {
     return this.logs[dependency].down;
   }
 
-  /** A failure seen elsewhere (a Redis client's error event): the outage starts, if it had not. */
-  report(dependency: Dependency, error: unknown): void {
-    if (this.logs[dependency].failed(error)) this.watchForRecovery();
+  /**
+   * A failure seen elsewhere (a Redis client's error event): probed before it counts, since a client may
+   * report an error of its own (a dropped socket it reconnects at once) while the dependency answers.
+   */
+  report(dependency: Dependency): void {
+    if (!this.isDown(dependency)) void this.probe(dependency);
   }
 
   /** Probes the dependency now (sharing a probe begun within the last half second). */
@@ -77,7 +80,7 @@ export class DependencyOutages implements OnApplicationShutdown {
       this.logs[dependency].recovered();
       return { up: true, ms: Date.now() - started };
     } catch (error) {
-      this.report(dependency, error);
+      if (this.logs[dependency].failed(error)) this.watchForRecovery();
       return { up: false, reason: failureReason(error) };
     }
   }

@@ -44,7 +44,7 @@ export class VerdictClient implements OnModuleInit, OnApplicationShutdown {
       connection: redisConnection(config.redisUrls.api),
       prefix: config.queuePrefix,
     });
-    this.events.on('error', (error: unknown) => outages.report('redis', error));
+    this.events.on('error', () => outages.report('redis'));
     // Every waiting request listens until its verdict arrives; hundreds at once are normal.
     this.events.setMaxListeners(0);
   }

@@ -74,7 +74,7 @@ export class RiskCounters implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, outages: DependencyOutages) {
     const redis = new IORedis({ ...redisConnection(config.redisUrls.api), maxRetriesPerRequest: 1, commandTimeout: RISK_COMMAND_TIMEOUT_MS });
-    redis.on('error', (error: unknown) => outages.report('redis', error));
+    redis.on('error', () => outages.report('redis'));
     redis.defineCommand('riskCount', { lua: COUNT });
     this.redis = redis as Counting;
     this.prefix = `${config.queuePrefix}:risk:`;

@@ -21,7 +21,7 @@ export class WithdrawalChangeFeed implements OnModuleInit, OnApplicationShutdown
   ) {
     this.subscriber = new IORedis(redisConnection(config.redisUrls.api));
     // Reconnects by itself; the streams' own periodic look covers the gap. The outage is logged once.
-    this.subscriber.on('error', (error: unknown) => outages.report('redis', error));
+    this.subscriber.on('error', () => outages.report('redis'));
     this.subscriber.on('message', (_channel: string, id: string) => this.watchers.get(id)?.forEach((watcher) => watcher()));
   }
 

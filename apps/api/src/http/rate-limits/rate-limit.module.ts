@@ -12,7 +12,7 @@ import { RedisThrottlerStorage } from './redis-throttler-storage';
 export class RateLimitRedis extends IORedis implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) config: AppConfig, outages: DependencyOutages) {
     super(redisConnection(config.redisUrls.api));
-    this.on('error', (error: unknown) => outages.report('redis', error));
+    this.on('error', () => outages.report('redis'));
   }
 
   onApplicationShutdown(): void {

@@ -7,6 +7,7 @@ import {
   OutboxRelay,
   QueueName,
   ReceivedJob,
+  runJob,
   SealedEvidence,
 } from '@app/queue';
 import { AuditRepository, Transactions } from '@app/database';
@@ -61,7 +62,11 @@ export class ConfirmationsConsumer extends WorkerHost {
     super();
   }
 
-  async process(job: Job): Promise<unknown> {
+  process(job: Job): Promise<unknown> {
+    return runJob(job, () => this.handle(job));
+  }
+
+  private async handle(job: Job): Promise<unknown> {
     await this.gate.admit(job);
     try {
       return await this.decide(job as ReceivedJob<ConfirmationJob>);

@@ -11,6 +11,7 @@ import { RiskControls1764500000000 } from './migrations/1764500000000-risk-contr
 import { AuditChain1764500000001 } from './migrations/1764500000001-audit-chain';
 import { Passkeys1764700000000 } from './migrations/1764700000000-passkeys';
 import { AntiPhishingCodes1764700000001 } from './migrations/1764700000001-anti-phishing-codes';
+import { WithdrawalRequestIds1764800000009 } from './migrations/1764800000009-withdrawal-request-ids';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   AuditChain1764500000001,
   Passkeys1764700000000,
   AntiPhishingCodes1764700000001,
+  WithdrawalRequestIds1764800000009,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

@@ -1,5 +1,6 @@
 export * from './bootstrap-worker';
 export * from './evidence';
+export * from './job-context';
 export * from './job-contracts';
 export * from './job-gate';
 export * from './job-id';

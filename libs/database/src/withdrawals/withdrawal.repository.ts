@@ -18,6 +18,7 @@ export interface NewWithdrawal {
   idempotencyKey: string;
   requestHash: Buffer;
   requestIp: string | null;
+  requestId: string | null;
   expiresAt: Date;
   /** Created held for review (the risk controls), and why; awaiting confirmation otherwise. */
   heldFor?: HoldReason;
@@ -31,7 +32,10 @@ export type WithdrawalView = Pick<
 
 /** A withdrawal read under its row lock, for a decision in the same transaction. */
 export type WithdrawalRow = Readonly<
-  Pick<WithdrawalEntity, 'id' | 'userId' | 'asset' | 'network' | 'address' | 'amount' | 'fee' | 'digest' | 'status' | 'matchCode' | 'expiresAt'>
+  Pick<
+    WithdrawalEntity,
+    'id' | 'userId' | 'asset' | 'network' | 'address' | 'amount' | 'fee' | 'digest' | 'status' | 'matchCode' | 'expiresAt' | 'requestId'
+  >
 >;
 
 export type FactorState = Pick<WithdrawalFactorEntity, 'factor' | 'status' | 'digest' | 'failures' | 'wrongMatchPicks'>;
@@ -79,8 +83,8 @@ export class WithdrawalRepository extends Repository {
   async insert(m: EntityManager, w: NewWithdrawal): Promise<string> {
     const [row] = await this.rows<{ id: string }>(
       `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices,
-                                idempotency_key, request_hash, request_ip, expires_at, status, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+                                idempotency_key, request_hash, request_ip, expires_at, status, reason, request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
       [
         w.userId,
         w.addressId,
@@ -96,6 +100,7 @@ export class WithdrawalRepository extends Repository {
         w.expiresAt,
         w.heldFor ? 'held' : 'pending_confirmation',
         w.heldFor ?? null,
+        w.requestId,
       ],
       m,
     );
@@ -141,7 +146,7 @@ export class WithdrawalRepository extends Repository {
   async lockRow(m: EntityManager, id: string): Promise<WithdrawalRow | undefined> {
     return this.row<WithdrawalRow>(
       `SELECT id, user_id AS "userId", asset, network, address, amount::text AS amount, fee::text AS fee, digest, status,
-              match_code AS "matchCode", expires_at AS "expiresAt"
+              match_code AS "matchCode", expires_at AS "expiresAt", request_id AS "requestId"
          FROM withdrawals WHERE id = $1 FOR UPDATE`,
       [id],
       m,

@@ -41,16 +41,6 @@ describe('operator logs: JSON lines, one request id through three apps, no secre
     await env.stop();
   }, 60_000);
 
-  afterAll(() => {
-    if (process.env.SHOW)
-      for (const p of Object.values(apps))
-        console.log(
-          p.output
-            .filter((l) => !/InstanceLoader|RouterExplorer|RoutesResolver/.test(l))
-            .slice(0, 60)
-            .join('\n'),
-        );
-  });
   const linesOf = (name: AppName): LogLine[] => apps[name].output.map((line) => JSON.parse(line) as LogLine);
 
   it('follows one withdrawal by the request id of its creation, and logs nothing secret', async () => {

@@ -43,7 +43,7 @@ export class AppProcess {
       const onLine = (line: string) => {
         this.output.push(line);
         this.echo?.(line);
-        if (/listening on|"msg":"started"/.test(line)) {
+        if (/listening on|\] started|"msg":"started"/.test(line)) {
           clearTimeout(timer);
           resolve(this);
         }

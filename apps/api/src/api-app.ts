@@ -7,6 +7,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ApiModule } from './api.module';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH } from './api-constants';
+import { withProblems } from './http/openapi-problems';
 import { ProblemFilter } from './http/problem.filter';
 import { registerJsonBodyParser, TextFieldsPipe } from './http/request-body';
 import { mountQueueDashboard } from './operators/queue-dashboard';
@@ -55,14 +56,16 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
         new BadRequestException(errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` }))),
     }),
   );
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Countersign')
-      .setDescription('Out-of-band withdrawal confirmation: email, web push and TOTP, three of three. See shared/API.md.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
+  const document = withProblems(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Countersign')
+        .setDescription('Out-of-band withdrawal confirmation: email, web push and TOTP, three of three. See shared/API.md.')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    ),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await mountQueueDashboard(app, config);

@@ -10,6 +10,7 @@ import { SendChallengePush } from './challenges/send-challenge-push';
 import { SendWithdrawalChallenges } from './challenges/send-withdrawal-challenges';
 import { WithdrawalReader } from './challenges/withdrawal-reader';
 import { SendEmailVerification } from './email-verification/send-email-verification';
+import { SendFailures } from './deliveries/send-failures';
 import { Mailer } from './mail/mailer';
 import { NotificationsConsumer } from './notifications.consumer';
 import { SendOnce } from './outcomes/send-once';
@@ -27,6 +28,7 @@ export class NotificationWorkerModule {
       imports: [ConfigModule.forRoot({ ...config, app: 'notifier' }), DatabaseModule.forApp('notifier'), QueueModule],
       providers: [
         NotificationsConsumer,
+        SendFailures,
         SendWithdrawalChallenges,
         SendChallengeEmail,
         SendChallengePush,

@@ -1,6 +1,7 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import nodemailer, { Transporter } from 'nodemailer';
+import { SendFailures } from '../deliveries/send-failures';
 
 export interface OutgoingMail {
   to: string;
@@ -14,12 +15,15 @@ export interface OutgoingMail {
 export class Mailer implements OnApplicationShutdown {
   private readonly transport: Transporter;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly failures: SendFailures,
+  ) {
     this.transport = nodemailer.createTransport(config.smtpUrl);
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    await this.transport.sendMail({ from: this.config.mailFrom, ...mail });
+    await this.failures.watch('email', () => this.transport.sendMail({ from: this.config.mailFrom, ...mail }));
   }
 
   onApplicationShutdown(): void {

@@ -253,4 +253,37 @@ export class WithdrawalRepository extends Repository {
   async countByStatus(): Promise<{ status: WithdrawalStatus; count: number }[]> {
     return this.rows<{ status: WithdrawalStatus; count: number }>('SELECT status, count(*)::int AS count FROM withdrawals GROUP BY status');
   }
+
+  /**
+   * Cumulative histograms from Postgres timestamps: for each factor, seconds from a withdrawal's creation
+   * to that factor's approval (`key` the factor); and seconds from a posted withdrawal's last approval to
+   * its posting (`key` "posting"). Per key: how many fell at or under each bound, their sum and count.
+   */
+  async confirmationTimings(bounds: readonly number[]): Promise<TimingHistogram[]> {
+    return this.rows<TimingHistogram>(
+      `WITH d AS (
+         SELECT f.factor AS key, extract(epoch FROM f.decided_at - w.created_at)::float AS s
+           FROM withdrawal_factors f JOIN withdrawals w ON w.id = f.withdrawal_id
+          WHERE f.status = 'approved'
+         UNION ALL
+         SELECT 'posting', extract(epoch FROM w.posted_at - (SELECT max(f.decided_at) FROM withdrawal_factors f WHERE f.withdrawal_id = w.id))::float
+           FROM withdrawals w WHERE w.status = 'posted' AND w.posted_at IS NOT NULL)
+       SELECT key,
+              array_agg(n ORDER BY le) AS buckets,
+              min(total_sum)::float AS sum,
+              min(total)::int AS count
+         FROM (SELECT key, b.le, count(*) FILTER (WHERE d.s <= b.le)::int AS n, sum(d.s) AS total_sum, count(*) AS total
+                 FROM d CROSS JOIN unnest($1::float[]) AS b(le) GROUP BY key, b.le) per_bound
+        GROUP BY key`,
+      [bounds],
+    );
+  }
+}
+
+/** One key's cumulative histogram: `buckets[i]` observations at or under the i-th bound. */
+export interface TimingHistogram {
+  key: string;
+  buckets: number[];
+  sum: number;
+  count: number;
 }

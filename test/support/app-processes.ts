@@ -58,19 +58,25 @@ export class AppProcess {
   }
 
   /** SIGKILL: no shutdown hooks, no goodbye — a crash. */
-  kill(): Promise<void> {
+  kill(): Promise<number | null> {
     return this.signal('SIGKILL');
   }
 
-  stop(): Promise<void> {
+  /** SIGTERM, as an orchestrator stops a container; resolves with the exit code once the process has exited. */
+  stop(): Promise<number | null> {
     return this.signal('SIGTERM');
   }
 
-  private signal(signal: NodeJS.Signals): Promise<void> {
+  /** Whether the process has exited (by itself or by a signal). */
+  get exited(): boolean {
+    return !this.child || this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  private signal(signal: NodeJS.Signals): Promise<number | null> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child?.exitCode ?? null);
     return new Promise((resolve) => {
-      child.once('exit', () => resolve());
+      child.once('exit', (code) => resolve(code));
       child.kill(signal);
     });
   }

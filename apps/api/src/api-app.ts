@@ -69,6 +69,5 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await mountQueueDashboard(app, config);
-  app.enableShutdownHooks();
   return app;
 }

@@ -1,5 +1,5 @@
 import { loadConfig } from '@app/config';
-import { assertRedisNoEviction } from '@app/queue';
+import { assertRedisNoEviction, exitGracefully } from '@app/queue';
 import { bootLogger } from '@app/logging';
 import { createApiApp } from './api-app';
 
@@ -10,6 +10,7 @@ async function bootstrap(): Promise<void> {
     config.warnings.forEach((w) => logger.warn(w));
     await assertRedisNoEviction(config.redisUrls.api);
     const app = await createApiApp(config);
+    exitGracefully(app, logger);
     await app.listen(config.port, '0.0.0.0');
     logger.info(`listening on ${config.port}; public origin ${config.publicBaseUrl}`);
   } catch (error) {

@@ -25,11 +25,36 @@ export async function bootstrapWorker(
       { bufferLogs: true },
     );
     context.useLogger(context.get(Logger));
-    context.enableShutdownHooks();
+    exitGracefully(context, logger);
     logger.info('started');
     return context;
   } catch (error) {
     logger.error(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
+}
+
+/**
+ * On SIGTERM or SIGINT: the app closes (its workers finish the jobs in progress first, see WorkerDrain),
+ * then the process exits 0. A second signal while closing exits at once, with 1.
+ */
+export function exitGracefully(app: INestApplicationContext, logger: { info(message: string): void; error(message: string): void }): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) process.exit(1);
+    closing = true;
+    logger.info(`${signal}: shutting down`);
+    app.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }

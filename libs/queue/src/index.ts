@@ -14,3 +14,4 @@ export * from './queue.module';
 export * from './redis-connection';
 export * from './redis-policy';
 export * from './withdrawal-changes';
+export * from './worker-drain';

@@ -545,7 +545,7 @@ describe(`randomized ledger model: ${SEEDS.length} seed(s) checked after every s
           const id = this.real[i].id;
           await env.smtp.waitFor(
             (mail) => sentTo(mail, customer.c.email) && subject.test(mail.subject ?? '') && (mail.text ?? '').includes(id),
-            10_000,
+            30_000,
           );
           expectedOutcomeMails.push({ email: customer.c.email, id, subject });
         }

@@ -4,6 +4,7 @@ import { createECDH, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppProcess } from './support/app-processes';
+import { SseClient } from './support/sse-client';
 import { enrolCustomer } from './support/customer-factory';
 import { waitUntil } from './support/ledger-checks';
 import { InProcessSuite, TestEnvironment } from './support/test-suite';
@@ -110,5 +111,24 @@ describe('graceful shutdown', () => {
     expect(await Promise.all(pushJobs.map((j) => j.getState()))).toEqual(['completed']);
     // Delivered once: no retry sent it again.
     expect(held.requests - before).toBe(1);
+  });
+
+  it('an API process, sent SIGTERM with an event stream open, ends the stream and exits 0', async () => {
+    notifier = await new AppProcess('notification-worker', env.env).start();
+    const customer = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    const w = (await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: '0.1' }, { 'idempotency-key': 'shutdown-2' }))
+      .body as {
+      id: string;
+    };
+    await env.movePort();
+    const api = await new AppProcess('api', env.env).start();
+    const sse = new SseClient(`${env.env.PUBLIC_BASE_URL}/v1/withdrawals/${w.id}/events`, customer.client.bearer as string);
+    expect((await sse.open()).status).toBe(200);
+    await sse.until(() => sse.statuses().length === 1, 'the first status');
+
+    const exited = api.stop();
+    await sse.until(() => sse.ended, 'the stream ended by the shutdown');
+    expect(await exited).toBe(0);
+    expect(sse.statuses()).toEqual(['pending_confirmation']);
   });
 });

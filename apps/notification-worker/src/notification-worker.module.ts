@@ -13,6 +13,8 @@ import { SendEmailVerification } from './email-verification/send-email-verificat
 import { SendFailures } from './deliveries/send-failures';
 import { Mailer } from './mail/mailer';
 import { NotificationsConsumer } from './notifications.consumer';
+import { ChallengeEmailsConsumer } from './challenge-emails.consumer';
+import { PushesConsumer } from './pushes.consumer';
 import { SendOnce } from './outcomes/send-once';
 import { SendOutcomeEmail } from './outcomes/send-outcome-email';
 import { LeasedDelivery } from './deliveries/leased-delivery';
@@ -28,6 +30,8 @@ export class NotificationWorkerModule {
       imports: [ConfigModule.forRoot({ ...config, app: 'notifier' }), DatabaseModule.forApp('notifier'), QueueModule],
       providers: [
         NotificationsConsumer,
+        ChallengeEmailsConsumer,
+        PushesConsumer,
         SendFailures,
         SendWithdrawalChallenges,
         SendChallengeEmail,

@@ -14,4 +14,5 @@ export * from './queue.module';
 export * from './redis-connection';
 export * from './redis-policy';
 export * from './withdrawal-changes';
+export * from './worker-options';
 export * from './worker-drain';

@@ -13,7 +13,7 @@ import { ChangePublisher, WithdrawalChanges } from './withdrawal-changes';
 import { WorkerDrain } from './worker-drain';
 
 /**
- * BullMQ on this app's own Redis user and the prefix, the three queues, job signing and checking, the
+ * BullMQ on this app's own Redis user and the prefix, every queue, job signing and checking, the
  * outbox and this app's relay.
  */
 @Global()
@@ -27,7 +27,7 @@ import { WorkerDrain } from './worker-drain';
         prefix: config.queuePrefix,
       }),
     }),
-    BullModule.registerQueue({ name: QueueName.Notifications }, { name: QueueName.Confirmations }, { name: QueueName.WithdrawalsPosted }),
+    BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
   ],
   providers: [JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, ChangePublisher, WithdrawalChanges, WorkerDrain],
   exports: [BullModule, JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, WithdrawalChanges],

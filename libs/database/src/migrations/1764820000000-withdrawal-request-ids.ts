@@ -8,8 +8,8 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * service logs and publishes the withdrawal's outcome under it, so one id follows a withdrawal through
  * the three apps' logs. Set by the API at creation only.
  */
-export class WithdrawalRequestIds1764800000009 implements MigrationInterface {
-  name = 'WithdrawalRequestIds1764800000009';
+export class WithdrawalRequestIds1764820000000 implements MigrationInterface {
+  name = 'WithdrawalRequestIds1764820000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE withdrawals ADD COLUMN request_id text CHECK (request_id ~ '^[A-Za-z0-9._:-]{8,64}$')`);

@@ -63,19 +63,24 @@ describe('graceful shutdown', () => {
   const held = new HeldPushService();
   let suite: InProcessSuite;
   let notifier: AppProcess;
-  let notifications: Queue;
+  /** The notification worker's queues: every push goes through `pushes`. */
+  let queues: Queue[];
+  let pushes: Queue;
 
   beforeAll(async () => {
     await held.start();
     await env.start({ PUSH_SERVICE_HOSTS: held.origin });
     suite = await new InProcessSuite(env).start({ notifier: false });
     notifier = await new AppProcess('notification-worker', env.env).start();
-    notifications = new Queue(QueueName.Notifications, { connection: redisConnection(env.env.REDIS_URL), prefix: env.id });
+    queues = [QueueName.Notifications, QueueName.ChallengeEmails, QueueName.Pushes].map(
+      (name) => new Queue(name, { connection: redisConnection(env.env.REDIS_URL), prefix: env.id }),
+    );
+    pushes = queues[2];
   }, 120_000);
 
   afterAll(async () => {
     await notifier?.kill();
-    await notifications?.close();
+    for (const queue of queues ?? []) await queue.close();
     await suite?.stop();
     await held.stop();
     await env.stop();
@@ -84,8 +89,8 @@ describe('graceful shutdown', () => {
   it('the notification worker, sent SIGTERM while a push is in flight, delivers it, records it and exits 0', async () => {
     const customer = await enrolCustomer(env, suite.baseUrl, { deposit: '1', subscriptions: [held.subscription()] });
     await waitUntil(async () => {
-      const c = await notifications.getJobCounts('waiting', 'active', 'prioritized');
-      return c.waiting + c.active + c.prioritized === 0;
+      const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'prioritized')));
+      return counts.every((c) => c.waiting + c.active + c.prioritized === 0);
     }, 'the enrolment notices sent');
 
     held.holding = true;
@@ -105,7 +110,7 @@ describe('graceful shutdown', () => {
 
     const [challenge] = await env.admin.query(`SELECT sent_at FROM challenges WHERE withdrawal_id = $1 AND factor = 'push'`, [w.id]);
     expect(challenge.sent_at).not.toBeNull();
-    const pushJobs = (await notifications.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed'])).filter(
+    const pushJobs = (await pushes.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed'])).filter(
       (j) => j.name === 'send-challenge-push' && (j.data as { withdrawalId?: string }).withdrawalId === w.id,
     );
     expect(await Promise.all(pushJobs.map((j) => j.getState()))).toEqual(['completed']);

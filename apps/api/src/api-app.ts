@@ -43,7 +43,7 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
       maxAge: 600,
     });
   }
-  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalFilters(app.get(ProblemFilter));
   registerJsonBodyParser(app.getHttpAdapter().getInstance());
   app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES });
   app.useGlobalPipes(

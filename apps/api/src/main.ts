@@ -11,8 +11,8 @@ async function bootstrap(): Promise<void> {
     await assertRedisNoEviction(config.redisUrls.api);
     const app = await createApiApp(config);
     exitGracefully(app, logger);
-    await app.listen(config.port, '0.0.0.0');
-    logger.info(`listening on ${config.port}; public origin ${config.publicBaseUrl}`);
+    await app.listen(config.port, config.host);
+    logger.info(`listening on ${config.host}:${config.port}; public origin ${config.publicBaseUrl}`);
   } catch (error) {
     logger.error(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

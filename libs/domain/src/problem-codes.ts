@@ -25,7 +25,6 @@ export const PROBLEM_STATUS = {
   passkey_invalid: 422,
   rate_limited: 429,
   verdict_unavailable: 503,
-  /** Postgres or Redis cannot be reached: nothing was changed (with Retry-After). */
   unavailable: 503,
   internal_error: 500,
 } as const;

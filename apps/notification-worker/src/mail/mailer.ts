@@ -1,4 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { PeerOutcomes } from '@app/queue';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import nodemailer, { Transporter } from 'nodemailer';
 import { SendFailures } from '../deliveries/send-failures';
@@ -10,7 +11,10 @@ export interface OutgoingMail {
   html: string;
 }
 
-/** The SMTP adapter: nodemailer over SMTP_URL. A failed send throws, so the job's retries apply. */
+/**
+ * The SMTP adapter: nodemailer over SMTP_URL. A failed send throws, so the job's retries apply; each send
+ * is counted for /health (the relay's recent failure rate).
+ */
 @Injectable()
 export class Mailer implements OnApplicationShutdown {
   private readonly transport: Transporter;
@@ -18,6 +22,7 @@ export class Mailer implements OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly failures: SendFailures,
+    private readonly peers: PeerOutcomes,
   ) {
     // Bounded, so that a relay that hangs holds an email slot for SMTP_TIMEOUT at most (nodemailer waits up to 10 min).
     const timeout = config.delivery.smtpTimeoutMs;
@@ -30,7 +35,13 @@ export class Mailer implements OnApplicationShutdown {
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    await this.failures.watch('email', () => this.transport.sendMail({ from: this.config.mailFrom, ...mail }));
+    try {
+      await this.failures.watch('email', () => this.transport.sendMail({ from: this.config.mailFrom, ...mail }));
+    } catch (error) {
+      this.peers.record('smtp', 'failed');
+      throw error;
+    }
+    this.peers.record('smtp', 'sent');
   }
 
   onApplicationShutdown(): void {

@@ -7,6 +7,7 @@ import {
   OutboxRelay,
   QueueName,
   ReceivedJob,
+  runJob,
   SealedEvidence,
   WORKER_OPTIONS,
 } from '@app/queue';
@@ -62,7 +63,11 @@ export class ConfirmationsConsumer extends WorkerHost {
     super();
   }
 
-  async process(job: Job): Promise<unknown> {
+  process(job: Job): Promise<unknown> {
+    return runJob(job, () => this.handle(job));
+  }
+
+  private async handle(job: Job): Promise<unknown> {
     await this.gate.admit(job);
     try {
       return await this.decide(job as ReceivedJob<ConfirmationJob>);

@@ -1,4 +1,4 @@
-import { ChallengeEmailJob, JobGate, QueueName, ReceivedJob, WORKER_OPTIONS } from '@app/queue';
+import { ChallengeEmailJob, JobGate, QueueName, ReceivedJob, runJob, WORKER_OPTIONS } from '@app/queue';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
@@ -26,7 +26,11 @@ export class ChallengeEmailsConsumer extends WorkerHost implements OnApplication
     this.worker.concurrency = this.config.delivery.emailConcurrency;
   }
 
-  async process(job: Job): Promise<unknown> {
+  process(job: Job): Promise<unknown> {
+    return runJob(job, () => this.handle(job));
+  }
+
+  private async handle(job: Job): Promise<unknown> {
     await this.gate.admit(job);
     const typed = job as ReceivedJob<ChallengeEmailJob>;
     switch (typed.name) {

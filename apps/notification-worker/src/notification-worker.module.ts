@@ -10,6 +10,7 @@ import { SendChallengePush } from './challenges/send-challenge-push';
 import { SendWithdrawalChallenges } from './challenges/send-withdrawal-challenges';
 import { WithdrawalReader } from './challenges/withdrawal-reader';
 import { SendEmailVerification } from './email-verification/send-email-verification';
+import { SendFailures } from './deliveries/send-failures';
 import { Mailer } from './mail/mailer';
 import { NotificationsConsumer } from './notifications.consumer';
 import { ChallengeEmailsConsumer } from './challenge-emails.consumer';
@@ -31,6 +32,7 @@ export class NotificationWorkerModule {
         NotificationsConsumer,
         ChallengeEmailsConsumer,
         PushesConsumer,
+        SendFailures,
         SendWithdrawalChallenges,
         SendChallengeEmail,
         SendChallengePush,

@@ -1,4 +1,4 @@
-import { JobGate, NotificationJob, QueueName, ReceivedJob, WORKER_OPTIONS } from '@app/queue';
+import { JobGate, NotificationJob, QueueName, ReceivedJob, runJob, WORKER_OPTIONS } from '@app/queue';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
@@ -33,7 +33,11 @@ export class NotificationsConsumer extends WorkerHost {
     super();
   }
 
-  async process(job: Job): Promise<unknown> {
+  process(job: Job): Promise<unknown> {
+    return runJob(job, () => this.handle(job));
+  }
+
+  private async handle(job: Job): Promise<unknown> {
     await this.gate.admit(job);
     const typed = job as ReceivedJob<NotificationJob>;
     switch (typed.name) {

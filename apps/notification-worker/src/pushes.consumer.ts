@@ -1,4 +1,4 @@
-import { JobGate, PushJob, QueueName, ReceivedJob, WORKER_OPTIONS } from '@app/queue';
+import { JobGate, PushJob, QueueName, ReceivedJob, runJob, WORKER_OPTIONS } from '@app/queue';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
@@ -29,7 +29,11 @@ export class PushesConsumer extends WorkerHost implements OnApplicationBootstrap
     this.worker.concurrency = this.config.delivery.pushConcurrency;
   }
 
-  async process(job: Job): Promise<unknown> {
+  process(job: Job): Promise<unknown> {
+    return runJob(job, () => this.handle(job));
+  }
+
+  private async handle(job: Job): Promise<unknown> {
     await this.gate.admit(job);
     const typed = job as ReceivedJob<PushJob>;
     switch (typed.name) {

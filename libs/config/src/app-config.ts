@@ -81,9 +81,16 @@ export interface AppConfig {
   webauthn: { rpId?: string; rpName: string; origins: string[] };
   /** Per asset, the amount above which a withdrawal needs a passkey (PASSKEY_REQUIRED_ABOVE). */
   passkeyRequiredAbove: Record<string, string>;
+  /** pino's level for every log line (LOG_LEVEL). */
+  logLevel: LogLevel;
+  /** Origins allowed to call the API from a browser (CORS_ORIGINS); empty: no CORS headers at all. */
+  corsOrigins: string[];
   /** Set only for development, when JWT_SECRET was not given. */
   warnings: string[];
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface RiskConfig {
   /** ANOMALY_WINDOW: the sliding window in which distinct customers per IP, device and destination are counted; 0 turns anomaly holds off. */
@@ -159,6 +166,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.:-]+$/)
     .default('countersign'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  CORS_ORIGINS: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_BASE_URL: z.string().url().default('http://localhost:3000'),
   JWT_SECRET: z.string().min(16).optional(),
@@ -456,6 +465,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
     },
     webauthn: { rpId, rpName: e.WEBAUTHN_RP_NAME, origins },
     passkeyRequiredAbove,
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: (e.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim().replace(/\/$/, ''))
+      .filter(Boolean),
     warnings,
   };
 }

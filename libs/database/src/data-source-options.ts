@@ -12,6 +12,7 @@ import { AuditChain1764500000001 } from './migrations/1764500000001-audit-chain'
 import { Passkeys1764700000000 } from './migrations/1764700000000-passkeys';
 import { AntiPhishingCodes1764700000001 } from './migrations/1764700000001-anti-phishing-codes';
 import { RedisMayForget1764810000000 } from './migrations/1764810000000-redis-may-forget';
+import { WithdrawalRequestIds1764820000000 } from './migrations/1764820000000-withdrawal-request-ids';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   Passkeys1764700000000,
   AntiPhishingCodes1764700000001,
   RedisMayForget1764810000000,
+  WithdrawalRequestIds1764820000000,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

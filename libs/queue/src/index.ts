@@ -1,5 +1,6 @@
 export * from './bootstrap-worker';
 export * from './evidence';
+export * from './job-context';
 export * from './job-contracts';
 export * from './job-gate';
 export * from './job-id';
@@ -15,3 +16,4 @@ export * from './redis-connection';
 export * from './redis-policy';
 export * from './withdrawal-changes';
 export * from './worker-options';
+export * from './worker-drain';

@@ -176,7 +176,11 @@ export type QueueJob =
 export type ReceivedJob<J extends { name: string; data: object }> = J extends unknown ? Job<J['data'], unknown, J['name']> : never;
 
 /** A job as it travels: its contract's data and, in `signature`, its producer's signature (see JobSigner). */
-export type SignedData<D> = D & { signature: JobSignature };
+export type SignedData<D> = D & {
+  /** The request that led to the job (X-Request-Id or generated), for following it through the apps' logs. */
+  requestId?: string;
+  signature: JobSignature;
+};
 
 export interface JobSignature {
   /** The app that produced the job: it must be one allowed to produce this job name. */

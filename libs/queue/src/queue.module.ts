@@ -1,6 +1,7 @@
 import { AppConfig, APP_CONFIG } from '@app/config';
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { EvidenceOpener, EvidenceSealer } from './evidence';
 import { JobGate } from './job-gate';
 import { JobSigner } from './job-signer';
@@ -9,6 +10,7 @@ import { OutboxRelay } from './outbox-relay';
 import { QueueName } from './queue-name';
 import { redisConnection } from './redis-connection';
 import { ChangePublisher, WithdrawalChanges } from './withdrawal-changes';
+import { WorkerDrain } from './worker-drain';
 
 /**
  * BullMQ on this app's own Redis user and the prefix, every queue, job signing and checking, the
@@ -17,6 +19,7 @@ import { ChangePublisher, WithdrawalChanges } from './withdrawal-changes';
 @Global()
 @Module({
   imports: [
+    DiscoveryModule,
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -26,7 +29,7 @@ import { ChangePublisher, WithdrawalChanges } from './withdrawal-changes';
     }),
     BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
   ],
-  providers: [JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, ChangePublisher, WithdrawalChanges],
+  providers: [JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, ChangePublisher, WithdrawalChanges, WorkerDrain],
   exports: [BullModule, JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, WithdrawalChanges],
 })
 export class QueueModule {}

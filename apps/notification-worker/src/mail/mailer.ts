@@ -2,6 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { PeerOutcomes } from '@app/queue';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import nodemailer, { Transporter } from 'nodemailer';
+import { SendFailures } from '../deliveries/send-failures';
 
 export interface OutgoingMail {
   to: string;
@@ -20,6 +21,7 @@ export class Mailer implements OnApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly failures: SendFailures,
     private readonly peers: PeerOutcomes,
   ) {
     // Bounded, so that a relay that hangs holds an email slot for SMTP_TIMEOUT at most (nodemailer waits up to 10 min).
@@ -34,7 +36,7 @@ export class Mailer implements OnApplicationShutdown {
 
   async send(mail: OutgoingMail): Promise<void> {
     try {
-      await this.transport.sendMail({ from: this.config.mailFrom, ...mail });
+      await this.failures.watch('email', () => this.transport.sendMail({ from: this.config.mailFrom, ...mail }));
     } catch (error) {
       this.peers.record('smtp', 'failed');
       throw error;

@@ -18,6 +18,7 @@ export interface NewWithdrawal {
   idempotencyKey: string;
   requestHash: Buffer;
   requestIp: string | null;
+  requestId: string | null;
   expiresAt: Date;
   /** Created held for review (the risk controls), and why; awaiting confirmation otherwise. */
   heldFor?: HoldReason;
@@ -41,7 +42,10 @@ export interface OpenWithdrawal {
 
 /** A withdrawal read under its row lock, for a decision in the same transaction. */
 export type WithdrawalRow = Readonly<
-  Pick<WithdrawalEntity, 'id' | 'userId' | 'asset' | 'network' | 'address' | 'amount' | 'fee' | 'digest' | 'status' | 'matchCode' | 'expiresAt'>
+  Pick<
+    WithdrawalEntity,
+    'id' | 'userId' | 'asset' | 'network' | 'address' | 'amount' | 'fee' | 'digest' | 'status' | 'matchCode' | 'expiresAt' | 'requestId'
+  >
 >;
 
 export type FactorState = Pick<WithdrawalFactorEntity, 'factor' | 'status' | 'digest' | 'failures' | 'wrongMatchPicks'>;
@@ -90,8 +94,8 @@ export class WithdrawalRepository extends Repository {
   async insert(m: EntityManager, w: NewWithdrawal): Promise<string> {
     const [row] = await this.rows<{ id: string }>(
       `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices,
-                                idempotency_key, request_hash, request_ip, expires_at, status, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+                                idempotency_key, request_hash, request_ip, expires_at, status, reason, request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
       [
         w.userId,
         w.addressId,
@@ -107,6 +111,7 @@ export class WithdrawalRepository extends Repository {
         w.expiresAt,
         w.heldFor ? 'held' : 'pending_confirmation',
         w.heldFor ?? null,
+        w.requestId,
       ],
       m,
     );
@@ -152,7 +157,7 @@ export class WithdrawalRepository extends Repository {
   async lockRow(m: EntityManager, id: string): Promise<WithdrawalRow | undefined> {
     return this.row<WithdrawalRow>(
       `SELECT id, user_id AS "userId", asset, network, address, amount::text AS amount, fee::text AS fee, digest, status,
-              match_code AS "matchCode", expires_at AS "expiresAt"
+              match_code AS "matchCode", expires_at AS "expiresAt", request_id AS "requestId"
          FROM withdrawals WHERE id = $1 FOR UPDATE`,
       [id],
       m,
@@ -295,4 +300,37 @@ export class WithdrawalRepository extends Repository {
   async countByStatus(): Promise<{ status: WithdrawalStatus; count: number }[]> {
     return this.rows<{ status: WithdrawalStatus; count: number }>('SELECT status, count(*)::int AS count FROM withdrawals GROUP BY status');
   }
+
+  /**
+   * Cumulative histograms from Postgres timestamps: for each factor, seconds from a withdrawal's creation
+   * to that factor's approval (`key` the factor); and seconds from a posted withdrawal's last approval to
+   * its posting (`key` "posting"). Per key: how many fell at or under each bound, their sum and count.
+   */
+  async confirmationTimings(bounds: readonly number[]): Promise<TimingHistogram[]> {
+    return this.rows<TimingHistogram>(
+      `WITH d AS (
+         SELECT f.factor AS key, extract(epoch FROM f.decided_at - w.created_at)::float AS s
+           FROM withdrawal_factors f JOIN withdrawals w ON w.id = f.withdrawal_id
+          WHERE f.status = 'approved'
+         UNION ALL
+         SELECT 'posting', extract(epoch FROM w.posted_at - (SELECT max(f.decided_at) FROM withdrawal_factors f WHERE f.withdrawal_id = w.id))::float
+           FROM withdrawals w WHERE w.status = 'posted' AND w.posted_at IS NOT NULL)
+       SELECT key,
+              array_agg(n ORDER BY le) AS buckets,
+              min(total_sum)::float AS sum,
+              min(total)::int AS count
+         FROM (SELECT key, b.le, count(*) FILTER (WHERE d.s <= b.le)::int AS n, sum(d.s) AS total_sum, count(*) AS total
+                 FROM d CROSS JOIN unnest($1::float[]) AS b(le) GROUP BY key, b.le) per_bound
+        GROUP BY key`,
+      [bounds],
+    );
+  }
+}
+
+/** One key's cumulative histogram: `buckets[i]` observations at or under the i-th bound. */
+export interface TimingHistogram {
+  key: string;
+  buckets: number[];
+  sum: number;
+  count: number;
 }

@@ -143,6 +143,7 @@ describe('trust boundaries: what Redis, a customer id or a dashboard login can d
 
       expect(recorded.length).toBeGreaterThan(10_000); // it did see the traffic: job data, events, keys
       expect(recorded).toContain(w.id);
+      expect(recorded).toContain(`\\"${w.id}\\"`); // strings inside job data appear as \"…\", as the match code would
       const secrets: Record<string, string> = {
         'operator bearer token': operatorToken,
         'customer bearer token': String(dave.client.bearer),
@@ -152,7 +153,8 @@ describe('trust boundaries: what Redis, a customer id or a dashboard login can d
         'TOTP code (withdrawal)': `"${evidence.totpCode}"`,
         'TOTP code (activation)': `"${dave.activationCode}"`,
         'TOTP code (address)': `"${dave.addressCode}"`,
-        'match code': `"${w.matchCode}"`,
+        // Two digits as a bare argument are any count or score; as a string inside job data (JSON, escaped by MONITOR) they are the code.
+        'match code': `\\"${w.matchCode}\\"`,
         'push keys': dave.subscriptions[0].keys.auth,
       };
       const found = Object.entries(secrets).filter(([, value]) => recorded.includes(value));

@@ -49,6 +49,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       [QueueName.ChallengeEmails]: challengeEmails,
       [QueueName.Pushes]: pushes,
     };
+    // Without a listener BullMQ prints each connection error of a queue while Redis is away; the relay's own
+    // publishing failures already tell the outage once, so these only keep it from being told per reconnect.
+    for (const queue of Object.values(this.queues)) queue.on('error', (error: unknown) => void this.redisOutage.failed(error, 'queue connection'));
   }
 
   onApplicationBootstrap(): void {

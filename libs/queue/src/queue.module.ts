@@ -11,6 +11,7 @@ import { QueueName } from './queue-name';
 import { redisConnection } from './redis-connection';
 import { ChangePublisher, WithdrawalChanges } from './withdrawal-changes';
 import { WorkerDrain } from './worker-drain';
+import { WorkerErrorLog } from './worker-error-log';
 
 /**
  * BullMQ on this app's own Redis user and the prefix, every queue, job signing and checking, the
@@ -29,7 +30,18 @@ import { WorkerDrain } from './worker-drain';
     }),
     BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
   ],
-  providers: [JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, ChangePublisher, WithdrawalChanges, WorkerDrain],
+  providers: [
+    JobSigner,
+    JobGate,
+    EvidenceSealer,
+    EvidenceOpener,
+    Outbox,
+    OutboxRelay,
+    ChangePublisher,
+    WithdrawalChanges,
+    WorkerDrain,
+    WorkerErrorLog,
+  ],
   exports: [BullModule, JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, WithdrawalChanges],
 })
 export class QueueModule {}

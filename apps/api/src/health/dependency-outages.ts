@@ -46,10 +46,10 @@ export class DependencyOutages implements OnApplicationShutdown {
     if (!this.isDown(dependency)) void this.probe(dependency);
   }
 
-  /** Probes the dependency now (sharing a probe begun within the last half second). */
-  probe(dependency: Dependency): Promise<ProbeResult> {
+  /** Probes the dependency now (sharing a probe begun within the last half second, unless `fresh`). */
+  probe(dependency: Dependency, fresh = false): Promise<ProbeResult> {
     const last = this.lastProbe.get(dependency);
-    if (last && Date.now() - last.at < PROBE_REUSE_MS) return last.result;
+    if (!fresh && last && Date.now() - last.at < PROBE_REUSE_MS) return last.result;
     const result = this.run(dependency);
     this.lastProbe.set(dependency, { at: Date.now(), result });
     return result;

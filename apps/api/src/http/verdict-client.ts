@@ -58,8 +58,9 @@ export class VerdictClient implements OnModuleInit, OnApplicationShutdown {
   }
 
   async ask<N extends ConfirmationJob['name']>(name: N, data: ClearData<N>, ...evidence: EvidenceArgument<N>): Promise<VerdictOk> {
-    // Redis known to be away: say so at once, before anything is sent (the queue's connection would wait for it).
-    if (this.outages.isDown('redis')) throw unavailableProblem('redis');
+    // Redis known to be away, and a fresh probe (half a second at most) finds it still away: say so at once,
+    // before anything is sent (the queue's connection would wait for it). Back already: go on at once.
+    if (this.outages.isDown('redis') && !(await this.outages.probe('redis', true)).up) throw unavailableProblem('redis');
     const jobId = randomUUID();
     const sealed = evidence.length ? this.sealer.seal(name as EvidenceJobName, jobId, evidence[0]) : {};
     const signed = this.signer.sign(QueueName.Confirmations, name, jobId, { ...data, ...sealed });

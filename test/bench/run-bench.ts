@@ -21,20 +21,8 @@ import { AppName, AppProcess } from '../support/app-processes';
 import { ApiClient } from '../support/api-client';
 import { currentStep, totpForStep } from '../support/direct-customer';
 import { freePort, POSTGRES_ADMIN, TestEnvironment } from '../support/test-suite';
-import {
-  cpuMs,
-  log,
-  startBareRoute,
-  OwnRedis,
-  percentile,
-  PostgresBackends,
-  round,
-  rssMb,
-  SeededCustomer,
-  seedCustomers,
-  sleep,
-  timed,
-} from './bench-kit';
+import { cpuMs, log, startBareRoute, OwnRedis, percentile, PostgresBackends, round, rssMb, sleep, timed } from './bench-kit';
+import { SeededCustomer, seedCustomers } from '../support/bulk-customers';
 import { PgWireCounter, WireCounts } from './pg-wire-counter';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1200);
@@ -55,6 +43,10 @@ interface Customer extends SeededCustomer {
 class Inbox {
   private readonly tokens = new Map<string, string>();
   private readonly waiters = new Map<string, (token: string) => void>();
+
+  get size(): number {
+    return this.tokens.size;
+  }
 
   put(key: string, token: string): void {
     if (this.tokens.has(key)) return;
@@ -275,17 +267,25 @@ async function main(): Promise<void> {
     // End to end: request, both challenges answered from the peers, the TOTP code, then polls until posted.
     const e2e: Record<string, unknown> = {};
     let nextCustomer = 0;
-    const takeCustomer = async (): Promise<{ customer: Customer; step: number }> => {
+    const busy = new Set<Customer>();
+    const takeCustomer = (): Customer => {
       for (;;) {
-        for (let tried = 0; tried < customers.length; tried++) {
-          const customer = customers[nextCustomer++ % customers.length];
-          const step = freeStep(customer);
-          if (step !== undefined) {
-            customer.usedSteps.add(step);
-            return { customer, step };
-          }
+        const customer = customers[nextCustomer++ % customers.length];
+        if (!busy.has(customer)) {
+          busy.add(customer);
+          return customer;
         }
-        await sleep(500); // every customer has used every acceptable step: wait for the next one
+      }
+    };
+    /** The step for the customer's code, chosen when it is sent (challenges may take seconds to arrive). */
+    const takeStep = async (customer: Customer): Promise<number> => {
+      for (;;) {
+        const step = freeStep(customer);
+        if (step !== undefined) {
+          customer.usedSteps.add(step);
+          return step;
+        }
+        await sleep(500); // every acceptable step used: the next one comes within 30 s
       }
     };
     let sample: { customer: Customer; id: string } | undefined;
@@ -294,17 +294,20 @@ async function main(): Promise<void> {
       const latencies: number[] = [];
       let started = 0;
       let posted = 0;
-      const progress = setInterval(() => log(`  ${inFlight} in flight: ${posted}/${WITHDRAWALS} posted`), 5000);
+      const progress = setInterval(
+        () => log(`  ${inFlight} in flight: ${posted}/${WITHDRAWALS} posted (challenges received: ${emails.size} emails, ${pushes.size} pushes)`),
+        5000,
+      );
       const start = await meter.snapshot();
       const seconds = await timed(() =>
         Promise.all(
           Array.from({ length: inFlight }, async () => {
             while (started++ < WITHDRAWALS) {
-              const { customer, step } = await takeCustomer();
+              const customer = takeCustomer();
               const created = await customer.client.post(
                 '/v1/withdrawals',
                 { addressId: customer.addressId, amount: '0.0001' },
-                { 'idempotency-key': `bench-${customer.id}-${step}-${Math.random()}` },
+                { 'idempotency-key': `bench-${customer.id}-${Date.now()}-${Math.random()}` },
               );
               if (created.status !== 202) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
               const { id, matchCode } = created.body;
@@ -314,6 +317,7 @@ async function main(): Promise<void> {
                 const r = await anon.post('/v1/confirmations', { token, decision: 'approve', matchCode });
                 if (r.status !== 200) throw new Error(`confirmation: ${r.status} ${JSON.stringify(r.body)}`);
               }
+              const step = await takeStep(customer);
               const lastConfirmation = performance.now();
               let doc = (await customer.client.post(`/v1/withdrawals/${id}/totp`, { code: totpForStep(customer.totpSecret, step) })).body;
               while (doc.status !== 'posted') {
@@ -322,6 +326,7 @@ async function main(): Promise<void> {
                 doc = (await customer.client.get(`/v1/withdrawals/${id}`)).body;
               }
               latencies.push(performance.now() - lastConfirmation);
+              busy.delete(customer);
               posted++;
               sample = { customer, id };
             }

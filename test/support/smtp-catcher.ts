@@ -28,14 +28,20 @@ export class SmtpCatcher {
     logger: false,
     closeTimeout: 1000, // stop() should not wait 30 s for a client that keeps its connection open
     onData: (stream, _session, callback) => {
-      simpleParser(stream).then(
-        (mail) => {
+      simpleParser(stream)
+        .then(async (mail) => {
+          const hold = this.holds.find((h) => h.predicate(mail));
+          if (hold) {
+            hold.arrived(mail);
+            await hold.released;
+          }
           if (this.options.keep !== false) this.messages.push(mail);
           this.events.emit('message', mail);
-          callback();
-        },
-        (error: Error) => callback(error),
-      );
+        })
+        .then(
+          () => callback(),
+          (error: Error) => callback(error),
+        );
     },
   });
 
@@ -52,6 +58,28 @@ export class SmtpCatcher {
 
   stop(): Promise<void> {
     return new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private readonly holds: { predicate: (mail: ParsedMail) => boolean; arrived: (mail: ParsedMail) => void; released: Promise<void> }[] = [];
+
+  /**
+   * The next message matching `predicate` is received but not answered (the sender waits for its "250")
+   * until release() is called: a slow SMTP peer, at the moment the sender depends on it.
+   */
+  holdBack(predicate: (mail: ParsedMail) => boolean): { arrived: Promise<ParsedMail>; release: () => void } {
+    let arrived!: (mail: ParsedMail) => void;
+    let release!: () => void;
+    const arrival = new Promise<ParsedMail>((resolve) => (arrived = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const hold = { predicate, arrived, released };
+    this.holds.push(hold);
+    return {
+      arrived: arrival,
+      release: () => {
+        this.holds.splice(this.holds.indexOf(hold), 1);
+        release();
+      },
+    };
   }
 
   /** Every message as it arrives (for consumers that index them themselves). */

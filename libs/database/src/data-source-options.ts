@@ -11,6 +11,8 @@ import { RiskControls1764500000000 } from './migrations/1764500000000-risk-contr
 import { AuditChain1764500000001 } from './migrations/1764500000001-audit-chain';
 import { Passkeys1764700000000 } from './migrations/1764700000000-passkeys';
 import { AntiPhishingCodes1764700000001 } from './migrations/1764700000001-anti-phishing-codes';
+import { LedgerHotPath1764900000000 } from './migrations/1764900000000-ledger-hot-path';
+import { OutcomeEmailLease1764900000001 } from './migrations/1764900000001-outcome-email-lease';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -24,6 +26,8 @@ export const MIGRATIONS = [
   AuditChain1764500000001,
   Passkeys1764700000000,
   AntiPhishingCodes1764700000001,
+  LedgerHotPath1764900000000,
+  OutcomeEmailLease1764900000001,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

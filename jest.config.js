@@ -45,7 +45,7 @@ module.exports = {
   testEnvironment: 'node',
   testRegex: '(\\.spec|\\.e2e-spec)\\.ts$',
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest'] },
-  moduleNameMapper: { '^@app/(config|database|domain|queue|crypto)(|/.*)$': '<rootDir>/libs/$1/src$2' },
+  moduleNameMapper: { '^@app/(config|database|domain|queue|crypto|logging)(|/.*)$': '<rootDir>/libs/$1/src$2' },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages().join('|')})/)`],
   testTimeout: 120000,

@@ -1,8 +1,8 @@
 import { ParsedMail } from 'mailparser';
-import { Browser, Page, Response } from 'playwright-core';
+import { Page, Response } from 'playwright-core';
 import { ApiClient } from './support/api-client';
 import { sleep, statusOf } from './support/attack-kit';
-import { launchChromium, matchCodeRadio, phoneContext, pickMatchCode, screenshot } from './support/browser';
+import { matchCodeRadio, phoneContext, pickMatchCode, screenshot, useChromium } from './support/browser';
 import { enrolCustomer, linkIn, TestCustomer, tokenOf } from './support/customer-factory';
 import { sentTo } from './support/smtp-catcher';
 import { useSuite } from './support/use-suite';
@@ -95,14 +95,7 @@ function watchErrors(page: Page): string[] {
 
 describe('the confirmation page on a phone (Chromium, 390 px wide)', () => {
   const t = useSuite();
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   async function withdrawal(c: TestCustomer, amount: string) {
     const r = await t.channels.requestWithdrawal(c, amount);
@@ -118,7 +111,7 @@ describe('the confirmation page on a phone (Chromium, 390 px wide)', () => {
   /** A received email's HTML part as a phone shows it (script off, nothing fetched). */
   async function screenshotMail(mail: ParsedMail, name: string): Promise<void> {
     expect(typeof mail.html).toBe('string');
-    const context = await phoneContext(browser, { javaScriptEnabled: false, offline: true });
+    const context = await phoneContext(chromium.browser, { javaScriptEnabled: false, offline: true });
     try {
       const page = await context.newPage();
       await page.setContent(mail.html as string);
@@ -144,7 +137,7 @@ describe('the confirmation page on a phone (Chromium, 390 px wide)', () => {
     expect(mail.text).toContain(`${t.suite.baseUrl}/confirm/`);
     await screenshotMail(mail, 'email-challenge');
 
-    const context = await phoneContext(browser, { timezoneId: 'Europe/Berlin' });
+    const context = await phoneContext(chromium.browser, { timezoneId: 'Europe/Berlin' });
     try {
       const page = await context.newPage();
       const errors = watchErrors(page);
@@ -217,7 +210,7 @@ describe('the confirmation page on a phone (Chromium, 390 px wide)', () => {
     const w = await withdrawal(c, '0.25');
     const { link } = await emailLink(c, w.id);
     for (const colorScheme of ['light', 'dark'] as const) {
-      const context = await phoneContext(browser, { colorScheme, timezoneId: 'America/New_York' });
+      const context = await phoneContext(chromium.browser, { colorScheme, timezoneId: 'America/New_York' });
       try {
         const page = await context.newPage();
         expect((await page.goto(link))?.status()).toBe(200);
@@ -246,7 +239,7 @@ describe('the confirmation page on a phone (Chromium, 390 px wide)', () => {
     const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = await withdrawal(c, '0.3');
     const { link } = await emailLink(c, w.id);
-    const context = await phoneContext(browser, { timezoneId: 'Asia/Tokyo' });
+    const context = await phoneContext(chromium.browser, { timezoneId: 'Asia/Tokyo' });
     try {
       const page = await context.newPage();
       const errors = watchErrors(page);
@@ -276,7 +269,7 @@ describe('the confirmation page on a phone (Chromium, 390 px wide)', () => {
     const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = await withdrawal(c, '0.2');
     const { link } = await emailLink(c, w.id);
-    const context = await phoneContext(browser);
+    const context = await phoneContext(chromium.browser);
     try {
       const page = await context.newPage();
       await page.goto(link);
@@ -303,7 +296,7 @@ describe('the confirmation page on a phone (Chromium, 390 px wide)', () => {
     const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = await withdrawal(c, '0.15');
     const { link } = await emailLink(c, w.id);
-    const context = await phoneContext(browser, { javaScriptEnabled: false, timezoneId: 'Europe/Berlin' });
+    const context = await phoneContext(chromium.browser, { javaScriptEnabled: false, timezoneId: 'Europe/Berlin' });
     try {
       const page = await context.newPage();
       expect((await page.goto(link))?.status()).toBe(200);
@@ -417,7 +410,7 @@ describe('the confirmation page on a phone (Chromium, 390 px wide)', () => {
     expect((await fetch(link, { method: 'POST' })).status).toBe(400);
     expect((await client.get('/v1/me/security')).body.email.verified).toBe(false);
 
-    const context = await phoneContext(browser);
+    const context = await phoneContext(chromium.browser);
     try {
       const page = await context.newPage();
       const errors = watchErrors(page);
@@ -440,14 +433,7 @@ describe('the confirmation page on a phone (Chromium, 390 px wide)', () => {
 
 describe('an expired confirmation link on a phone', () => {
   const t = useSuite({ CONFIRMATION_WINDOW: '3s' });
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   it('says the link expired, on the open page (Approve too late) and when opened again', async () => {
     const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
@@ -455,7 +441,7 @@ describe('an expired confirmation link on a phone', () => {
     const w = r.body as { id: string; matchCode: string };
     const mail = await t.channels.challengeEmail(c, w.id);
     const link = linkIn(mail.text ?? '', 'confirm');
-    const context = await phoneContext(browser);
+    const context = await phoneContext(chromium.browser);
     try {
       const page = await context.newPage();
       expect((await page.goto(link))?.status()).toBe(200);

@@ -1,7 +1,7 @@
-import { Browser, BrowserContext, Page } from 'playwright-core';
+import { BrowserContext, Page } from 'playwright-core';
 import { currentStep, sleep, statusOf, STEP_MS } from './support/attack-kit';
 import { authenticatorCode, enrolCustomer } from './support/customer-factory';
-import { launchChromium, phoneContext, pickMatchCode, screenshot } from './support/browser';
+import { phoneContext, pickMatchCode, screenshot, useChromium } from './support/browser';
 import { useSuite } from './support/use-suite';
 
 /**
@@ -11,17 +11,11 @@ import { useSuite } from './support/use-suite';
  */
 describe('passkeys in a real browser', () => {
   const t = useSuite({ PUBLIC_BASE_URL: 'http://localhost:{port}', WEBAUTHN_RP_ID: 'localhost' });
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   /** A phone whose browser has a platform authenticator (or none that holds the customer's passkey). */
   async function phoneWithAuthenticator(): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await phoneContext(browser);
+    const context = await phoneContext(chromium.browser);
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');

@@ -80,7 +80,7 @@ describe('passkeys: approval, the wallet, management', () => {
   });
 
   it('the OpenAPI document lists the passkey and anti-phishing paths', async () => {
-    const doc = (await (await fetch(`${t.suite.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    const doc = (await (await fetch(`${t.suite.baseUrl}/docs-json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         '/v1/me/passkeys/registration-options',

@@ -112,6 +112,19 @@ describe('Redis with ACL users, one per app', () => {
     }
   });
 
+  it('/health works through the app users: heartbeats, send counts and the eviction policy all read and written', async () => {
+    await waitUntil(async () => (await fetch(`${suite.baseUrl}/health`)).status === 200, 15_000, '/health 200');
+    const report = (await (await fetch(`${suite.baseUrl}/health`)).json()) as {
+      status: string;
+      checks: Record<string, { status: string; maxmemoryPolicy?: string; sent?: number }>;
+    };
+    expect(report.status).toBe('ok');
+    expect(Object.values(report.checks).map((c) => c.status)).toEqual(Array(7).fill('up'));
+    expect(report.checks.redis.maxmemoryPolicy).toBe('noeviction');
+    // The withdrawal above was sent by email and push: counted through the notifier's own user.
+    expect([report.checks.smtp.sent, report.checks.push.sent].every((n) => (n ?? 0) > 0)).toBe(true);
+  });
+
   it('no app user may erase, reconfigure or watch the server, nor touch keys outside the queues', async () => {
     for (const user of ['api', 'notifier', 'confirmer'] as const) {
       const redis = as(user);

@@ -269,7 +269,7 @@ describe('velocity limits', () => {
 });
 
 /**
- * The automatic pause: withdrawals requested in the last minute at least AUTO_PAUSE_MIN_PER_MINUTE and above
+ * The automatic pause: customers requesting withdrawals in the last minute at least AUTO_PAUSE_MIN_PER_MINUTE and above
  * AUTO_PAUSE_FACTOR × the trailing hour's per-minute mean pause all withdrawals, `by: "automatic"`; only an
  * operator resumes; while paused confirmations are recorded and nothing posts.
  */
@@ -311,6 +311,38 @@ describe('the automatic pause', () => {
     await t.channels.waitForStatus(a, first.id, 'posted');
     await t.channels.waitForStatus(b, second.id, 'posted');
     expect((await requestWithdrawal(c, '0.1')).body.status).toBe('pending_confirmation');
+  });
+});
+
+/**
+ * A hostile customer alone must not stop everyone's withdrawals: the pause counts customers requesting, not
+ * requests, so one account making many requests (within its own write limit) counts once.
+ */
+describe('the automatic pause against one hostile customer', () => {
+  const t = useSuite({ AUTO_PAUSE_FACTOR: '5', AUTO_PAUSE_MIN_PER_MINUTE: '3', ANOMALY_MAX_ACCOUNTS: '100000' });
+
+  it('ten requests from one account in a quiet minute pause nothing; two more accounts then do', async () => {
+    const [hostile, b, c] = await Promise.all([1, 2, 3].map(() => fundedCustomer(t.env, t.suite.baseUrl, { deposit: '100' })));
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push((await requestWithdrawal(hostile, '0.01')).status);
+    expect(answers).toEqual(Array(10).fill(202));
+    expect((await t.env.operator(t.suite.baseUrl).get('/v1/admin/withdrawals/pause')).body).toMatchObject({ paused: false });
+    expect((await requestWithdrawal(b, '0.01')).status).toBe(202);
+    expect((await requestWithdrawal(c, '0.01')).body.code).toBe('withdrawals_paused');
+  });
+
+  it('the same when Redis does not answer and Postgres counts', async () => {
+    await t.env.operator(t.suite.baseUrl).post('/v1/admin/withdrawals/resume');
+    const spy = jest.spyOn(t.suite.api.get(RiskCounters), 'count').mockRejectedValue(new Error('Command timed out'));
+    try {
+      const hostile = await fundedCustomer(t.env, t.suite.baseUrl, { deposit: '100' });
+      const answers = [];
+      for (let i = 0; i < 10; i++) answers.push((await requestWithdrawal(hostile, '0.01')).status);
+      expect(answers).toEqual(Array(10).fill(202));
+      expect((await t.env.operator(t.suite.baseUrl).get('/v1/admin/withdrawals/pause')).body).toMatchObject({ paused: false });
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

@@ -1,7 +1,6 @@
-import { Browser } from 'playwright-core';
 import { ApiClient } from './support/api-client';
 import { balanceOf, problemCode, statusOf, transfersOf } from './support/attack-kit';
-import { decideInBrowser, launchChromium } from './support/browser';
+import { decideInBrowser, useChromium } from './support/browser';
 import { enrolCustomer, linkIn, TestCustomer } from './support/customer-factory';
 import { useSuite } from './support/use-suite';
 
@@ -13,14 +12,7 @@ const answer = (r: { status: number; headers: Headers; body: any }) => `${r.stat
  */
 describe('number matching against link scanners, with the customer in Chromium', () => {
   const t = useSuite();
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   async function withdrawal(c: TestCustomer, amount = '0.1') {
     const r = await t.channels.requestWithdrawal(c, amount);
@@ -52,7 +44,7 @@ describe('number matching against link scanners, with the customer in Chromium',
     const scripted = await new ApiClient(t.suite.baseUrl).post('/v1/confirmations', { token, decision: 'approve' });
     expect(answer(scripted)).toBe('422 match_code_wrong');
     // A scanner that renders the page in a real browser and presses Approve without picking.
-    const rendered = await decideInBrowser(browser, link, 'approve');
+    const rendered = await decideInBrowser(chromium.browser, link, 'approve');
     expect(rendered.status).toBe(200);
     expect(rendered.result).not.toMatch(/Approved/);
 
@@ -65,7 +57,7 @@ describe('number matching against link scanners, with the customer in Chromium',
     );
     expect(consumed).toBe(0);
 
-    const customer = await decideInBrowser(browser, link, 'approve', w.matchCode);
+    const customer = await decideInBrowser(chromium.browser, link, 'approve', w.matchCode);
     expect(customer.choices).toContain(w.matchCode);
     expect(customer.result).toMatch(/^Approved/);
     expect((await statusOf(c, w.id)).factors.email).toBe('approved');
@@ -76,7 +68,7 @@ describe('number matching against link scanners, with the customer in Chromium',
     const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = await withdrawal(c);
     const push = await t.channels.push(c, w.id);
-    const result = await decideInBrowser(browser, String(push.payload.url), 'approve', w.matchCode);
+    const result = await decideInBrowser(chromium.browser, String(push.payload.url), 'approve', w.matchCode);
     expect(result.result).toMatch(/^Approved/);
     expect((await statusOf(c, w.id)).factors.push).toBe('approved');
   });

@@ -74,6 +74,8 @@ describe('a withdrawal from request to ledger (real Postgres, Redis, SMTP and pu
       address: alice.address,
       postedAt: done.postedAt,
       fee: '0',
+      // The id of the request that created the withdrawal (README, "Operating it").
+      requestId: requested.headers.get('x-request-id'),
     });
     // Signed by the confirmation service: the wallet checks it with node:crypto alone, as the README shows.
     expect(signature).toMatchObject({ producer: 'confirmer' });

@@ -35,18 +35,26 @@ export class AppProcess {
     this.child = child;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name} did not start in time:\n${this.output.join('\n')}`)), timeoutMs);
-      const onLine = (chunk: Buffer) => {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) {
-          this.output.push(line);
-          this.echo?.(line);
-          if (/listening on|\] started/.test(line)) {
-            clearTimeout(timer);
-            resolve(this);
-          }
+      // Whole lines only: a chunk may end mid-line (each log line is one JSON object).
+      const lines = (stream: NodeJS.ReadableStream) => {
+        let partial = '';
+        stream.on('data', (chunk: Buffer) => {
+          const parts = (partial + chunk.toString()).split('\n');
+          partial = parts.pop() ?? '';
+          for (const line of parts.filter(Boolean)) onLine(line);
+        });
+        stream.on('end', () => partial && onLine(partial));
+      };
+      const onLine = (line: string) => {
+        this.output.push(line);
+        this.echo?.(line);
+        if (/listening on|\] started|"msg":"started"/.test(line)) {
+          clearTimeout(timer);
+          resolve(this);
         }
       };
-      child.stdout.on('data', onLine);
-      child.stderr.on('data', onLine);
+      lines(child.stdout);
+      lines(child.stderr);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         reject(new Error(`${this.name} exited (${code ?? signal}) before it was ready:\n${this.output.join('\n')}`));
@@ -55,19 +63,25 @@ export class AppProcess {
   }
 
   /** SIGKILL: no shutdown hooks, no goodbye — a crash. */
-  kill(): Promise<void> {
+  kill(): Promise<number | null> {
     return this.signal('SIGKILL');
   }
 
-  stop(): Promise<void> {
+  /** SIGTERM, as an orchestrator stops a container; resolves with the exit code once the process has exited. */
+  stop(): Promise<number | null> {
     return this.signal('SIGTERM');
   }
 
-  private signal(signal: NodeJS.Signals): Promise<void> {
+  /** Whether the process has exited (by itself or by a signal). */
+  get exited(): boolean {
+    return !this.child || this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  private signal(signal: NodeJS.Signals): Promise<number | null> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child?.exitCode ?? null);
     return new Promise((resolve) => {
-      child.once('exit', () => resolve());
+      child.once('exit', (code) => resolve(code));
       child.kill(signal);
     });
   }

@@ -1,23 +1,8 @@
-import { spawn } from 'node:child_process';
 import { DataSource } from 'typeorm';
-import { CommandResult } from './ledger-checks';
+import { runOperatorCommand } from './ledger-checks';
 
-/** `npm run audit:verify` as operators run it: a child process on the environment's DATABASE_URL. */
-export function runAuditVerify(env: Record<string, string>): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', 'audit:verify'], {
-      cwd: `${__dirname}/../..`,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `npm run audit:verify` as operators run it. */
+export const runAuditVerify = (env: Record<string, string>) => runOperatorCommand('audit:verify', env);
 
 /**
  * Runs `work` as a superuser who goes around every trigger (session_replication_role = replica): the

@@ -26,6 +26,18 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** A phone: 390 px wide, touch, at twice the pixel density; its time zone and script as asked. */
+/** Debian's Chromium for the tests of one describe block: launched before them, closed after. */
+export function useChromium(): { readonly browser: Browser } {
+  const handle = {} as { browser: Browser };
+  beforeAll(async () => {
+    handle.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await handle.browser?.close();
+  });
+  return handle;
+}
+
 export function phoneContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
   return browser.newContext({
     viewport: { width: 390, height: 844 },

@@ -90,10 +90,10 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** `npm run ledger:verify` as operators run it: a child process on the environment's DATABASE_URL. */
-export function runLedgerVerify(env: Record<string, string>): Promise<CommandResult> {
+/** `npm run <script>` as operators run it: a child process on the given environment (its DATABASE_URL). */
+export function runOperatorCommand(script: string, env: Record<string, string>): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', 'ledger:verify'], {
+    const child = spawn('npm', ['run', '--silent', script], {
       cwd: `${__dirname}/../..`,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,6 +106,9 @@ export function runLedgerVerify(env: Record<string, string>): Promise<CommandRes
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** `npm run ledger:verify` as operators run it. */
+export const runLedgerVerify = (env: Record<string, string>) => runOperatorCommand('ledger:verify', env);
 
 /**
  * Test instrumentation in the test's own database: a trigger that copies every version of a ledger

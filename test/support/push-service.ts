@@ -84,7 +84,7 @@ export class TestPushService {
   }
 
   /** The first recorded message matching `predicate`, whether it already arrived or arrives within the timeout. */
-  waitFor(predicate: (message: PushMessage) => boolean, timeoutMs = 10_000): Promise<PushMessage> {
+  waitFor(predicate: (message: PushMessage) => boolean, timeoutMs = 30_000): Promise<PushMessage> {
     const found = this.messages.find(predicate);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {

@@ -92,7 +92,7 @@ export class SmtpCatcher {
   }
 
   /** The first message matching `predicate`, whether it already arrived or arrives within the timeout. */
-  waitFor(predicate: (mail: ParsedMail) => boolean, timeoutMs = 10_000): Promise<ParsedMail> {
+  waitFor(predicate: (mail: ParsedMail) => boolean, timeoutMs = 30_000): Promise<ParsedMail> {
     const found = this.messages.find(predicate);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {

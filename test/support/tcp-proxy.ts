@@ -9,6 +9,7 @@ export class TcpProxy {
   private readonly server: Server = createServer((client) => this.accept(client));
   private readonly sockets = new Set<Socket>();
   private blackholed = false;
+  private port?: number;
 
   constructor(
     private readonly targetHost: string,
@@ -26,6 +27,7 @@ export class TcpProxy {
       this.server.once('error', reject);
       this.server.listen(0, '127.0.0.1', () => {
         const { port } = this.server.address() as { port: number };
+        this.port = port;
         resolve(`${protocol}://127.0.0.1:${port}`);
       });
     });
@@ -35,12 +37,38 @@ export class TcpProxy {
     this.blackholed = true;
   }
 
+  /**
+   * The peer gone: every connection dropped and new ones refused (ECONNREFUSED), as when the process
+   * behind it crashed. `restore()` listens again on the same port.
+   */
+  cut(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Forwards again after `cut()` or `blackhole()`; connections held by the black hole are dropped. */
+  async restore(): Promise<void> {
+    if (this.blackholed) {
+      this.blackholed = false;
+      for (const socket of this.sockets) socket.destroy();
+    }
+    if (this.server.listening) return;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
   get connections(): number {
     return this.sockets.size;
   }
 
   stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
+    if (!this.server.listening) return Promise.resolve();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 

@@ -1,5 +1,6 @@
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
+import { LoggingModule } from '@app/logging';
 import { QueueModule } from '@app/queue';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfirmationsModule } from './confirmations/confirmations.module';
@@ -18,6 +19,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot({ ...config, app: 'api' }),
+        LoggingModule.forRoot('api', config.logLevel),
         DatabaseModule.forApp('api'),
         QueueModule,
         HttpModule,

@@ -1,7 +1,7 @@
 import { AppConfig, ConfigModule } from '@app/config';
 import { JwtVerifier } from '@app/crypto';
-import { DatabaseModule } from '@app/database';
-import { QueueModule } from '@app/queue';
+import { AdvisoryLeadership, DatabaseModule } from '@app/database';
+import { LivenessModule, QueueModule } from '@app/queue';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfirmationsConsumer } from './confirmations.consumer';
 import { CreditDeposit } from './operators/credit-deposit';
@@ -9,6 +9,8 @@ import { OperatorDecisions } from './operators/operator-decisions';
 import { OperatorProofs } from './operators/operator-proofs';
 import { ExpireWithdrawals } from './expiry/expire-withdrawals';
 import { ExpirySchedule } from './expiry/expiry-schedule';
+import { HandOffs } from './reconciliation/hand-offs';
+import { Reconciler } from './reconciliation/reconciler';
 import { ResumeWithdrawals } from './pause/resume-withdrawals';
 import { DecideToken } from './tokens/decide-token';
 import { NotMeAlarm } from './tokens/not-me-alarm';
@@ -34,12 +36,15 @@ export class ConfirmationServiceModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ConfirmationServiceModule,
-      imports: [ConfigModule.forRoot({ ...config, app: 'confirmer' }), DatabaseModule.forApp('confirmer'), QueueModule],
+      imports: [ConfigModule.forRoot({ ...config, app: 'confirmer' }), DatabaseModule.forApp('confirmer'), QueueModule, LivenessModule],
       providers: [
         ConfirmationsConsumer,
         CreditDeposit,
         JwtVerifier,
         ExpirySchedule,
+        AdvisoryLeadership,
+        HandOffs,
+        Reconciler,
         ExpireWithdrawals,
         ResumeWithdrawals,
         DecideToken,

@@ -7,7 +7,9 @@ import {
   OutboxRelay,
   QueueName,
   ReceivedJob,
+  runJob,
   SealedEvidence,
+  WORKER_OPTIONS,
 } from '@app/queue';
 import { AuditRepository, Transactions } from '@app/database';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
@@ -33,7 +35,7 @@ import { CancelWithdrawal } from './withdrawals/cancel-withdrawal';
  * obeyed only when signed by an app allowed to produce it (JobGate); evidence is opened here and nowhere
  * else, and only under its own job's name and id.
  */
-@Processor(QueueName.Confirmations, { concurrency: 8 })
+@Processor(QueueName.Confirmations, { ...WORKER_OPTIONS, concurrency: 8 })
 export class ConfirmationsConsumer extends WorkerHost {
   private readonly logger = new Logger(ConfirmationsConsumer.name);
 
@@ -61,7 +63,11 @@ export class ConfirmationsConsumer extends WorkerHost {
     super();
   }
 
-  async process(job: Job): Promise<unknown> {
+  process(job: Job): Promise<unknown> {
+    return runJob(job, () => this.handle(job));
+  }
+
+  private async handle(job: Job): Promise<unknown> {
     await this.gate.admit(job);
     try {
       return await this.decide(job as ReceivedJob<ConfirmationJob>);

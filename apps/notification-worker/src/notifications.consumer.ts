@@ -1,4 +1,4 @@
-import { JobGate, NotificationJob, QueueName, ReceivedJob } from '@app/queue';
+import { JobGate, NotificationJob, QueueName, ReceivedJob, runJob, WORKER_OPTIONS } from '@app/queue';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
@@ -16,7 +16,7 @@ import { SendOutcomeEmail } from './outcomes/send-outcome-email';
  * Challenges, outcomes, verifications and alerts, each job obeyed only when signed by an app allowed to
  * produce it (JobGate). Errors propagate so attempts and backoff apply.
  */
-@Processor(QueueName.Notifications, { concurrency: 8 })
+@Processor(QueueName.Notifications, { ...WORKER_OPTIONS, concurrency: 8 })
 export class NotificationsConsumer extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(NotificationsConsumer.name);
 
@@ -40,12 +40,17 @@ export class NotificationsConsumer extends WorkerHost implements OnApplicationBo
     this.worker.concurrency = this.config.notificationConcurrency;
   }
 
-  async process(job: Job): Promise<unknown> {
+  process(job: Job): Promise<unknown> {
+    return runJob(job, () => this.handle(job));
+  }
+
+  private async handle(job: Job): Promise<unknown> {
     await this.gate.admit(job);
     const typed = job as ReceivedJob<NotificationJob>;
     switch (typed.name) {
       case 'send-withdrawal-challenges':
         return this.fanOut.execute(typed.data.withdrawalId);
+      // Queued before challenges moved to queues of their own (challenge-emails, challenge-pushes).
       case 'send-challenge-email':
         return this.email.execute(typed.data.withdrawalId);
       case 'send-challenge-push':
@@ -56,6 +61,7 @@ export class NotificationsConsumer extends WorkerHost implements OnApplicationBo
         return this.verification.execute(typed.data.verificationId);
       case 'send-security-alert':
         return this.alert.execute(typed.data);
+      // send-notice-push here was queued before pushes moved to a queue of their own.
       case 'send-notice-email':
       case 'send-notice-push':
         return this.notice.execute(typed.data.deliveryId);

@@ -18,6 +18,7 @@ export interface AppConfig {
   redisUrl: string;
   redisUrls: Record<AppRole, string>;
   queuePrefix: string;
+  /** The API's listening interface (HOST): loopback by default. */
   host: string;
   port: number;
   publicBaseUrl: string;
@@ -54,6 +55,21 @@ export interface AppConfig {
   sseHeartbeatMs: number;
   /** Pushes per customer per hour, across withdrawals still open (push-bombing guard). */
   pushesPerHour: number;
+  /**
+   * How challenges are retried while their withdrawal is open: exponential from `retryBaseMs`, never longer
+   * than `retryCapMs` apart, until delivered or the withdrawal ends (DELIVERY_RETRY_BASE, DELIVERY_RETRY_CAP).
+   */
+  delivery: {
+    retryBaseMs: number;
+    retryCapMs: number;
+    /** Each channel's own bound and slots: how long one push or one SMTP exchange may take, and how many run at once. */
+    pushTimeoutMs: number;
+    smtpTimeoutMs: number;
+    emailConcurrency: number;
+    pushConcurrency: number;
+  };
+  /** How often the confirmation service's reconciler republishes from Postgres what Redis should hold (RECONCILE_INTERVAL). */
+  reconcileIntervalMs: number;
   /** Where push endpoints may point (PUSH_SERVICE_HOSTS): host suffixes (https) or full origins. */
   pushServiceHosts: string[];
   /** Authenticated writes per customer per minute, and email changes per hour, counted across API instances. */
@@ -69,9 +85,16 @@ export interface AppConfig {
   webauthn: { rpId?: string; rpName: string; origins: string[] };
   /** Per asset, the amount above which a withdrawal needs a passkey (PASSKEY_REQUIRED_ABOVE). */
   passkeyRequiredAbove: Record<string, string>;
+  /** pino's level for every log line (LOG_LEVEL). */
+  logLevel: LogLevel;
+  /** Origins allowed to call the API from a browser (CORS_ORIGINS); empty: no CORS headers at all. */
+  corsOrigins: string[];
   /** Set only for development, when JWT_SECRET was not given. */
   warnings: string[];
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface RiskConfig {
   /** ANOMALY_WINDOW: the sliding window in which distinct customers per IP, device and destination are counted; 0 turns anomaly holds off. */
@@ -141,11 +164,14 @@ const envSchema = z.object({
   API_REDIS_URL: z.string().url().optional(),
   NOTIFIER_REDIS_URL: z.string().url().optional(),
   CONFIRMER_REDIS_URL: z.string().url().optional(),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  // Loopback unless told otherwise: a container or a host behind a proxy sets its interface (0.0.0.0, ::) explicitly.
+  HOST: z.union([z.ipv4(), z.ipv6(), z.hostname()], { error: 'must be an IP address (127.0.0.1, 0.0.0.0, ::) or a host name' }).default('127.0.0.1'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]+$/)
     .default('countersign'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  CORS_ORIGINS: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_BASE_URL: z.string().url().default('http://localhost:3000'),
   JWT_SECRET: z.string().min(16).optional(),
@@ -180,6 +206,13 @@ const envSchema = z.object({
   VERDICT_TIMEOUT: duration('VERDICT_TIMEOUT', '10s'),
   SSE_HEARTBEAT: duration('SSE_HEARTBEAT', '15s'),
   PUSHES_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  DELIVERY_RETRY_BASE: duration('DELIVERY_RETRY_BASE', '1s'),
+  DELIVERY_RETRY_CAP: duration('DELIVERY_RETRY_CAP', '1m'),
+  PUSH_TIMEOUT: duration('PUSH_TIMEOUT', '10s'),
+  SMTP_TIMEOUT: duration('SMTP_TIMEOUT', '30s'),
+  EMAIL_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  RECONCILE_INTERVAL: duration('RECONCILE_INTERVAL', '30s'),
   PUSH_SERVICE_HOSTS: z.string().optional(),
   CUSTOMER_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   EMAIL_CHANGES_PER_HOUR: z.coerce.number().int().min(1).default(5),
@@ -411,6 +444,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
     verdictTimeoutMs: e.VERDICT_TIMEOUT,
     sseHeartbeatMs: Math.max(100, e.SSE_HEARTBEAT),
     pushesPerHour: e.PUSHES_PER_HOUR,
+    delivery: {
+      retryBaseMs: Math.max(1, e.DELIVERY_RETRY_BASE),
+      retryCapMs: Math.max(e.DELIVERY_RETRY_BASE, e.DELIVERY_RETRY_CAP, 1),
+      pushTimeoutMs: Math.max(1, e.PUSH_TIMEOUT),
+      smtpTimeoutMs: Math.max(1, e.SMTP_TIMEOUT),
+      emailConcurrency: e.EMAIL_CONCURRENCY,
+      pushConcurrency: e.PUSH_CONCURRENCY,
+    },
+    reconcileIntervalMs: Math.max(100, e.RECONCILE_INTERVAL),
     pushServiceHosts: e.PUSH_SERVICE_HOSTS
       ? e.PUSH_SERVICE_HOSTS.split(',')
           .map((h) => h.trim())
@@ -431,6 +473,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
     },
     webauthn: { rpId, rpName: e.WEBAUTHN_RP_NAME, origins },
     passkeyRequiredAbove,
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: (e.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim().replace(/\/$/, ''))
+      .filter(Boolean),
     warnings,
   };
 }

@@ -11,6 +11,8 @@ import { RiskControls1764500000000 } from './migrations/1764500000000-risk-contr
 import { AuditChain1764500000001 } from './migrations/1764500000001-audit-chain';
 import { Passkeys1764700000000 } from './migrations/1764700000000-passkeys';
 import { AntiPhishingCodes1764700000001 } from './migrations/1764700000001-anti-phishing-codes';
+import { RedisMayForget1764810000000 } from './migrations/1764810000000-redis-may-forget';
+import { WithdrawalRequestIds1764820000000 } from './migrations/1764820000000-withdrawal-request-ids';
 import { LedgerHotPath1764900000000 } from './migrations/1764900000000-ledger-hot-path';
 import { OutcomeEmailLease1764900000001 } from './migrations/1764900000001-outcome-email-lease';
 
@@ -26,6 +28,8 @@ export const MIGRATIONS = [
   AuditChain1764500000001,
   Passkeys1764700000000,
   AntiPhishingCodes1764700000001,
+  RedisMayForget1764810000000,
+  WithdrawalRequestIds1764820000000,
   LedgerHotPath1764900000000,
   OutcomeEmailLease1764900000001,
 ];

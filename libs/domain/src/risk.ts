@@ -72,9 +72,9 @@ export function anomalyHold(counts: AnomalyCounts, maxAccounts: number): Anomaly
 }
 
 export interface RequestRate {
-  /** Withdrawals requested in the last minute, this one included. */
+  /** Customers who requested a withdrawal in the last minute, this one included (one account counts once). */
   lastMinute: number;
-  /** Withdrawals requested in the hour before that minute. */
+  /** Customer-minutes with a request in the hour before that minute (its per-minute mean is this / 60). */
   trailingHour: number;
 }
 

@@ -1,4 +1,5 @@
 import { AppConfig, APP_CONFIG, AppRole, APP_ROLES } from '@app/config';
+import { currentRequestId } from '@app/logging';
 import { asPrivateKey, asPublicKey, signJob, verifyJobSignature } from '@app/crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { KeyObject } from 'node:crypto';
@@ -39,13 +40,18 @@ export class JobSigner {
     this.publicKeys = Object.fromEntries(APP_ROLES.map((role) => [role, asPublicKey(config.signing[role].publicKey)])) as Record<AppRole, KeyObject>;
   }
 
-  /** The job's data with this app's signature over it, for `jobId` (`*` for a repeating schedule). */
+  /**
+   * The job's data with this app's signature over it, for `jobId` (`*` for a repeating schedule). The
+   * request id of the request (or job) producing it travels in the data, signed with the rest.
+   */
   sign<D extends object>(queue: QueueName, name: string, jobId: string, data: D): SignedData<D> {
     if (!this.privateKey) throw new Error(`${this.app} has no signing key`);
+    const requestId = currentRequestId();
+    const carried = requestId && !('requestId' in data) ? { ...data, requestId } : data;
     const issuedAt = new Date().toISOString();
-    const value = signJob(this.privateKey, { queue, name, jobId, producer: this.app, issuedAt, data });
+    const value = signJob(this.privateKey, { queue, name, jobId, producer: this.app, issuedAt, data: carried });
     const signature: JobSignature = { producer: this.app, issuedAt, value };
-    return { ...data, signature };
+    return { ...carried, signature };
   }
 
   /** Undefined when the job is signed by a producer allowed to make it; else why it is refused. */

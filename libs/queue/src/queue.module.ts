@@ -1,6 +1,7 @@
 import { AppConfig, APP_CONFIG } from '@app/config';
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { EvidenceOpener, EvidenceSealer } from './evidence';
 import { JobGate } from './job-gate';
 import { JobSigner } from './job-signer';
@@ -9,14 +10,16 @@ import { OutboxRelay } from './outbox-relay';
 import { QueueName } from './queue-name';
 import { redisConnection } from './redis-connection';
 import { ChangePublisher, WithdrawalChanges } from './withdrawal-changes';
+import { WorkerDrain } from './worker-drain';
 
 /**
- * BullMQ on this app's own Redis user and the prefix, the three queues, job signing and checking, the
+ * BullMQ on this app's own Redis user and the prefix, every queue, job signing and checking, the
  * outbox and this app's relay.
  */
 @Global()
 @Module({
   imports: [
+    DiscoveryModule,
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -24,9 +27,9 @@ import { ChangePublisher, WithdrawalChanges } from './withdrawal-changes';
         prefix: config.queuePrefix,
       }),
     }),
-    BullModule.registerQueue({ name: QueueName.Notifications }, { name: QueueName.Confirmations }, { name: QueueName.WithdrawalsPosted }),
+    BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
   ],
-  providers: [JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, ChangePublisher, WithdrawalChanges],
+  providers: [JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, ChangePublisher, WithdrawalChanges, WorkerDrain],
   exports: [BullModule, JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, WithdrawalChanges],
 })
 export class QueueModule {}

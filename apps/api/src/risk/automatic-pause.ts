@@ -27,7 +27,7 @@ export class AutomaticPause {
     const { autoPauseFactor: factor, autoPauseMinPerMinute: minPerMinute } = this.config.risk;
     const mean = rate.trailingHour / 60;
     const reason =
-      `automatic: ${rate.lastMinute} withdrawals requested in the last minute, more than ${factor} × the trailing hour's ` +
+      `automatic: ${rate.lastMinute} customers requested withdrawals in the last minute, more than ${factor} × the trailing hour's ` +
       `${mean.toFixed(2)} a minute and at least ${minPerMinute}`;
     const paused = await this.transactions.run(async (m) => {
       if (!(await this.pauses.pauseAutomatically(m, reason))) return false;

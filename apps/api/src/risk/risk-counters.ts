@@ -3,7 +3,8 @@ import { AnomalyCounts, AnomalyKind, RequestRate } from '@app/domain';
 import { redisConnection } from '@app/queue';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import IORedis from 'ioredis';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { DependencyOutages } from '../health/dependency-outages';
 
 /** The trailing hour the automatic pause compares against ends where the last minute begins. */
 const MINUTE_MS = 60_000;
@@ -14,10 +15,13 @@ const HOUR_MS = 3_600_000;
 /**
  * One round trip, atomic across every API instance: for each anomaly key, the customer is added to the
  * key's sorted set (score: now), those outside the window are dropped, and the distinct customers left are
- * counted; the request is added to the requests set, which keeps 61 minutes, and the last minute (from the
- * last resume at the earliest) and the hour before it are counted.
- *   KEYS: the anomaly sets…, the requests set, the resumed-at key
- *   ARGV: now, window, customer, request id, number of anomaly sets
+ * counted. The automatic pause counts customers requesting, not requests, so that one hostile account
+ * cannot pause everyone: the customer is put in the requesters set (score: their latest request), and
+ * the last minute (from the last resume at the earliest) counts the distinct customers in it; the
+ * customer's minute is put in the requester-minutes set, which keeps 61 minutes, and the hour before the
+ * last minute counts its distinct customer-minutes.
+ *   KEYS: the anomaly sets…, the requester-minutes set, the resumed-at key, the requesters set
+ *   ARGV: now, window, customer, the customer's minute, number of anomaly sets
  * Returns the distinct customers per anomaly set, then the last minute's and the trailing hour's requests.
  */
 const COUNT = `
@@ -32,15 +36,19 @@ for i = 1, sets do
   redis.call('PEXPIRE', KEYS[i], at(window))
   counts[i] = redis.call('ZCARD', KEYS[i])
 end
-local requests = KEYS[sets + 1]
-redis.call('ZADD', requests, at(now), ARGV[4])
-redis.call('ZREMRANGEBYSCORE', requests, '-inf', '(' .. at(now - ${HOUR_MS + MINUTE_MS}))
-redis.call('PEXPIRE', requests, ${HOUR_MS + MINUTE_MS})
+local minutes = KEYS[sets + 1]
+local requesters = KEYS[sets + 3]
+redis.call('ZADD', minutes, at(now), ARGV[4])
+redis.call('ZREMRANGEBYSCORE', minutes, '-inf', '(' .. at(now - ${HOUR_MS + MINUTE_MS}))
+redis.call('PEXPIRE', minutes, ${HOUR_MS + MINUTE_MS})
+redis.call('ZADD', requesters, at(now), ARGV[3])
+redis.call('ZREMRANGEBYSCORE', requesters, '-inf', '(' .. at(now - ${MINUTE_MS}))
+redis.call('PEXPIRE', requesters, ${MINUTE_MS})
 local since = now - ${MINUTE_MS}
 local resumed = tonumber(redis.call('GET', KEYS[sets + 2]) or '0')
 if resumed > since then since = resumed end
-counts[sets + 1] = redis.call('ZCOUNT', requests, '(' .. at(since), at(now))
-counts[sets + 2] = redis.call('ZCOUNT', requests, '(' .. at(now - ${HOUR_MS + MINUTE_MS}), at(now - ${MINUTE_MS}))
+counts[sets + 1] = redis.call('ZCOUNT', requesters, '(' .. at(since), at(now))
+counts[sets + 2] = redis.call('ZCOUNT', minutes, '(' .. at(now - ${HOUR_MS + MINUTE_MS}), at(now - ${MINUTE_MS}))
 return counts`;
 
 type Counting = IORedis & { riskCount(...keysAndArgs: (string | number)[]): Promise<number[]> };
@@ -64,8 +72,9 @@ export class RiskCounters implements OnApplicationShutdown {
   private readonly redis: Counting;
   private readonly prefix: string;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, outages: DependencyOutages) {
     const redis = new IORedis({ ...redisConnection(config.redisUrls.api), maxRetriesPerRequest: 1, commandTimeout: RISK_COMMAND_TIMEOUT_MS });
+    redis.on('error', () => outages.report('redis'));
     redis.defineCommand('riskCount', { lua: COUNT });
     this.redis = redis as Counting;
     this.prefix = `${config.queuePrefix}:risk:`;
@@ -77,14 +86,20 @@ export class RiskCounters implements OnApplicationShutdown {
    */
   async count(now: number, windowMs: number, customer: string, keys: Partial<Record<AnomalyKind, string>>): Promise<Counted> {
     const kinds = windowMs > 0 ? (Object.keys(keys) as AnomalyKind[]).filter((k) => keys[k] !== undefined) : [];
-    const redisKeys = [...kinds.map((k) => `${this.prefix}accounts:${k}:${hashed(keys[k]!)}`), `${this.prefix}requests`, `${this.prefix}resumed-at`];
+    const redisKeys = [
+      ...kinds.map((k) => `${this.prefix}accounts:${k}:${hashed(keys[k]!)}`),
+      `${this.prefix}requester-minutes`,
+      `${this.prefix}resumed-at`,
+      `${this.prefix}requesters`,
+    ];
+    const customerKey = hashed(customer);
     const counts = await this.redis.riskCount(
       redisKeys.length,
       ...redisKeys,
       now,
       windowMs,
-      hashed(customer),
-      `${now}.${randomBytes(9).toString('base64url')}`,
+      customerKey,
+      `${customerKey}:${Math.floor(now / MINUTE_MS)}`,
       kinds.length,
     );
     const distinctAccounts: AnomalyCounts = {};

@@ -14,6 +14,7 @@ import {
   WithdrawalRepository,
 } from '@app/database';
 import { exceedsAmount } from '@app/domain';
+import { currentRequestId } from '@app/logging';
 import { jobId, Outbox, OutboxRelay, QueueName } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -102,6 +103,7 @@ export class CreateWithdrawal {
           idempotencyKey: input.idempotencyKey,
           requestHash,
           requestIp: input.requestIp,
+          requestId: currentRequestId() ?? null,
           expiresAt,
           heldFor: hold?.reason,
         });

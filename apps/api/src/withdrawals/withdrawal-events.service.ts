@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { isOpen } from '@app/domain';
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { ServerResponse } from 'node:http';
 import { Problem } from '../http/problem';
 import { WithdrawalChangeFeed } from './withdrawal-change-feed';
@@ -16,8 +16,10 @@ const STREAMS_PER_CUSTOMER = 10;
  * status. Each document is read from Postgres for its owner, as GET /v1/withdrawals/:id is.
  */
 @Injectable()
-export class WithdrawalEventsService {
+export class WithdrawalEventsService implements BeforeApplicationShutdown {
   private readonly openStreams = new Map<string, number>();
+  /** Every open stream's closer: an instance shutting down ends its streams, or the server would wait on them. */
+  private readonly closers = new Set<() => void>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -71,6 +73,7 @@ export class WithdrawalEventsService {
     const close = () => {
       if (closed) return;
       closed = true;
+      this.closers.delete(close);
       clearInterval(heartbeat);
       unwatch();
       const left = (this.openStreams.get(userId) ?? 1) - 1;
@@ -79,6 +82,13 @@ export class WithdrawalEventsService {
       out.end();
     };
     out.on('close', close);
+    this.closers.add(close);
     send(first);
+    // A change committed between the first read and the watch would otherwise wait for the heartbeat.
+    refresh();
+  }
+
+  beforeApplicationShutdown(): void {
+    for (const close of [...this.closers]) close();
   }
 }

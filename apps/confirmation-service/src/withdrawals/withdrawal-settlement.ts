@@ -9,7 +9,8 @@ import {
 } from '@app/database';
 import { EndReason, EndStatus, Factor, FACTORS, formatAmount, isOpen, settle, WithdrawalStatus } from '@app/domain';
 import { jobId, Outbox, PasskeyProof, QueueName } from '@app/queue';
-import { Injectable } from '@nestjs/common';
+import { runWithRequestId } from '@app/logging';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PasskeyPolicy } from '../passkeys/passkey-policy';
 import { LockedWithdrawal, WithdrawalLocks } from './withdrawal-locks';
@@ -19,6 +20,8 @@ import { LockedWithdrawal, WithdrawalLocks } from './withdrawal-locks';
  * factor, with the withdrawal locked: posts it when all three approvals match its current digest, ends
  * it — its hold released — on any denial, expiry or cancellation.
  */
+const logger = new Logger('WithdrawalSettlement');
+
 @Injectable()
 export class WithdrawalSettlement {
   constructor(
@@ -79,7 +82,10 @@ export class WithdrawalSettlement {
     await this.withdrawals.end(m, w.id, status, reason);
     await this.ledger.void(m, w.id);
     await this.audit.append(m, { event: `withdrawal_${status}`, userId: w.userId, withdrawalId: w.id, detail: { reason } });
-    if (status !== 'cancelled') await this.outbox.add(m, [this.outcomeEmail(w.id)]);
+    await this.underItsRequestId(w, async () => {
+      logger.log(`withdrawal ${w.id} ${status} (${reason})`);
+      if (status !== 'cancelled') await this.outbox.add(m, [this.outcomeEmail(w.id)]);
+    });
   }
 
   /** Ends every open withdrawal of the customer (but `exceptId`) with `reason`, releasing their holds. */
@@ -103,11 +109,24 @@ export class WithdrawalSettlement {
     };
   }
 
-  private async post(m: EntityManager, w: LockedWithdrawal, passkey?: PasskeyProof): Promise<void> {
+  /**
+   * A withdrawal's outcome is logged and its jobs published under the id of the request that created it
+   * (the one the customer's frontend saw), whichever request or job settled it.
+   */
+  private underItsRequestId<T>(w: LockedWithdrawal, fn: () => Promise<T>): Promise<T> {
+    return w.requestId ? runWithRequestId(w.requestId, fn) : fn();
+  }
+
+  private post(m: EntityManager, w: LockedWithdrawal, passkey?: PasskeyProof): Promise<void> {
+    return this.underItsRequestId(w, () => this.postUnder(m, w, passkey));
+  }
+
+  private async postUnder(m: EntityManager, w: LockedWithdrawal, passkey?: PasskeyProof): Promise<void> {
     // Postgres refuses this unless three approvals match the current digest (ledger_three_of_three).
     const transferId = await this.ledger.post(m, w.id);
     const postedAt = await this.withdrawals.markPosted(m, w.id);
     await this.audit.append(m, { event: 'withdrawal_posted', userId: w.userId, withdrawalId: w.id });
+    logger.log(`withdrawal ${w.id} posted`);
     await this.outbox.add(m, [
       {
         queue: QueueName.WithdrawalsPosted,

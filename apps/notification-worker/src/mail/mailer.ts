@@ -1,6 +1,8 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { PeerOutcomes } from '@app/queue';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import nodemailer, { Transporter } from 'nodemailer';
+import { SendFailures } from '../deliveries/send-failures';
 
 export interface OutgoingMail {
   to: string;
@@ -12,15 +14,25 @@ export interface OutgoingMail {
 /**
  * The SMTP adapter: nodemailer over SMTP_URL, pooled: up to SMTP_MAX_CONNECTIONS connections are opened
  * once and reused, so a message does not wait for a new connection's greeting (servers hold it back,
- * often 100 ms or more) and TLS handshake. A failed send throws, so the job's retries apply.
+ * often 100 ms or more) and TLS handshake. A failed send throws, so the job's retries apply; each send
+ * is counted for /health (the relay's recent failure rate).
  */
 @Injectable()
 export class Mailer implements OnApplicationShutdown {
   private readonly transport: Transporter;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly failures: SendFailures,
+    private readonly peers: PeerOutcomes,
+  ) {
+    // Bounded, so that a relay that hangs holds an email slot for SMTP_TIMEOUT at most (nodemailer waits up to 10 min).
+    const timeout = config.delivery.smtpTimeoutMs;
     this.transport = nodemailer.createTransport({
       url: config.smtpUrl,
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
       pool: true,
       maxConnections: config.smtpMaxConnections,
       // A long-lived connection keeps going; the server may still close it, and the pool reconnects.
@@ -29,7 +41,13 @@ export class Mailer implements OnApplicationShutdown {
   }
 
   async send(mail: OutgoingMail): Promise<void> {
-    await this.transport.sendMail({ from: this.config.mailFrom, ...mail });
+    try {
+      await this.failures.watch('email', () => this.transport.sendMail({ from: this.config.mailFrom, ...mail }));
+    } catch (error) {
+      this.peers.record('smtp', 'failed');
+      throw error;
+    }
+    this.peers.record('smtp', 'sent');
   }
 
   onApplicationShutdown(): void {

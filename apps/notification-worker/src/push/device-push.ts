@@ -1,5 +1,6 @@
 import { AuditRepository, PushDevice, PushSubscriptionRepository, Transactions } from '@app/database';
 import { Injectable } from '@nestjs/common';
+import { SendFailures } from '../deliveries/send-failures';
 import { PushSender } from './push-sender';
 
 /**
@@ -13,11 +14,13 @@ export class DevicePush {
     private readonly devices: PushSubscriptionRepository,
     private readonly push: PushSender,
     private readonly audit: AuditRepository,
+    private readonly failures: SendFailures,
   ) {}
 
   /** Whether the push service accepted it; throws (to retry) when the push service failed. */
   async send(device: PushDevice, payload: object, ttlSeconds: number): Promise<boolean> {
-    const result = await this.push.send({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, payload, ttlSeconds);
+    const subscription = { endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } };
+    const result = await this.failures.watch('push', () => this.push.send(subscription, payload, ttlSeconds));
     if (result === 'gone') await this.retire(device);
     return result === 'delivered';
   }

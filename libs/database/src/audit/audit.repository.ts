@@ -82,4 +82,11 @@ export class AuditRepository extends Repository {
       [events],
     );
   }
+
+  /** Failed attempts to send a notification, by channel (email, push), from the audit log. */
+  async countNotificationFailures(): Promise<{ channel: string; count: number }[]> {
+    return this.rows<{ channel: string; count: number }>(
+      `SELECT detail->>'channel' AS channel, count(*)::int AS count FROM audit_events WHERE event = 'notification_send_failed' GROUP BY 1`,
+    );
+  }
 }

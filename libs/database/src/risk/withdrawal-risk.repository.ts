@@ -83,9 +83,9 @@ export class WithdrawalRiskRepository extends Repository {
 
   /**
    * The risk counts from Postgres, for when Redis does not answer: per key, the distinct customers whose
-   * withdrawals were counted under it since `since` (this customer included), and the withdrawals created in
-   * the minute before `now` (from the last resume at the earliest, this one included) and in the hour before
-   * that. Only committed withdrawals are seen, so concurrent requests may each miss the others: a fallback,
+   * withdrawals were counted under it since `since` (this customer included), the distinct customers who
+   * requested in the minute before `now` (from the last resume at the earliest, this one included), and the
+   * distinct customer-minutes in the hour before that. Only committed withdrawals are seen, so concurrent requests may each miss the others: a fallback,
    * not the primary count.
    */
   async recentCounts(q: {
@@ -99,10 +99,10 @@ export class WithdrawalRiskRepository extends Repository {
           WHERE r.${column} = ${param} AND r.created_at > $5 AND w.user_id <> $1)::int + 1 END`;
     const [row] = await this.rows<{ ip: number | null; device: number | null; destination: number | null; lastMinute: number; trailingHour: number }>(
       `SELECT ${distinct('ip_key', '$2')} AS ip, ${distinct('device_key', '$3')} AS device, ${distinct('destination_key', '$4')} AS destination,
-              (SELECT count(*) FROM withdrawals
-                WHERE created_at <= $6 AND created_at > greatest($6::timestamptz - interval '1 minute',
+              (SELECT count(DISTINCT user_id) FROM withdrawals
+                WHERE user_id <> $1 AND created_at <= $6 AND created_at > greatest($6::timestamptz - interval '1 minute',
                         coalesce((SELECT max(at) FROM audit_events WHERE event = 'withdrawals_resumed'), '-infinity')))::int + 1 AS "lastMinute",
-              (SELECT count(*) FROM withdrawals
+              (SELECT count(DISTINCT (user_id, date_trunc('minute', created_at))) FROM withdrawals
                 WHERE created_at > $6::timestamptz - interval '61 minutes' AND created_at <= $6::timestamptz - interval '1 minute')::int AS "trailingHour"`,
       [q.userId, q.keys.ip ?? null, q.keys.device ?? null, q.keys.destination ?? null, q.since, q.now],
     );

@@ -20,10 +20,14 @@ export class WithdrawalEntity {
   @Column({ name: 'idempotency_key', type: 'text' }) idempotencyKey: string;
   @Column({ name: 'request_hash', type: 'bytea' }) requestHash: Buffer;
   @Column({ name: 'request_ip', type: 'text', nullable: true }) requestIp: string | null;
+  /** The creating request's id (X-Request-Id or generated): the withdrawal's outcome is logged and published under it. */
+  @Column({ name: 'request_id', type: 'text', nullable: true }) requestId: string | null;
   @Column({ name: 'created_at', type: 'timestamptz', insert: false, update: false }) createdAt: Date;
   @Column({ name: 'expires_at', type: 'timestamptz' }) expiresAt: Date;
   @Column({ name: 'decided_at', type: 'timestamptz', nullable: true, insert: false }) decidedAt: Date | null;
   @Column({ name: 'posted_at', type: 'timestamptz', nullable: true, insert: false }) postedAt: Date | null;
+  /** When the exchange's wallet completed its withdrawals-posted job. */
+  @Column({ name: 'handed_off_at', type: 'timestamptz', nullable: true }) handedOffAt: Date | null;
   @Column({ type: 'text', nullable: true, insert: false }) reason: string | null;
 }
 

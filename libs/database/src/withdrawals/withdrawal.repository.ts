@@ -18,6 +18,7 @@ export interface NewWithdrawal {
   idempotencyKey: string;
   requestHash: Buffer;
   requestIp: string | null;
+  requestId: string | null;
   expiresAt: Date;
   /** Created held for review (the risk controls), and why; awaiting confirmation otherwise. */
   heldFor?: HoldReason;
@@ -27,11 +28,24 @@ export interface NewWithdrawal {
 export type WithdrawalView = Pick<
   WithdrawalEntity,
   'id' | 'userId' | 'status' | 'asset' | 'network' | 'amount' | 'fee' | 'address' | 'matchCode' | 'createdAt' | 'expiresAt' | 'postedAt' | 'reason'
-> & { factors: Record<Factor, FactorStatus> };
+> & { factors: Record<Factor, FactorStatus>; handedOffAt: Date | null };
+
+/** An open withdrawal as the reconciler sees it: what it still owes the customer, and when it ends. */
+export interface OpenWithdrawal {
+  id: string;
+  expiresAt: Date;
+  /** The customer has a verified email address and no email challenge of it was sent yet. */
+  emailOwed: boolean;
+  /** Live devices whose push challenge was not sent yet. */
+  pushesOwed: string[];
+}
 
 /** A withdrawal read under its row lock, for a decision in the same transaction. */
 export type WithdrawalRow = Readonly<
-  Pick<WithdrawalEntity, 'id' | 'userId' | 'asset' | 'network' | 'address' | 'amount' | 'fee' | 'digest' | 'status' | 'matchCode' | 'expiresAt'>
+  Pick<
+    WithdrawalEntity,
+    'id' | 'userId' | 'asset' | 'network' | 'address' | 'amount' | 'fee' | 'digest' | 'status' | 'matchCode' | 'expiresAt' | 'requestId'
+  >
 >;
 
 export type FactorState = Pick<WithdrawalFactorEntity, 'factor' | 'status' | 'digest' | 'failures' | 'wrongMatchPicks'>;
@@ -61,6 +75,7 @@ export type WithdrawalRefusal = 'insufficient_funds' | 'account_frozen' | 'dupli
 const VIEW = `
   SELECT w.id, w.user_id AS "userId", w.status, w.asset, w.network, w.amount::text AS amount, w.fee::text AS fee, w.address,
          w.match_code AS "matchCode", w.created_at AS "createdAt", w.expires_at AS "expiresAt", w.posted_at AS "postedAt", w.reason,
+         w.handed_off_at AS "handedOffAt",
          (SELECT json_object_agg(f.factor, f.status) FROM withdrawal_factors f WHERE f.withdrawal_id = w.id) AS factors
     FROM withdrawals w`;
 
@@ -79,8 +94,8 @@ export class WithdrawalRepository extends Repository {
   async insert(m: EntityManager, w: NewWithdrawal): Promise<string> {
     const [row] = await this.rows<{ id: string }>(
       `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices,
-                                idempotency_key, request_hash, request_ip, expires_at, status, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+                                idempotency_key, request_hash, request_ip, expires_at, status, reason, request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
       [
         w.userId,
         w.addressId,
@@ -96,6 +111,7 @@ export class WithdrawalRepository extends Repository {
         w.expiresAt,
         w.heldFor ? 'held' : 'pending_confirmation',
         w.heldFor ?? null,
+        w.requestId,
       ],
       m,
     );
@@ -141,7 +157,7 @@ export class WithdrawalRepository extends Repository {
   async lockRow(m: EntityManager, id: string): Promise<WithdrawalRow | undefined> {
     return this.row<WithdrawalRow>(
       `SELECT id, user_id AS "userId", asset, network, address, amount::text AS amount, fee::text AS fee, digest, status,
-              match_code AS "matchCode", expires_at AS "expiresAt"
+              match_code AS "matchCode", expires_at AS "expiresAt", request_id AS "requestId"
          FROM withdrawals WHERE id = $1 FOR UPDATE`,
       [id],
       m,
@@ -227,6 +243,42 @@ export class WithdrawalRepository extends Repository {
     return rows.map((r) => r.id);
   }
 
+  /** Open withdrawals (awaiting confirmation or held) created before `before`, oldest first: the reconciler's view. */
+  async openSince(before: Date, limit: number): Promise<OpenWithdrawal[]> {
+    return this.rows<OpenWithdrawal>(
+      `SELECT w.id, w.expires_at AS "expiresAt",
+              (u.email_verified_at IS NOT NULL AND NOT EXISTS (
+                 SELECT 1 FROM challenges c WHERE c.withdrawal_id = w.id AND c.factor = 'email' AND c.sent_at IS NOT NULL)) AS "emailOwed",
+              coalesce((SELECT array_agg(c.subscription_id::text ORDER BY c.subscription_id)
+                          FROM challenges c JOIN push_subscriptions s ON s.id = c.subscription_id
+                         WHERE c.withdrawal_id = w.id AND c.factor = 'push' AND c.sent_at IS NULL AND s.retired_at IS NULL), '{}') AS "pushesOwed"
+         FROM withdrawals w JOIN users u ON u.id = w.user_id
+        WHERE w.status IN ('pending_confirmation', 'held') AND w.created_at < $1
+        ORDER BY w.created_at LIMIT $2`,
+      [before, limit],
+    );
+  }
+
+  /** Posted before `before` and not yet acknowledged by the wallet, oldest first. */
+  async awaitingHandOff(before: Date, limit: number): Promise<string[]> {
+    const rows = await this.rows<{ id: string }>(
+      `SELECT id FROM withdrawals WHERE status = 'posted' AND handed_off_at IS NULL AND posted_at < $1 ORDER BY posted_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Records the wallet's acknowledgement, once: its owner and time when this call recorded it, undefined otherwise. */
+  async recordHandOff(m: EntityManager, id: string): Promise<{ userId: string; handedOffAt: Date } | undefined> {
+    const [row] = await this.updateReturning<{ userId: string; handedOffAt: Date }>(
+      m,
+      `UPDATE withdrawals SET handed_off_at = now() WHERE id = $1 AND status = 'posted' AND handed_off_at IS NULL
+       RETURNING user_id AS "userId", handed_off_at AS "handedOffAt"`,
+      [id],
+    );
+    return row;
+  }
+
   async dueForExpiry(limit: number): Promise<string[]> {
     const rows = await this.rows<{ id: string }>(
       `SELECT id FROM withdrawals WHERE status = 'pending_confirmation' AND expires_at <= now() ORDER BY expires_at LIMIT $1`,
@@ -249,4 +301,37 @@ export class WithdrawalRepository extends Repository {
   async countByStatus(): Promise<{ status: WithdrawalStatus; count: number }[]> {
     return this.rows<{ status: WithdrawalStatus; count: number }>('SELECT status, count(*)::int AS count FROM withdrawals GROUP BY status');
   }
+
+  /**
+   * Cumulative histograms from Postgres timestamps: for each factor, seconds from a withdrawal's creation
+   * to that factor's approval (`key` the factor); and seconds from a posted withdrawal's last approval to
+   * its posting (`key` "posting"). Per key: how many fell at or under each bound, their sum and count.
+   */
+  async confirmationTimings(bounds: readonly number[]): Promise<TimingHistogram[]> {
+    return this.rows<TimingHistogram>(
+      `WITH d AS (
+         SELECT f.factor AS key, extract(epoch FROM f.decided_at - w.created_at)::float AS s
+           FROM withdrawal_factors f JOIN withdrawals w ON w.id = f.withdrawal_id
+          WHERE f.status = 'approved'
+         UNION ALL
+         SELECT 'posting', extract(epoch FROM w.posted_at - (SELECT max(f.decided_at) FROM withdrawal_factors f WHERE f.withdrawal_id = w.id))::float
+           FROM withdrawals w WHERE w.status = 'posted' AND w.posted_at IS NOT NULL)
+       SELECT key,
+              array_agg(n ORDER BY le) AS buckets,
+              min(total_sum)::float AS sum,
+              min(total)::int AS count
+         FROM (SELECT key, b.le, count(*) FILTER (WHERE d.s <= b.le)::int AS n, sum(d.s) AS total_sum, count(*) AS total
+                 FROM d CROSS JOIN unnest($1::float[]) AS b(le) GROUP BY key, b.le) per_bound
+        GROUP BY key`,
+      [bounds],
+    );
+  }
+}
+
+/** One key's cumulative histogram: `buckets[i]` observations at or under the i-th bound. */
+export interface TimingHistogram {
+  key: string;
+  buckets: number[];
+  sum: number;
+  count: number;
 }

@@ -58,12 +58,15 @@ describe('crash recovery with real processes and SIGKILL', () => {
     await env.stop();
   }, 60_000);
 
-  /** An operator's session holding the outbound account's row: a posting then blocks inside its INSERT. */
-  async function holdOutboundAccount(): Promise<Client> {
+  /**
+   * An operator's session holding the customer's ledger account row: a posting (which updates it) then
+   * blocks inside its INSERT. The outbound account's row is no longer written by postings (its balance is derived).
+   */
+  async function holdAccountOf(userId: string): Promise<Client> {
     const blocker = new Client({ connectionString: env.databaseUrl });
     await blocker.connect();
     await blocker.query('BEGIN');
-    await blocker.query(`SELECT id FROM ledger_accounts WHERE kind = 'withdrawals_outbound' AND asset = 'BTC' FOR UPDATE`);
+    await blocker.query(`SELECT id FROM ledger_accounts WHERE kind = 'customer' AND user_id = $1 AND asset = 'BTC' FOR UPDATE`, [userId]);
     return blocker;
   }
 
@@ -83,7 +86,7 @@ describe('crash recovery with real processes and SIGKILL', () => {
     expect((await channels.approveEmail(alice, w.id, w.matchCode)).status).toBe(200);
     expect((await channels.approvePush(alice, w.id, w.matchCode)).status).toBe(200);
 
-    const blocker = await holdOutboundAccount();
+    const blocker = await holdAccountOf(alice.id);
 
     const totp = channels.submitTotp(alice, w.id); // the last confirmation: the posting starts
     await waitUntil(async () => (await backends('confirmer', true)).length > 0, 'the confirmer blocked on the ledger row lock', 15_000);
@@ -173,7 +176,7 @@ describe('crash recovery with real processes and SIGKILL', () => {
     expect((await channels.approveEmail(carol, w.id, w.matchCode)).status).toBe(200);
     expect((await channels.approvePush(carol, w.id, w.matchCode)).status).toBe(200);
 
-    const blocker = await holdOutboundAccount();
+    const blocker = await holdAccountOf(carol.id);
     const totp = channels.submitTotp(carol, w.id);
     await waitUntil(async () => (await backends('confirmer', true)).length > 0, 'the confirmer blocked on the ledger row lock', 15_000);
     confirmerProxy.blackhole(); // from now on the confirmer can reach Postgres but not Redis

@@ -30,6 +30,29 @@ describe('outcome emails for posted and denied withdrawals', () => {
     expect(t.env.smtp.count((m) => sentTo(m, c.email) && /confirmed and sent/.test(m.subject ?? ''))).toBe(1);
   });
 
+  it('posted: the outcome email is sent with no database transaction open while the SMTP peer answers', async () => {
+    const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const w = (await t.channels.requestWithdrawal(c, '0.15')).body;
+    const held = t.env.smtp.holdBack((m) => sentTo(m, c.email) && /confirmed and sent/.test(m.subject ?? ''));
+    try {
+      await t.channels.approveEmail(c, w.id, w.matchCode);
+      await t.channels.approvePush(c, w.id, w.matchCode);
+      expect((await t.channels.submitTotp(c, w.id, 1)).status).toBe(200);
+      await held.arrived; // the worker has sent the message and waits for the peer's answer
+      const notifierRole = new URL(t.env.config().databaseUrls.notifier).username;
+      const open = await t.env.admin.query(
+        `SELECT state, left(query, 60) AS query FROM pg_stat_activity WHERE usename = $1 AND state LIKE 'idle in transaction%'`,
+        [notifierRole],
+      );
+      expect(open).toEqual([]);
+    } finally {
+      held.release();
+    }
+    await t.env.smtp.waitFor((m) => sentTo(m, c.email) && /confirmed and sent/.test(m.subject ?? ''));
+    await queueIdle(t.suite.api.get<Queue>(getQueueToken(QueueName.Notifications)));
+    expect(t.env.smtp.count((m) => sentTo(m, c.email) && /confirmed and sent/.test(m.subject ?? ''))).toBe(1);
+  });
+
   it('denied (TOTP locked): "stopped" with amount, destination and that the funds are available again', async () => {
     const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = (await t.channels.requestWithdrawal(c, '0.45')).body;

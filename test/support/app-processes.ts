@@ -14,6 +14,8 @@ export class AppProcess {
     readonly name: AppName,
     private readonly env: Record<string, string>,
     private readonly echo?: (line: string) => void,
+    /** Run the built JavaScript (dist/, `npm run build`) instead of the TypeScript: as production runs it (the bench). */
+    private readonly fromDist = false,
   ) {}
 
   get pid(): number | undefined {
@@ -22,7 +24,10 @@ export class AppProcess {
 
   /** Starts the app and resolves once it says it is ready (the API: listening; workers: started). */
   start(timeoutMs = 60000): Promise<this> {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join('apps', this.name, 'src', 'main.ts')], {
+    const args = this.fromDist
+      ? [join('dist', 'apps', this.name, 'src', 'main.js')]
+      : ['-r', '@swc-node/register', join('apps', this.name, 'src', 'main.ts')];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, ...this.env, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],

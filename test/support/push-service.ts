@@ -61,6 +61,12 @@ export class TestPushService {
     return new Promise((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
   }
 
+  /** Every accepted message as it arrives (for consumers that index them themselves). */
+  onMessage(listener: (message: PushMessage) => void): void {
+    this.events.setMaxListeners(0);
+    this.events.on('message', listener);
+  }
+
   newSubscription(): { endpoint: string; keys: { p256dh: string; auth: string } } {
     const receiver = createECDH('prime256v1');
     const auth = randomBytes(16);

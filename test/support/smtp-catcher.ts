@@ -7,21 +7,41 @@ import { SMTPServer } from 'smtp-server';
 export class SmtpCatcher {
   readonly messages: ParsedMail[] = [];
   private readonly events = new EventEmitter();
+  /**
+   * `greetingDelayMs` holds back the 220 greeting as real servers do (anti-spam "greet pause"): what makes
+   * opening a connection per message expensive. `keep: false` keeps nothing (a bench with thousands of
+   * messages reads them through onMessage).
+   */
+  constructor(private readonly options: { greetingDelayMs?: number; keep?: boolean } = {}) {
+    this.events.setMaxListeners(0);
+  }
+
   private readonly server = new SMTPServer({
+    onConnect: (_session, callback) => {
+      const delay = this.options.greetingDelayMs ?? 0;
+      if (delay > 0) setTimeout(() => callback(), delay);
+      else callback();
+    },
     secure: false,
     disabledCommands: ['STARTTLS'],
     authOptional: true,
     logger: false,
     closeTimeout: 1000, // stop() should not wait 30 s for a client that keeps its connection open
     onData: (stream, _session, callback) => {
-      simpleParser(stream).then(
-        (mail) => {
-          this.messages.push(mail);
+      simpleParser(stream)
+        .then(async (mail) => {
+          const hold = this.holds.find((h) => h.predicate(mail));
+          if (hold) {
+            hold.arrived(mail);
+            await hold.released;
+          }
+          if (this.options.keep !== false) this.messages.push(mail);
           this.events.emit('message', mail);
-          callback();
-        },
-        (error: Error) => callback(error),
-      );
+        })
+        .then(
+          () => callback(),
+          (error: Error) => callback(error),
+        );
     },
   });
 
@@ -38,6 +58,33 @@ export class SmtpCatcher {
 
   stop(): Promise<void> {
     return new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private readonly holds: { predicate: (mail: ParsedMail) => boolean; arrived: (mail: ParsedMail) => void; released: Promise<void> }[] = [];
+
+  /**
+   * The next message matching `predicate` is received but not answered (the sender waits for its "250")
+   * until release() is called: a slow SMTP peer, at the moment the sender depends on it.
+   */
+  holdBack(predicate: (mail: ParsedMail) => boolean): { arrived: Promise<ParsedMail>; release: () => void } {
+    let arrived!: (mail: ParsedMail) => void;
+    let release!: () => void;
+    const arrival = new Promise<ParsedMail>((resolve) => (arrived = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const hold = { predicate, arrived, released };
+    this.holds.push(hold);
+    return {
+      arrived: arrival,
+      release: () => {
+        this.holds.splice(this.holds.indexOf(hold), 1);
+        release();
+      },
+    };
+  }
+
+  /** Every message as it arrives (for consumers that index them themselves). */
+  onMessage(listener: (mail: ParsedMail) => void): void {
+    this.events.on('message', listener);
   }
 
   count(predicate: (mail: ParsedMail) => boolean): number {

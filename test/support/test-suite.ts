@@ -41,13 +41,17 @@ export async function freePort(): Promise<number> {
 /** A database, a Redis prefix, an SMTP peer and a push service of this run's own: nothing shared with other runs. */
 export class TestEnvironment {
   readonly id = `cs_t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  readonly smtp = new SmtpCatcher();
+  readonly smtp: SmtpCatcher;
   readonly push = new TestPushService();
   /** The exchange's token-signing key (ES256): operators' actions need a key the API does not hold. */
   readonly jwtKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   env: Record<string, string> = {};
   admin!: DataSource;
   readonly keys = generateDevKeys();
+
+  constructor(options: { smtp?: ConstructorParameters<typeof SmtpCatcher>[0] } = {}) {
+    this.smtp = new SmtpCatcher(options.smtp);
+  }
 
   get databaseUrl(): string {
     return `${POSTGRES_ADMIN}/${this.id}`;

@@ -1,6 +1,7 @@
 import { JobGate, NotificationJob, QueueName, ReceivedJob, runJob, WORKER_OPTIONS } from '@app/queue';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { SendOperatorAlert } from './alerts/send-operator-alert';
 import { SendSecurityAlert } from './alerts/send-security-alert';
@@ -16,10 +17,11 @@ import { SendOutcomeEmail } from './outcomes/send-outcome-email';
  * produce it (JobGate). Errors propagate so attempts and backoff apply.
  */
 @Processor(QueueName.Notifications, { ...WORKER_OPTIONS, concurrency: 8 })
-export class NotificationsConsumer extends WorkerHost {
+export class NotificationsConsumer extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(NotificationsConsumer.name);
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly gate: JobGate,
     private readonly fanOut: SendWithdrawalChallenges,
     private readonly email: SendChallengeEmail,
@@ -31,6 +33,11 @@ export class NotificationsConsumer extends WorkerHost {
     private readonly operatorAlert: SendOperatorAlert,
   ) {
     super();
+  }
+
+  /** NOTIFICATION_CONCURRENCY: the decorator's value is static; most of a job's time is spent waiting on peers. */
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.notificationConcurrency;
   }
 
   process(job: Job): Promise<unknown> {

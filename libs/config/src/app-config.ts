@@ -31,6 +31,10 @@ export interface AppConfig {
     operatorTokenMaxAgeMs: number;
   };
   smtpUrl: string;
+  /** SMTP connections the notification worker keeps open and reuses (a pool): no greeting per message. */
+  smtpMaxConnections: number;
+  /** Notification jobs the worker runs at once. */
+  notificationConcurrency: number;
   mailFrom: string;
   vapid: { publicKey: string; privateKey?: string; subject: string };
   /** The confirmation service's X25519 pair: TOTP secrets, evidence and operators' tokens are sealed to it. */
@@ -176,6 +180,8 @@ const envSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
   OPERATOR_TOKEN_MAX_AGE: duration('OPERATOR_TOKEN_MAX_AGE', '15m'),
   SMTP_URL: z.string().default('smtp://127.0.0.1:1025'),
+  SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(8),
+  NOTIFICATION_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   MAIL_FROM: z.string().default('Countersign <no-reply@localhost>'),
   VAPID_PUBLIC_KEY: z.string().optional(),
   VAPID_PRIVATE_KEY: z.string().optional(),
@@ -403,6 +409,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
       operatorTokenMaxAgeMs: e.OPERATOR_TOKEN_MAX_AGE,
     },
     smtpUrl: e.SMTP_URL,
+    smtpMaxConnections: e.SMTP_MAX_CONNECTIONS,
+    notificationConcurrency: e.NOTIFICATION_CONCURRENCY,
     mailFrom: e.MAIL_FROM,
     vapid: {
       publicKey: key('VAPID_PUBLIC_KEY', dev?.vapidPublicKey) ?? '',

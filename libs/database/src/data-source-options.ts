@@ -13,6 +13,8 @@ import { Passkeys1764700000000 } from './migrations/1764700000000-passkeys';
 import { AntiPhishingCodes1764700000001 } from './migrations/1764700000001-anti-phishing-codes';
 import { RedisMayForget1764810000000 } from './migrations/1764810000000-redis-may-forget';
 import { WithdrawalRequestIds1764820000000 } from './migrations/1764820000000-withdrawal-request-ids';
+import { LedgerHotPath1764900000000 } from './migrations/1764900000000-ledger-hot-path';
+import { OutcomeEmailLease1764900000001 } from './migrations/1764900000001-outcome-email-lease';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -28,6 +30,8 @@ export const MIGRATIONS = [
   AntiPhishingCodes1764700000001,
   RedisMayForget1764810000000,
   WithdrawalRequestIds1764820000000,
+  LedgerHotPath1764900000000,
+  OutcomeEmailLease1764900000001,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

@@ -6,12 +6,13 @@ import { WithdrawalChangeFeed } from './withdrawal-change-feed';
 import { WithdrawalEventsService } from './withdrawal-events.service';
 import { WithdrawalStatusService } from './withdrawal-status.service';
 import { WithdrawalsController } from './withdrawals.controller';
+import { StatusDocumentCache } from './status-document-cache';
 
 /** Customers' withdrawals: request, status document (and its event stream), TOTP code, cancel. */
 @Module({
   imports: [RiskModule],
   controllers: [WithdrawalsController],
-  providers: [CreateWithdrawal, WithdrawalStatusService, WithdrawalDecisions, WithdrawalChangeFeed, WithdrawalEventsService],
+  providers: [CreateWithdrawal, WithdrawalStatusService, WithdrawalDecisions, WithdrawalChangeFeed, WithdrawalEventsService, StatusDocumentCache],
   exports: [WithdrawalStatusService],
 })
 export class WithdrawalsModule {}

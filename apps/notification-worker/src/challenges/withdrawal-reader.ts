@@ -20,7 +20,7 @@ export class WithdrawalReader {
     private readonly antiPhishingCodes: AntiPhishingCodeRepository,
   ) {}
 
-  async read(m: EntityManager, withdrawalId: string): Promise<WithdrawalMessageFacts | undefined> {
+  async read(m: EntityManager | undefined, withdrawalId: string): Promise<WithdrawalMessageFacts | undefined> {
     const w = await this.withdrawals.forMessage(m, withdrawalId);
     if (!w) return undefined;
     const owner = await this.customers.find(w.userId, m);

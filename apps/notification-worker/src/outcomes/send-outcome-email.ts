@@ -1,28 +1,44 @@
+import { SentNotificationRepository } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { WithdrawalReader } from '../challenges/withdrawal-reader';
+import { DELIVERY_LEASE_SECONDS, DeliveryInProgress } from '../deliveries/leased-delivery';
 import { outcomeMail } from '../mail/mail-templates';
 import { Mailer } from '../mail/mailer';
-import { SendOnce } from './send-once';
 
-/** Tells the customer how a withdrawal ended: posted, denied, expired or rejected, with amount and destination. */
+/**
+ * Tells the customer how a withdrawal ended: posted, denied, expired or rejected, with amount and destination.
+ * Sent once per withdrawal however often its job is delivered, and with no database transaction open while
+ * the SMTP peer answers: the key is leased (committed), the message sent, then marked sent. A failed send
+ * releases the lease and the job retries; a crash between the send and the mark lets the lease run out, and
+ * the retry sends again — as a rollback of the claim did before.
+ */
 @Injectable()
 export class SendOutcomeEmail {
   constructor(
-    private readonly once: SendOnce,
+    private readonly sent: SentNotificationRepository,
     private readonly withdrawals: WithdrawalReader,
     private readonly mailer: Mailer,
   ) {}
 
-  execute(withdrawalId: string): Promise<'sent' | 'already_sent'> {
-    return this.once.run(`outcome-${withdrawalId}`, async (m) => {
-      const w = await this.withdrawals.read(m, withdrawalId);
+  async execute(withdrawalId: string): Promise<'sent' | 'already_sent'> {
+    const key = `outcome-${withdrawalId}`;
+    const lease = await this.sent.lease(key, DELIVERY_LEASE_SECONDS);
+    if (lease === 'already_sent') return 'already_sent';
+    if (lease === 'in_progress') throw new DeliveryInProgress(`outcome email of ${withdrawalId} is being sent elsewhere`);
+    try {
+      const w = await this.withdrawals.read(undefined, withdrawalId);
       if (!w) throw new UnrecoverableError('withdrawal not found');
       if (w.status === 'pending_confirmation' || w.status === 'held' || w.status === 'cancelled') {
         throw new UnrecoverableError(`withdrawal is ${w.status}, not an outcome to mail`);
       }
       if (!w.email) throw new UnrecoverableError('the customer has no email address');
       await this.mailer.send(outcomeMail(w.email, { ...w, status: w.status }, w.antiPhishingCode));
-    });
+    } catch (error) {
+      await this.sent.releaseLease(key);
+      throw error;
+    }
+    await this.sent.markSent(key);
+    return 'sent';
   }
 }

@@ -5,12 +5,15 @@ export interface LedgerFault {
   rows: Record<string, unknown>[];
 }
 
-/** Each check is a query that returns the rows at fault; an empty result is a pass. */
+/**
+ * Each check is a query that returns the rows at fault; an empty result is a pass. Balances are read from
+ * ledger_account_balances: the stored rows, except the outbound account's, derived from its transfers.
+ */
 export const LEDGER_CHECKS: Record<string, string> = {
   'postings sum to zero per asset': `
     SELECT asset, sum(debits_posted - credits_posted)::text AS posted_imbalance,
            sum(debits_pending - credits_pending)::text AS pending_imbalance
-      FROM ledger_accounts GROUP BY asset
+      FROM ledger_account_balances GROUP BY asset
      HAVING sum(debits_posted - credits_posted) <> 0 OR sum(debits_pending - credits_pending) <> 0`,
   'account balances equal their transfers': `
     WITH effects AS (
@@ -29,7 +32,7 @@ export const LEDGER_CHECKS: Record<string, string> = {
         FROM effects GROUP BY account_id
     )
     SELECT a.id AS account_id, a.kind, a.user_id, a.asset
-      FROM ledger_accounts a LEFT JOIN sums s ON s.account_id = a.id
+      FROM ledger_account_balances a LEFT JOIN sums s ON s.account_id = a.id
      WHERE a.debits_posted <> coalesce(s.dp, 0) OR a.debits_pending <> coalesce(s.dq, 0)
         OR a.credits_posted <> coalesce(s.cp, 0) OR a.credits_pending <> coalesce(s.cq, 0)`,
   'holds equal the open pending transfers': `

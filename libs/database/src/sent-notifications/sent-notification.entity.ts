@@ -4,5 +4,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 @Entity({ name: 'sent_notifications' })
 export class SentNotificationEntity {
   @PrimaryColumn({ type: 'text' }) key: string;
-  @Column({ name: 'sent_at', type: 'timestamptz', insert: false, update: false }) sentAt: Date;
+  /** Null while an outcome email's delivery holds the key's lease (leased_until). */
+  @Column({ name: 'sent_at', type: 'timestamptz', insert: false, update: false }) sentAt: Date | null;
+  @Column({ name: 'leased_until', type: 'timestamptz', insert: false, update: false }) leasedUntil: Date | null;
 }

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Repository } from '../repository';
 
+export type LeaseResult = 'leased' | 'already_sent' | 'in_progress';
+
 /** `sent_notifications`: the claim that makes a message go out at most once per key. */
 @Injectable()
 export class SentNotificationRepository extends Repository {
@@ -9,5 +11,35 @@ export class SentNotificationRepository extends Repository {
   async claim(m: EntityManager, key: string): Promise<boolean> {
     const rows = await this.rows<{ key: string }>('INSERT INTO sent_notifications (key) VALUES ($1) ON CONFLICT DO NOTHING RETURNING key', [key], m);
     return rows.length > 0;
+  }
+
+  /**
+   * Leases `key` for one delivery made outside any transaction (one statement, committed at once):
+   * 'leased' when this caller may send now, 'already_sent', or 'in_progress' while another delivery's
+   * lease runs. A delivery that fails releases its lease; one that crashes lets it run out.
+   */
+  async lease(key: string, seconds: number): Promise<LeaseResult> {
+    const row = await this.row<{ state: LeaseResult }>(
+      `WITH taken AS (
+         INSERT INTO sent_notifications AS s (key, sent_at, leased_until) VALUES ($1, NULL, now() + make_interval(secs => $2))
+         ON CONFLICT (key) DO UPDATE SET leased_until = EXCLUDED.leased_until
+           WHERE s.sent_at IS NULL AND (s.leased_until IS NULL OR s.leased_until < now())
+         RETURNING 'leased'::text AS state)
+       SELECT state FROM taken
+       UNION ALL
+       SELECT CASE WHEN sent_at IS NOT NULL THEN 'already_sent' ELSE 'in_progress' END
+         FROM sent_notifications WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM taken)`,
+      [key, seconds],
+    );
+    // No row: another delivery inserted it concurrently, after this statement's snapshot.
+    return row?.state ?? 'in_progress';
+  }
+
+  async markSent(key: string): Promise<void> {
+    await this.rows('UPDATE sent_notifications SET sent_at = now(), leased_until = NULL WHERE key = $1', [key]);
+  }
+
+  async releaseLease(key: string): Promise<void> {
+    await this.rows('UPDATE sent_notifications SET leased_until = NULL WHERE key = $1 AND sent_at IS NULL', [key]);
   }
 }

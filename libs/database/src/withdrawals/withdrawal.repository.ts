@@ -287,7 +287,8 @@ export class WithdrawalRepository extends Repository {
     return rows.map((r) => r.id);
   }
 
-  async forMessage(m: EntityManager, id: string): Promise<WithdrawalForMessage | undefined> {
+  /** In `m`'s transaction when given; otherwise a statement of its own. */
+  async forMessage(m: EntityManager | undefined, id: string): Promise<WithdrawalForMessage | undefined> {
     return this.row<WithdrawalForMessage>(
       `SELECT id, user_id AS "userId", asset, network, amount::text AS amount, address, digest, status, reason,
               created_at AS "createdAt", expires_at AS "expiresAt", request_ip AS "requestIp"

@@ -1,0 +1,85 @@
+import { WithdrawalRepository } from '@app/database';
+import { QueueName } from '@app/queue';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
+import { queueIdle } from './support/attack-kit';
+import { ApiClient } from './support/api-client';
+import { enrolCustomer } from './support/customer-factory';
+import { waitUntil } from './support/ledger-checks';
+import { useSuite } from './support/use-suite';
+
+/**
+ * Status polls (issue 11): an unchanged withdrawal's document is served from the API's cache, kept
+ * current by the change feed, so a poll needs no query — and the cache changes nothing else: owner-only,
+ * and a change is seen on the next poll once the feed has told of it.
+ */
+describe('status document cache', () => {
+  const t = useSuite();
+  let queries = 0;
+
+  beforeAll(() => {
+    // The status document's read from Postgres (the API's only query for this route), counted; the API's
+    // other work (its outbox relay polling every 250 ms) is not what is measured.
+    const repository = t.suite.api.get(WithdrawalRepository);
+    const view = repository.view.bind(repository);
+    jest.spyOn(repository, 'view').mockImplementation((...args) => {
+      queries++;
+      return view(...args);
+    });
+  });
+
+  it('answers repeated polls (304 to the ETag, and 200) without a database query', async () => {
+    const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const w = (await t.channels.requestWithdrawal(c, '0.1')).body;
+    await t.channels.challengeEmail(c, w.id);
+    await t.channels.push(c, w.id);
+    await queueIdle(t.suite.api.get<Queue>(getQueueToken(QueueName.Notifications))); // challenges sent and recorded: no change from here on
+    await c.client.get(`/v1/withdrawals/${w.id}`); // read once from Postgres (and kept)
+    const first = await c.client.get(`/v1/withdrawals/${w.id}`);
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag')!;
+
+    const before = queries;
+    for (let i = 0; i < 5; i++) {
+      const poll = await c.client.get(`/v1/withdrawals/${w.id}`, { 'if-none-match': etag });
+      expect([poll.status, poll.headers.get('etag')]).toEqual([304, etag]);
+    }
+    const again = await c.client.get(`/v1/withdrawals/${w.id}`);
+    expect([again.status, again.body]).toEqual([200, first.body]);
+    expect(queries - before).toBe(0);
+  });
+
+  it("is the owner's alone: another customer is not found, with or without the owner's ETag", async () => {
+    const owner = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const other = await enrolCustomer(t.env, t.suite.baseUrl);
+    const w = (await t.channels.requestWithdrawal(owner, '0.1')).body;
+    const cached = await owner.client.get(`/v1/withdrawals/${w.id}`);
+    const etag = cached.headers.get('etag')!;
+    expect((await owner.client.get(`/v1/withdrawals/${w.id}`, { 'if-none-match': etag })).status).toBe(304);
+
+    for (const headers of [{}, { 'if-none-match': etag }] as Record<string, string>[]) {
+      const peek = await other.client.get(`/v1/withdrawals/${w.id}`, headers);
+      expect([peek.status, peek.body.code, peek.headers.get('etag')]).toEqual([404, 'not_found', null]);
+    }
+    expect((await new ApiClient(t.suite.baseUrl).get(`/v1/withdrawals/${w.id}`, { 'if-none-match': etag })).status).toBe(401);
+  });
+
+  it('shows a change made by another app (an approval, the posting) once the change feed tells of it', async () => {
+    const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const w = (await t.channels.requestWithdrawal(c, '0.1')).body;
+    const before = await c.client.get(`/v1/withdrawals/${w.id}`);
+    expect(before.body.factors.email).toBe('pending');
+    expect((await t.channels.approveEmail(c, w.id, w.matchCode)).status).toBe(200);
+    let seen = before;
+    await waitUntil(async () => {
+      seen = await c.client.get(`/v1/withdrawals/${w.id}`, { 'if-none-match': before.headers.get('etag')! });
+      return seen.status === 200;
+    }, 'a new document after the approval');
+    expect(seen.body.factors.email).toBe('approved');
+    expect(seen.headers.get('etag')).not.toBe(before.headers.get('etag'));
+
+    await t.channels.approvePush(c, w.id, w.matchCode);
+    expect((await t.channels.submitTotp(c, w.id)).status).toBe(200);
+    expect((await t.channels.waitForStatus(c, w.id, 'posted')).status).toBe('posted');
+  });
+});

@@ -6,6 +6,10 @@ import { SMTPServer } from 'smtp-server';
 /** A real SMTP server in process (plain SMTP, no auth) that keeps every message it receives, parsed. */
 export class SmtpCatcher {
   readonly messages: ParsedMail[] = [];
+  /** When set, every new connection is greeted with `421` (service not available, try later) and closed. */
+  busy = false;
+  /** Connections turned away while busy. */
+  turnedAway = 0;
   private readonly events = new EventEmitter();
   private readonly server = new SMTPServer({
     secure: false,
@@ -13,6 +17,11 @@ export class SmtpCatcher {
     authOptional: true,
     logger: false,
     closeTimeout: 1000, // stop() should not wait 30 s for a client that keeps its connection open
+    onConnect: (_session, callback) => {
+      if (!this.busy) return callback();
+      this.turnedAway++;
+      callback(Object.assign(new Error('Service not available, try again later'), { responseCode: 421 }));
+    },
     onData: (stream, _session, callback) => {
       simpleParser(stream).then(
         (mail) => {

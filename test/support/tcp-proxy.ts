@@ -9,6 +9,7 @@ export class TcpProxy {
   private readonly server: Server = createServer((client) => this.accept(client));
   private readonly sockets = new Set<Socket>();
   private blackholed = false;
+  private port?: number;
 
   constructor(
     private readonly targetHost: string,
@@ -26,6 +27,7 @@ export class TcpProxy {
       this.server.once('error', reject);
       this.server.listen(0, '127.0.0.1', () => {
         const { port } = this.server.address() as { port: number };
+        this.port = port;
         resolve(`${protocol}://127.0.0.1:${port}`);
       });
     });
@@ -33,6 +35,26 @@ export class TcpProxy {
 
   blackhole(): void {
     this.blackholed = true;
+  }
+
+  /**
+   * The peer goes away: every open connection is dropped and the port stops listening, so new connections
+   * are refused (ECONNREFUSED) until `restore()` — a crashed database, or a relay that refuses connections.
+   */
+  cut(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Listens again on the same port: the peer is back. */
+  restore(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
   }
 
   get connections(): number {

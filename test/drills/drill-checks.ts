@@ -36,9 +36,10 @@ export async function handedOffCount(world: DrillWorld, ids: string[]): Promise<
   const table = await handOffColumn(world);
   if (!table) return undefined;
   const column = table === 'withdrawals' ? 'id' : 'withdrawal_id';
-  const [{ n }] = await world.env.admin.query(`SELECT count(DISTINCT ${column})::int AS n FROM ${table} WHERE ${column} = ANY($1) AND handed_off_at IS NOT NULL`, [
-    ids,
-  ]);
+  const [{ n }] = await world.env.admin.query(
+    `SELECT count(DISTINCT ${column})::int AS n FROM ${table} WHERE ${column} = ANY($1) AND handed_off_at IS NOT NULL`,
+    [ids],
+  );
   return n;
 }
 
@@ -77,7 +78,15 @@ export async function withdrawalRows(world: DrillWorld, since?: number): Promise
 export async function checkDrill(
   world: DrillWorld,
   load: DrillLoad,
-  drill: { name: string; startedAt: number; faultStart: number; faultEnd: number; health: HealthSample[]; expectUnhealthy: boolean; emailLatencyBoundMs?: number },
+  drill: {
+    name: string;
+    startedAt: number;
+    faultStart: number;
+    faultEnd: number;
+    health: HealthSample[];
+    expectUnhealthy: boolean;
+    emailLatencyBoundMs?: number;
+  },
 ): Promise<Check[]> {
   const checks: Check[] = [];
   const flows = load.flows.filter((f) => f.drill === drill.name);
@@ -90,19 +99,34 @@ export async function checkDrill(
   checks.push(
     check(
       'every withdrawal confirmed on three channels posted exactly once',
-      flows.filter((f) => meantToPost(f)).flatMap((f) => {
-        const r = row.get(f.id);
-        return r && r.status === 'posted' && r.pending === 1 && r.post_pending === 1 && r.void_pending === 0
-          ? []
-          : [{ id: f.id, plan: f.plan, late: f.late, status: r?.status, transfers: r && { pending: r.pending, post: r.post_pending, void: r.void_pending } }];
-      }),
+      flows
+        .filter((f) => meantToPost(f))
+        .flatMap((f) => {
+          const r = row.get(f.id);
+          return r && r.status === 'posted' && r.pending === 1 && r.post_pending === 1 && r.void_pending === 0
+            ? []
+            : [
+                {
+                  id: f.id,
+                  plan: f.plan,
+                  late: f.late,
+                  status: r?.status,
+                  transfers: r && { pending: r.pending, post: r.post_pending, void: r.void_pending },
+                },
+              ];
+        }),
     ),
   );
   checks.push(
     check(
       'no posting more than once, none without three approvals (whole database)',
       rows
-        .filter((r) => r.post_pending > 1 || (r.post_pending > 0 && (r.approved < 3 || r.status !== 'posted')) || (r.status === 'posted' && r.post_pending !== 1))
+        .filter(
+          (r) =>
+            r.post_pending > 1 ||
+            (r.post_pending > 0 && (r.approved < 3 || r.status !== 'posted')) ||
+            (r.status === 'posted' && r.post_pending !== 1),
+        )
         .map((r) => ({ id: r.id, status: r.status, approved: r.approved, postings: r.post_pending })),
     ),
   );
@@ -125,27 +149,34 @@ export async function checkDrill(
     ),
   );
   checks.push(
-    check(
-      'the wallet received nothing that is not posted, and refused nothing',
-      [
-        ...[...world.wallet.received.keys()].filter((id) => row.get(id)?.status !== 'posted').map((id) => ({ id, status: row.get(id)?.status })),
-        ...world.wallet.refused.map((id) => ({ refused: id })),
-      ],
-    ),
+    check('the wallet received nothing that is not posted, and refused nothing', [
+      ...[...world.wallet.received.keys()].filter((id) => row.get(id)?.status !== 'posted').map((id) => ({ id, status: row.get(id)?.status })),
+      ...world.wallet.refused.map((id) => ({ refused: id })),
+    ]),
   );
   const handedOff = await handedOffCount(
     world,
     posted.map((r) => r.id),
   );
   if (handedOff !== undefined)
-    checks.push(check('every posting has its hand-off to the wallet recorded in Postgres', handedOff === posted.length ? [] : [{ posted: posted.length, handedOff }]));
+    checks.push(
+      check(
+        'every posting has its hand-off to the wallet recorded in Postgres',
+        handedOff === posted.length ? [] : [{ posted: posted.length, handedOff }],
+      ),
+    );
   checks.push(
     check(
       'every other withdrawal expired with its hold released (or completed when confirmed later)',
       mine
         .filter((r) => !meantToPost(byId.get(r.id)))
         .filter((r) => !(r.status === 'expired' && r.void_pending === 1 && r.post_pending === 0))
-        .map((r) => ({ id: r.id, status: r.status, expiresAt: r.expires_at, transfers: { pending: r.pending, post: r.post_pending, void: r.void_pending } })),
+        .map((r) => ({
+          id: r.id,
+          status: r.status,
+          expiresAt: r.expires_at,
+          transfers: { pending: r.pending, post: r.post_pending, void: r.void_pending },
+        })),
     ),
   );
   const [{ held }] = await world.env.admin.query(
@@ -199,7 +230,12 @@ export async function checkDrill(
   const audit = await verifyAuditChain(world.env.admin);
   checks.push(check('audit:verify clean', audit.faults));
 
-  checks.push(check('every customer saw their withdrawals through (no dead link, no refusal)', load.problems.filter((p) => flows.some((f) => p.includes(f.id)) || !/[0-9a-f]{8}-/.test(p))));
+  checks.push(
+    check(
+      'every customer saw their withdrawals through (no dead link, no refusal)',
+      load.problems.filter((p) => flows.some((f) => p.includes(f.id)) || !/[0-9a-f]{8}-/.test(p)),
+    ),
+  );
   checks.push(
     check(
       'no creation answered 500 (an outage is a 503 a client retries)',
@@ -207,15 +243,28 @@ export async function checkDrill(
     ),
   );
   const probes = drill.health.filter((h) => !(drill.name === 'kill-api' && h.at >= drill.faultStart && h.at <= drill.faultEnd + 15_000));
-  checks.push(check('/health answered within a second, every time', probes.filter((h) => h.ms > 1000 || h.status === 0).map((h) => ({ status: h.status, ms: h.ms }))));
+  checks.push(
+    check(
+      '/health answered within a second, every time',
+      probes.filter((h) => h.ms > 1000 || h.status === 0).map((h) => ({ status: h.status, ms: h.ms })),
+    ),
+  );
   if (drill.expectUnhealthy) {
     const during = drill.health.filter((h) => h.at >= drill.faultStart + 2000 && h.at <= drill.faultEnd);
     checks.push(
-      check('/health said 503 during the outage', during.some((h) => h.status === 503) ? [] : [{ answers: [...new Set(during.map((h) => h.status))] }]),
+      check(
+        '/health said 503 during the outage',
+        during.some((h) => h.status === 503) ? [] : [{ answers: [...new Set(during.map((h) => h.status))] }],
+      ),
     );
   }
   const stacks = world.logs.filter((l) => l.at >= drill.startedAt && /Unhandled error event/.test(l.line));
-  checks.push(check('no raw "Unhandled error event" stack in the logs', stacks.map((l) => `${l.app}: ${l.line.slice(0, 160)}`)));
+  checks.push(
+    check(
+      'no raw "Unhandled error event" stack in the logs',
+      stacks.map((l) => `${l.app}: ${l.line.slice(0, 160)}`),
+    ),
+  );
   if (drill.emailLatencyBoundMs !== undefined) {
     const latencies = emailLatencies(flows, drill.faultStart, drill.faultEnd);
     const p95 = percentile(latencies, 0.95);

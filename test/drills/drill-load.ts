@@ -55,6 +55,8 @@ export class DrillLoad {
   private loops: Promise<void>[] = [];
   private counter = 0;
   drill = '';
+  /** Withdrawals confirmed on two channels only are made while this is true (not in a drill's last phase, so that they expire sooner). */
+  twoChannelFlows = true;
 
   constructor(
     private readonly world: DrillWorld,
@@ -71,14 +73,19 @@ export class DrillLoad {
       const group = await Promise.all(
         Array.from({ length: Math.min(batch, this.settings.customers - i) }, (_, j) =>
           // Customer 0 has two devices: the 410 drill retires one of them, the other keeps working.
-          enrolCustomer(this.world.env, this.base, { deposit: '100000', devices: i + j === 0 ? 2 : 1, id: `drill-${i + j}-${randomBytes(3).toString('hex')}` }),
+          enrolCustomer(this.world.env, this.base, {
+            deposit: '100000',
+            devices: i + j === 0 ? 2 : 1,
+            id: `drill-${i + j}-${randomBytes(3).toString('hex')}`,
+          }),
         ),
       );
       // Enrolment spent the activation and address steps.
       for (const c of group) {
         const used = new Set<number>();
         for (const code of [c.activationCode, c.addressCode]) {
-          for (let s = Math.floor(Date.now() / STEP_MS) - 2; s <= Math.floor(Date.now() / STEP_MS) + 1; s++) if (codeForStep(c.totpSecret, s) === code) used.add(s);
+          for (let s = Math.floor(Date.now() / STEP_MS) - 2; s <= Math.floor(Date.now() / STEP_MS) + 1; s++)
+            if (codeForStep(c.totpSecret, s) === code) used.add(s);
         }
         this.customers.push({ ...c, usedSteps: used });
       }
@@ -98,7 +105,7 @@ export class DrillLoad {
     const pushed = this.world.env.push.messages;
     for (; this.seenPush < pushed.length; this.seenPush++) {
       const p = pushed[this.seenPush];
-      const id = String(p.payload.withdrawalId ?? '');
+      const id = typeof p.payload.withdrawalId === 'string' ? p.payload.withdrawalId : '';
       if (id) this.pushes.set(id, [...(this.pushes.get(id) ?? []), p]);
     }
   }
@@ -132,7 +139,7 @@ export class DrillLoad {
     await sleep((i * 997) % 3000); // not all at once
     while (this.running) {
       const n = this.counter;
-      const plan: Flow['plan'] = n % 4 === 3 ? 'two' : 'three';
+      const plan: Flow['plan'] = n % 4 === 3 && this.twoChannelFlows ? 'two' : 'three';
       const missing: Factor | undefined = plan === 'two' ? (['totp', 'email', 'push'] as const)[Math.floor(n / 4) % 3] : undefined;
       // This customer's authenticator has no fresh code yet: someone else takes this turn.
       if (missing !== 'totp' && this.step(c) === undefined) {
@@ -161,7 +168,7 @@ export class DrillLoad {
     const key = `drill-${randomBytes(6).toString('hex')}`;
     const createdAt = Date.now();
     for (let attempt = 0; ; attempt++) {
-      let status = 0;
+      let status: number;
       let body: any;
       try {
         const r = await c.client.post('/v1/withdrawals', { addressId: c.addressId, amount: '0.01' }, { 'idempotency-key': key });

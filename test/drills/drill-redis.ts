@@ -48,7 +48,14 @@ export class DrillRedis {
 
   /** Whether it answers PING within half a second. */
   async answers(): Promise<boolean> {
-    const probe = new IORedis({ port: this.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+    const probe = new IORedis({
+      port: this.port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 500,
+    });
     probe.on('error', () => undefined);
     try {
       await probe.connect();

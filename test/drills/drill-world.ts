@@ -13,6 +13,8 @@ export type AppSlot = AppName | 'confirmation-service-2';
 export class DrillWallet {
   /** withdrawalId → the transfer ids of every job received for it (a re-delivery repeats the same one). */
   readonly received = new Map<string, string[]>();
+  /** withdrawalId → when the first job for it arrived. */
+  readonly firstReceivedAt = new Map<string, number>();
   readonly refused: string[] = [];
   private worker?: Worker;
 
@@ -25,14 +27,15 @@ export class DrillWallet {
   async start(): Promise<void> {
     this.worker = new Worker(
       QueueName.WithdrawalsPosted,
-      async (job: Job) => {
+      (job: Job) => {
         if (!walletAccepts({ name: job.name, id: job.id, data: job.data }, this.confirmerPublicKey)) {
           this.refused.push(String(job.id));
-          throw new UnrecoverableError('signature does not verify');
+          return Promise.reject(new UnrecoverableError('signature does not verify'));
         }
         const { withdrawalId, transferId } = job.data as { withdrawalId: string; transferId: string };
+        if (!this.firstReceivedAt.has(withdrawalId)) this.firstReceivedAt.set(withdrawalId, Date.now());
         this.received.set(withdrawalId, [...(this.received.get(withdrawalId) ?? []), String(transferId)]);
-        return 'broadcast';
+        return Promise.resolve('broadcast');
       },
       { connection: redisConnection(this.redisUrl), prefix: this.prefix, concurrency: 4 },
     );
@@ -45,8 +48,8 @@ export class DrillWallet {
     return this.worker?.pause(true) ?? Promise.resolve();
   }
 
-  resume(): void {
-    this.worker?.resume();
+  async resume(): Promise<void> {
+    await this.worker?.resume();
   }
 
   async stop(): Promise<void> {

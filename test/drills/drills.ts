@@ -31,19 +31,19 @@ export function timings(short: boolean): DrillTimings {
     return {
       short,
       customers: Number(process.env.DRILL_CUSTOMERS ?? 16),
-      warmupMs: s(6),
-      afterMs: s(6),
+      warmupMs: s(5),
+      afterMs: s(5),
       appDownMs: s(6),
       redisDownMs: s(5),
       postgresCutMs: s(8),
       // Longer than the old fixed budget at this compressed backoff (8 attempts from 100 ms: 12.7 s).
-      smtpOutageMs: s(Number(process.env.DRILL_SMTP_OUTAGE_SECONDS ?? 20)),
-      pushOutageMs: s(15),
-      stallMs: s(45),
-      windowMs: s(40),
+      smtpOutageMs: s(Number(process.env.DRILL_SMTP_OUTAGE_SECONDS ?? 15)),
+      pushOutageMs: s(12),
+      stallMs: s(40),
+      windowMs: s(30),
       appEnv: {
         ...common,
-        CONFIRMATION_WINDOW: '40s',
+        CONFIRMATION_WINDOW: '30s',
         VERDICT_TIMEOUT: '5s',
         DELIVERY_RETRY_BASE: '100ms',
         DELIVERY_RETRY_CAP: '1s',
@@ -81,9 +81,9 @@ export interface Drill {
   /** Before the warm-up (e.g. a second confirmation service, a wallet that is behind). */
   prepare?: (c: DrillContext) => Promise<void>;
   /** Starts the fault; resolves with how long it should last. */
-  begin: (c: DrillContext) => Promise<number>;
+  begin: (c: DrillContext) => Promise<number> | number;
   /** Ends the fault (the restart, the peer back). */
-  end: (c: DrillContext) => Promise<void>;
+  end: (c: DrillContext) => Promise<void> | void;
   /** After the checks. */
   cleanup?: (c: DrillContext) => Promise<void>;
   /** /health must have said 503 during it. */
@@ -132,7 +132,7 @@ export const DRILLS: Drill[] = [
     },
     end: async ({ world }) => {
       await world.redis.start();
-      world.wallet.resume();
+      await world.wallet.resume();
     },
     expectUnhealthy: true,
   },
@@ -143,7 +143,7 @@ export const DRILLS: Drill[] = [
       await world.postgres.cut();
       return t.postgresCutMs;
     },
-    end: async ({ world }) => world.postgres.restore(),
+    end: ({ world }) => world.postgres.restore(),
     expectUnhealthy: true,
   },
   {
@@ -153,49 +153,49 @@ export const DRILLS: Drill[] = [
       await world.smtpRelay.cut();
       return t.smtpOutageMs;
     },
-    end: async ({ world }) => world.smtpRelay.restore(),
+    end: ({ world }) => world.smtpRelay.restore(),
   },
   {
     name: 'smtp-421',
     fault: 'the SMTP relay answering 421 (try later) to every connection, longer than the old retry budget',
-    begin: async ({ world, t }) => {
+    begin: ({ world, t }) => {
       world.env.smtp.busy = true;
       return t.smtpOutageMs;
     },
-    end: async ({ world }) => {
+    end: ({ world }) => {
       world.env.smtp.busy = false;
     },
   },
   {
     name: 'push-500',
     fault: 'the push service answering 500 to every push',
-    begin: async ({ world, t }) => {
+    begin: ({ world, t }) => {
       world.env.push.failWith = 500;
       return t.pushOutageMs;
     },
-    end: async ({ world }) => {
+    end: ({ world }) => {
       world.env.push.failWith = undefined;
     },
   },
   {
     name: 'push-hang',
     fault: 'the push service accepting connections and never answering',
-    begin: async ({ world, t }) => {
+    begin: ({ world, t }) => {
       world.env.push.hang();
       return t.pushOutageMs;
     },
-    end: async ({ world }) => world.env.push.answerAgain(),
+    end: ({ world }) => world.env.push.answerAgain(),
     emailLatencyBoundMs: 5000,
   },
   {
     name: 'push-410-one-device',
     fault: "the push service answering 410 Gone for one customer's device (of two), for good",
-    begin: async ({ world, load, t }) => {
+    begin: ({ world, load, t }) => {
       const [customer] = load.customers;
       world.env.push.respondWith(customer.subscriptions[0].endpoint, 410);
       return t.pushOutageMs / 3;
     },
-    end: async () => undefined,
+    end: () => undefined,
   },
   {
     name: 'confirmation-service-stalled',
@@ -203,11 +203,11 @@ export const DRILLS: Drill[] = [
     prepare: async ({ world }) => {
       await world.startApp('confirmation-service-2');
     },
-    begin: async ({ world, t }) => {
+    begin: ({ world, t }) => {
       process.kill(world.app('confirmation-service').pid!, 'SIGSTOP');
       return t.stallMs;
     },
-    end: async ({ world }) => {
+    end: ({ world }) => {
       process.kill(world.app('confirmation-service').pid!, 'SIGCONT');
     },
     cleanup: async ({ world }) => {

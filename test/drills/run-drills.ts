@@ -34,7 +34,7 @@ class HealthProbe {
     this.loop = (async () => {
       while (this.running) {
         const at = Date.now();
-        let status = 0;
+        let status: number;
         try {
           status = (await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(3000) })).status;
         } catch {
@@ -80,6 +80,7 @@ async function runDrill(drill: Drill, c: DrillContext): Promise<{ figures: Recor
   const health = new HealthProbe(world.baseUrl);
   health.start();
   phase('warm-up under load');
+  load.twoChannelFlows = true;
   load.start();
   await sleep(t.warmupMs);
 
@@ -90,6 +91,7 @@ async function runDrill(drill: Drill, c: DrillContext): Promise<{ figures: Recor
   const lasts = await drill.begin(c);
   await sleep(lasts);
   const faultEnd = Date.now();
+  load.twoChannelFlows = false;
   phase('fault over: restoring');
   await drill.end(c);
   const restoredMs = Date.now() - faultEnd;
@@ -112,7 +114,7 @@ async function runDrill(drill: Drill, c: DrillContext): Promise<{ figures: Recor
   await Promise.all(late.map((f) => load.confirmLate(f)));
   const settledIn = await until(async () => (await openWithdrawals(world)) === 0, t.windowMs + 60_000);
   const posted = (await withdrawalRows(world, startedAt)).filter((r) => r.status === 'posted');
-  await until(async () => posted.every((r) => world.wallet.received.has(r.id)), 60_000);
+  await until(() => Promise.resolve(posted.every((r) => world.wallet.received.has(r.id))), 60_000);
   await health.stop();
 
   phase('checking');
@@ -125,7 +127,8 @@ async function runDrill(drill: Drill, c: DrillContext): Promise<{ figures: Recor
     expectUnhealthy: !!drill.expectUnhealthy,
     emailLatencyBoundMs: drill.emailLatencyBoundMs,
   });
-  if (settledIn === undefined) checks.push({ name: 'every withdrawal ended within the window', ok: false, detail: { open: await openWithdrawals(world) } });
+  if (settledIn === undefined)
+    checks.push({ name: 'every withdrawal ended within the window', ok: false, detail: { open: await openWithdrawals(world) } });
 
   const all = await withdrawalRows(world);
   const ofDrill = all.filter((r) => mine.some((f) => f.id === r.id));
@@ -134,8 +137,15 @@ async function runDrill(drill: Drill, c: DrillContext): Promise<{ figures: Recor
     .map((r) => r.posted_at!.getTime())
     .sort((a, b) => a - b)[0];
   const backlog = mine.filter((f) => f.createdAt < faultEnd);
-  const unsettled = backlog.filter((f) => f.settledAt === undefined).length;
-  const lastSettled = Math.max(faultEnd, ...backlog.map((f) => f.settledAt ?? 0));
+  // A flow is through when its customer saw it through and, if it posted, the wallet has it.
+  const through = (f: Flow) =>
+    f.settledAt === undefined
+      ? undefined
+      : f.plan === 'three'
+        ? Math.max(f.settledAt, world.wallet.firstReceivedAt.get(f.id) ?? Infinity)
+        : f.settledAt;
+  const unsettled = backlog.filter((f) => !Number.isFinite(through(f) ?? Infinity)).length;
+  const lastSettled = Math.max(faultEnd, ...backlog.map((f) => through(f) ?? 0).filter(Number.isFinite));
   const latencies = emailLatencies(mine, faultStart, faultEnd);
   const figures = {
     drill: drill.name,
@@ -147,10 +157,11 @@ async function runDrill(drill: Drill, c: DrillContext): Promise<{ figures: Recor
     posted: ofDrill.filter((r) => r.status === 'posted').length,
     posted_during_fault: all.filter((r) => r.posted_at && r.posted_at.getTime() >= faultStart && r.posted_at.getTime() < faultEnd).length,
     handed_off_to_wallet: ofDrill.filter((r) => r.status === 'posted' && world.wallet.received.has(r.id)).length,
-    handed_off_recorded: (await handedOffCount(
-      world,
-      ofDrill.filter((r) => r.status === 'posted').map((r) => r.id),
-    )) ?? 'not recorded by this version',
+    handed_off_recorded:
+      (await handedOffCount(
+        world,
+        ofDrill.filter((r) => r.status === 'posted').map((r) => r.id),
+      )) ?? 'not recorded by this version',
     wallet_deliveries_repeated: ofDrill.filter((r) => (world.wallet.received.get(r.id)?.length ?? 0) > 1).length,
     expired: ofDrill.filter((r) => r.status === 'expired').length,
     confirmed_late: late.length,

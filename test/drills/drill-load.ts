@@ -157,6 +157,10 @@ export class DrillLoad {
     }
   }
 
+  hasFreshCode(c: DrillCustomer): boolean {
+    return this.step(c) !== undefined;
+  }
+
   private step(c: DrillCustomer): number | undefined {
     const now = Math.floor(Date.now() / STEP_MS);
     // Codes of the current or next step: still inside the ±1 window when the server checks them.

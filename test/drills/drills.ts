@@ -30,8 +30,8 @@ export function timings(short: boolean): DrillTimings {
   if (short)
     return {
       short,
-      customers: Number(process.env.DRILL_CUSTOMERS ?? 16),
-      warmupMs: s(5),
+      customers: Number(process.env.DRILL_CUSTOMERS ?? 24),
+      warmupMs: s(6),
       afterMs: s(5),
       appDownMs: s(6),
       redisDownMs: s(5),
@@ -52,7 +52,7 @@ export function timings(short: boolean): DrillTimings {
     };
   return {
     short,
-    customers: Number(process.env.DRILL_CUSTOMERS ?? 24),
+    customers: Number(process.env.DRILL_CUSTOMERS ?? 40),
     warmupMs: s(20),
     afterMs: s(20),
     appDownMs: s(20),

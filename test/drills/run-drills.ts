@@ -105,7 +105,7 @@ async function runDrill(drill: Drill, c: DrillContext): Promise<{ figures: Recor
   const rows = new Map((await withdrawalRows(world)).map((r) => [r.id, r]));
   for (const [i, f] of mine.filter((f) => f.plan === 'two').entries()) {
     const r = rows.get(f.id);
-    if (i % 2 === 0 && r?.status === 'pending_confirmation' && r.expires_at.getTime() - Date.now() > 15_000 && f.missing !== 'totp') {
+    if (i % 2 === 0 && r?.status === 'pending_confirmation' && r.expires_at.getTime() - Date.now() > 6_000 && (f.missing !== 'totp' || load.hasFreshCode(f.customer))) {
       f.late = true;
       late.push(f);
     }

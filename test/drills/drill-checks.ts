@@ -259,6 +259,12 @@ export async function checkDrill(
       ),
     );
   }
+  checks.push(
+    check(
+      "no app died on its own (one app's fault never takes another down)",
+      world.deaths.filter((d) => d.at >= drill.startedAt).map((d) => ({ app: d.app, exit: d.how, lastLines: d.lastLines.slice(-4) })),
+    ),
+  );
   const stacks = world.logs.filter((l) => l.at >= drill.startedAt && /Unhandled error event/.test(l.line));
   checks.push(
     check(

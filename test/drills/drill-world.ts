@@ -71,6 +71,8 @@ export class DrillWorld {
   readonly apps = new Map<AppSlot, AppProcess>();
   /** Lines the apps wrote, kept for the checks (e.g. raw error stacks). */
   readonly logs: { app: AppSlot; at: number; line: string }[] = [];
+  /** Apps that died without being killed by a drill: one app's fault must never take another down. */
+  readonly deaths: { app: AppSlot; at: number; how: string; lastLines: string[] }[] = [];
   baseUrl = '';
 
   constructor(
@@ -98,11 +100,25 @@ export class DrillWorld {
   async startApp(slot: AppSlot): Promise<AppProcess> {
     const name: AppName = slot === 'confirmation-service-2' ? 'confirmation-service' : slot;
     const process = new AppProcess(name, { ...this.env.env, HOST: '127.0.0.1' }, (line) => this.logs.push({ app: slot, at: Date.now(), line }));
+    process.onUnexpectedExit = (code, signal) => {
+      const death = { app: slot, at: Date.now(), how: String(code ?? signal), lastLines: process.output.slice(-12) };
+      this.deaths.push(death);
+      this.log(`${slot} DIED on its own (${death.how}); its last lines:\n  ${death.lastLines.join('\n  ')}`);
+    };
     this.apps.set(slot, process);
     const started = Date.now();
     await process.start(120_000);
     this.log(`${slot} ready (pid ${process.pid}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     return process;
+  }
+
+  /** Restarts every app that died on its own, so that the next drill starts whole. */
+  async reviveTheDead(since: number): Promise<void> {
+    for (const slot of new Set(this.deaths.filter((d) => d.at >= since).map((d) => d.app))) {
+      if (slot === 'confirmation-service-2') continue;
+      this.log(`restarting ${slot}, which died on its own`);
+      await this.startApp(slot);
+    }
   }
 
   app(slot: AppSlot): AppProcess {

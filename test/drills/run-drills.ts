@@ -105,7 +105,12 @@ async function runDrill(drill: Drill, c: DrillContext): Promise<{ figures: Recor
   const rows = new Map((await withdrawalRows(world)).map((r) => [r.id, r]));
   for (const [i, f] of mine.filter((f) => f.plan === 'two').entries()) {
     const r = rows.get(f.id);
-    if (i % 2 === 0 && r?.status === 'pending_confirmation' && r.expires_at.getTime() - Date.now() > 6_000 && (f.missing !== 'totp' || load.hasFreshCode(f.customer))) {
+    if (
+      i % 2 === 0 &&
+      r?.status === 'pending_confirmation' &&
+      r.expires_at.getTime() - Date.now() > 6_000 &&
+      (f.missing !== 'totp' || load.hasFreshCode(f.customer))
+    ) {
       f.late = true;
       late.push(f);
     }
@@ -187,6 +192,7 @@ async function runDrill(drill: Drill, c: DrillContext): Promise<{ figures: Recor
     failed_checks: checks.filter((x) => !x.ok),
   };
   await drill.cleanup?.(c);
+  await world.reviveTheDead(startedAt);
   return { figures, checks };
 }
 
@@ -196,6 +202,12 @@ async function main(): Promise<void> {
   if (only && selected.length !== only.length) throw new Error(`unknown drill in --only; the drills: ${DRILLS.map((d) => d.name).join(', ')}`);
   log(`${short ? 'short' : 'full'} run: ${selected.map((d) => d.name).join(', ')}`);
   const world = new DrillWorld(t.appEnv, log);
+  // Interrupted: still stop the apps and Redis, and drop the database.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void world.stop().finally(() => process.exit(130));
+    });
   const results: Record<string, unknown>[] = [];
   let failed = 0;
   try {

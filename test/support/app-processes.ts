@@ -9,6 +9,9 @@ const ROOT = join(__dirname, '..', '..');
 export class AppProcess {
   private child?: ChildProcess;
   readonly output: string[] = [];
+  /** Called when the process ends by itself: not by kill() or stop(). */
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+  private ending = false;
 
   constructor(
     readonly name: AppName,
@@ -28,6 +31,10 @@ export class AppProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    this.ending = false;
+    child.once('exit', (code, signal) => {
+      if (!this.ending) this.onUnexpectedExit?.(code, signal);
+    });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name} did not start in time:\n${this.output.join('\n')}`)), timeoutMs);
       const onLine = (chunk: Buffer) => {
@@ -61,6 +68,7 @@ export class AppProcess {
   private signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    this.ending = true;
     return new Promise((resolve) => {
       child.once('exit', () => resolve());
       child.kill(signal);

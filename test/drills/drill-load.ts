@@ -28,6 +28,8 @@ export interface Flow {
   /** When its challenge email and first push reached the customer. */
   emailAt?: number;
   pushAt?: number;
+  /** What the customer was doing last: what it waited for, if the withdrawal ended under it. */
+  stage: string;
   drill: string;
 }
 
@@ -183,7 +185,17 @@ export class DrillLoad {
       }
       this.creations.push({ at: Date.now(), status });
       if (status === 202 || status === 200) {
-        const flow: Flow = { id: body.id, customer: c, matchCode: body.matchCode, plan, missing, late: false, createdAt, drill: this.drill };
+        const flow: Flow = {
+          id: body.id,
+          customer: c,
+          matchCode: body.matchCode,
+          plan,
+          missing,
+          late: false,
+          createdAt,
+          stage: 'created',
+          drill: this.drill,
+        };
         this.flows.push(flow);
         return flow;
       }
@@ -226,6 +238,7 @@ export class DrillLoad {
   }
 
   async waitPosted(flow: Flow, timeoutMs = 120_000): Promise<boolean> {
+    flow.stage = `waiting for the posting (${((Date.now() - flow.createdAt) / 1000).toFixed(1)} s after creation)`;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const doc = await this.status(flow.customer, flow.id);
@@ -243,10 +256,12 @@ export class DrillLoad {
   private async confirm(flow: Flow, factor: Factor): Promise<boolean> {
     const c = flow.customer;
     let token: string | undefined;
+    flow.stage = `waiting for the ${factor} challenge (${((Date.now() - flow.createdAt) / 1000).toFixed(1)} s after creation)`;
     if (factor !== 'totp') {
       token = await this.challenge(flow, factor);
       if (!token) return false;
     }
+    flow.stage = `confirming ${factor} (${((Date.now() - flow.createdAt) / 1000).toFixed(1)} s after creation)`;
     const deadline = Date.now() + this.settings.challengeWaitMs;
     let lastCode: string | undefined;
     while (Date.now() < deadline) {

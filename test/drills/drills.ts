@@ -27,6 +27,7 @@ export function timings(short: boolean): DrillTimings {
     PUSHES_PER_HOUR: '100000',
     CUSTOMER_WRITES_PER_MINUTE: '100000',
   };
+  const window = Number(process.env.DRILL_WINDOW_SECONDS ?? (short ? 30 : 300));
   if (short)
     return {
       short,
@@ -40,10 +41,10 @@ export function timings(short: boolean): DrillTimings {
       smtpOutageMs: s(Number(process.env.DRILL_SMTP_OUTAGE_SECONDS ?? 15)),
       pushOutageMs: s(12),
       stallMs: s(40),
-      windowMs: s(30),
+      windowMs: s(window),
       appEnv: {
         ...common,
-        CONFIRMATION_WINDOW: '30s',
+        CONFIRMATION_WINDOW: `${window}s`,
         VERDICT_TIMEOUT: '5s',
         DELIVERY_RETRY_BASE: '100ms',
         DELIVERY_RETRY_CAP: '1s',
@@ -62,8 +63,8 @@ export function timings(short: boolean): DrillTimings {
     smtpOutageMs: s(Number(process.env.DRILL_SMTP_OUTAGE_SECONDS ?? 150)),
     pushOutageMs: s(60),
     stallMs: s(75),
-    windowMs: s(300),
-    appEnv: { ...common, CONFIRMATION_WINDOW: '5m' },
+    windowMs: s(window),
+    appEnv: { ...common, CONFIRMATION_WINDOW: `${window}s` },
   };
 }
 

@@ -11,6 +11,8 @@ export type Factor = 'email' | 'push' | 'totp';
 export interface DrillCustomer extends TestCustomer {
   /** TOTP steps this customer has used: each code is good once. */
   usedSteps: Set<number>;
+  /** When the next withdrawal that needs a code may start. */
+  nextCodeAt: number;
 }
 
 /** One withdrawal as its customer means to see it through. */
@@ -89,7 +91,7 @@ export class DrillLoad {
           for (let s = Math.floor(Date.now() / STEP_MS) - 2; s <= Math.floor(Date.now() / STEP_MS) + 1; s++)
             if (codeForStep(c.totpSecret, s) === code) used.add(s);
         }
-        this.customers.push({ ...c, usedSteps: used });
+        this.customers.push({ ...c, usedSteps: used, nextCodeAt: 0 });
       }
     }
     this.indexer = setInterval(() => this.index(), 100);
@@ -137,26 +139,35 @@ export class DrillLoad {
     clearInterval(this.indexer);
   }
 
+  /**
+   * Arrivals do not wait for service (an open loop): a customer starts a withdrawal when their authenticator
+   * will have a fresh code for it (one every 30 s), whatever became of the previous ones — so an outage
+   * builds a backlog, as it does in production. At most three of a customer's own are open at once.
+   */
   private async customerLoop(c: DrillCustomer, i: number): Promise<void> {
     await sleep((i * 997) % 3000); // not all at once
+    const open = new Set<Promise<void>>();
     while (this.running) {
       const n = this.counter;
       const plan: Flow['plan'] = n % 4 === 3 && this.twoChannelFlows ? 'two' : 'three';
       const missing: Factor | undefined = plan === 'two' ? (['totp', 'email', 'push'] as const)[Math.floor(n / 4) % 3] : undefined;
-      // This customer's authenticator has no fresh code yet: someone else takes this turn.
-      if (missing !== 'totp' && this.step(c) === undefined) {
+      // A code is spent per flow that gives one: no more such flows than the authenticator has codes for.
+      if (open.size >= 3 || (missing !== 'totp' && Date.now() < c.nextCodeAt)) {
         await sleep(500);
         continue;
       }
       this.counter++;
-      try {
-        const flow = await this.create(c, plan, missing);
-        if (flow) await this.see(flow);
-      } catch (error) {
-        this.problems.push(`customer ${c.id}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      await sleep(300 + Math.random() * 700);
+      if (missing !== 'totp') c.nextCodeAt = Date.now() + STEP_MS;
+      const flow = this.create(c, plan, missing)
+        .then((f) => (f ? this.see(f) : undefined))
+        .catch((error: unknown) => {
+          this.problems.push(`customer ${c.id}: ${error instanceof Error ? error.message : String(error)}`);
+        })
+        .finally(() => open.delete(flow));
+      open.add(flow);
+      await sleep(500 + Math.random() * 1000);
     }
+    await Promise.all(open);
   }
 
   hasFreshCode(c: DrillCustomer): boolean {

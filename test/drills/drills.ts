@@ -31,7 +31,7 @@ export function timings(short: boolean): DrillTimings {
   if (short)
     return {
       short,
-      customers: Number(process.env.DRILL_CUSTOMERS ?? 24),
+      customers: Number(process.env.DRILL_CUSTOMERS ?? 32),
       warmupMs: s(6),
       afterMs: s(5),
       appDownMs: s(6),

@@ -109,6 +109,7 @@ export async function checkDrill(
                 {
                   id: f.id,
                   plan: f.plan,
+                  customerWas: f.stage,
                   late: f.late,
                   status: r?.status,
                   transfers: r && { pending: r.pending, post: r.post_pending, void: r.void_pending },

@@ -126,6 +126,9 @@ export class DrillLoad {
 
   start(): void {
     this.running = true;
+    // Spread over one TOTP step, so that arrivals are steady from the first second rather than in bursts.
+    const now = Date.now();
+    this.customers.forEach((c, i) => (c.nextCodeAt = Math.max(c.nextCodeAt, now + (i / this.customers.length) * STEP_MS)));
     this.loops = this.customers.map((c, i) => this.customerLoop(c, i));
   }
 
@@ -145,7 +148,7 @@ export class DrillLoad {
    * builds a backlog, as it does in production. At most three of a customer's own are open at once.
    */
   private async customerLoop(c: DrillCustomer, i: number): Promise<void> {
-    await sleep((i * 997) % 3000); // not all at once
+    await sleep((i * 997) % 1000); // not all at once
     const open = new Set<Promise<void>>();
     while (this.running) {
       const n = this.counter;

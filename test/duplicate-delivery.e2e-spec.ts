@@ -33,7 +33,7 @@ describe('every job of the flow delivered two or three times', () => {
     suite = await new InProcessSuite(env).start();
     channels = new ConfirmationChannels(env, suite.baseUrl);
     // Delivered twice or three times: one or two extra copies, chosen by the job's id.
-    replayer = await new JobReplayer(env, [QueueName.Notifications, QueueName.Confirmations], (job) =>
+    replayer = await new JobReplayer(env, [QueueName.Notifications, QueueName.Confirmations, QueueName.ChallengeEmails, QueueName.Pushes], (job) =>
       createHash('sha256').update(String(job.id)).digest()[0] % 2 === 0 ? 1 : 2,
     ).start();
     posted = suite.api.get<Queue>(getQueueToken(QueueName.WithdrawalsPosted));
@@ -56,13 +56,10 @@ describe('every job of the flow delivered two or three times', () => {
 
   async function settleQueues(): Promise<void> {
     await replayer.settle();
-    const notifications = suite.api.get<Queue>(getQueueToken(QueueName.Notifications));
+    const queues = [QueueName.Notifications, QueueName.ChallengeEmails, QueueName.Pushes].map((name) => suite.api.get<Queue>(getQueueToken(name)));
     await waitUntil(async () => {
-      const [n, c] = await Promise.all([
-        notifications.getJobCounts('waiting', 'active', 'prioritized'),
-        confirmations.getJobCounts('waiting', 'active', 'prioritized'),
-      ]);
-      return n.waiting + n.active + n.prioritized + c.waiting + c.active + c.prioritized === 0;
+      const counts = await Promise.all([...queues, confirmations].map((q) => q.getJobCounts('waiting', 'active', 'prioritized')));
+      return counts.every((c) => c.waiting + c.active + c.prioritized === 0);
     }, 'queues drained');
     await replayer.settle();
   }
@@ -101,9 +98,7 @@ describe('every job of the flow delivered two or three times', () => {
     for (const r of replayer.of(QueueName.Notifications).filter((r) => r.data.withdrawalId === w.id)) {
       expect([r.name, r.state]).toEqual([r.name, 'completed']);
     }
-    for (const r of replayer
-      .of(QueueName.Notifications, 'send-challenge-email')
-      .concat(replayer.of(QueueName.Notifications, 'send-challenge-push'))) {
+    for (const r of replayer.of(QueueName.ChallengeEmails, 'send-challenge-email').concat(replayer.of(QueueName.Pushes, 'send-challenge-push'))) {
       if (r.data.withdrawalId === w.id) expect(r.result).toBe('already_sent');
     }
     for (const r of replayer.of(QueueName.Notifications, 'send-outcome-email').filter((r) => r.data.withdrawalId === w.id)) {

@@ -86,7 +86,11 @@ describe(`randomized ledger model: ${SEEDS.length} seed(s) checked after every s
     channels = new ConfirmationChannels(env, suite.baseUrl);
     operator = env.operator(suite.baseUrl);
     // Every notification and confirmation job is delivered a second time.
-    replayer = await new JobReplayer(env, [QueueName.Notifications, QueueName.Confirmations], () => 1).start();
+    replayer = await new JobReplayer(
+      env,
+      [QueueName.Notifications, QueueName.Confirmations, QueueName.ChallengeEmails, QueueName.Pushes],
+      () => 1,
+    ).start();
     confirmations = suite.api.get<Queue>(getQueueToken(QueueName.Confirmations));
     posted = suite.api.get<Queue>(getQueueToken(QueueName.WithdrawalsPosted));
     // The in-process TOTP helper agrees with oathtool, the independent reference.

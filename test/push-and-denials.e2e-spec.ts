@@ -29,6 +29,8 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
   let suite: InProcessSuite;
   let channels: ConfirmationChannels;
   let notifications: Queue;
+  let emails: Queue;
+  let pushes: Queue;
 
   beforeAll(async () => {
     await gone.start();
@@ -37,6 +39,8 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     suite = await new InProcessSuite(env).start();
     channels = new ConfirmationChannels(env, suite.baseUrl);
     notifications = suite.api.get<Queue>(getQueueToken(QueueName.Notifications));
+    emails = suite.api.get<Queue>(getQueueToken(QueueName.ChallengeEmails));
+    pushes = suite.api.get<Queue>(getQueueToken(QueueName.Pushes));
   });
   afterAll(async () => {
     await suite?.stop();
@@ -51,8 +55,8 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
 
   /** A notification job as its producer sends it (the delivery tests redeliver genuine jobs). */
   const jobs = new TestJobs(env);
-  const signed = <D extends object>(name: string, jobId: string, data: D, producer: 'api' | 'notifier') =>
-    jobs.sign(QueueName.Notifications, name, jobId, data, producer);
+  const signed = <D extends object>(name: string, jobId: string, data: D, producer: 'api' | 'notifier', queue = QueueName.Notifications) =>
+    jobs.sign(queue, name, jobId, data, producer);
 
   const pushesFor = (endpoint: string, withdrawalId: string) =>
     env.push.messages.filter((m) => m.endpoint === endpoint && m.payload.withdrawalId === withdrawalId);
@@ -110,6 +114,7 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     await env.push.waitFor((m) => m.endpoint === healthy.endpoint && m.payload.withdrawalId === w2.id);
     await env.smtp.waitFor((m) => sentTo(m, c.email) && (m.text ?? '').includes(w2.id));
     await queueIdle(notifications);
+    await queueIdle(pushes);
     expect(gone.hits).toBe(1);
     const [{ n }] = await env.admin.query(
       `SELECT count(*)::int AS n FROM challenges c JOIN push_subscriptions s ON s.id = c.subscription_id
@@ -127,29 +132,33 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     const w = await withdrawal(c);
     const push = await channels.push(c, w.id);
     await channels.challengeEmail(c, w.id);
-    await settledJobs(notifications, [`push.${w.id}.${subscriptionId}`, `email.${w.id}`, `challenges.${w.id}`]);
+    await settledJobs(pushes, [`push.${w.id}.${subscriptionId}`]);
+    await settledJobs(emails, [`email.${w.id}`]);
+    await settledJobs(notifications, [`challenges.${w.id}`]);
 
     const options = JOB_OPTIONS[QueueName.Notifications];
-    await notifications.addBulk([
-      {
-        name: 'send-challenge-push',
-        data: signed('send-challenge-push', `redelivered-push-${w.id}`, { withdrawalId: w.id, subscriptionId }, 'notifier'),
-        opts: { ...options, jobId: `redelivered-push-${w.id}` },
-      },
-      {
-        name: 'send-challenge-email',
-        data: signed('send-challenge-email', `redelivered-email-${w.id}`, { withdrawalId: w.id }, 'notifier'),
-        opts: { ...options, jobId: `redelivered-email-${w.id}` },
-      },
-      {
-        name: 'send-withdrawal-challenges',
-        data: signed('send-withdrawal-challenges', `redelivered-fanout-${w.id}`, { withdrawalId: w.id }, 'api'),
-        opts: { ...options, jobId: `redelivered-fanout-${w.id}` },
-      },
-    ]);
-    const settled = await settledJobs(notifications, [`redelivered-push-${w.id}`, `redelivered-email-${w.id}`, `redelivered-fanout-${w.id}`]);
+    await pushes.add(
+      'send-challenge-push',
+      signed('send-challenge-push', `redelivered-push-${w.id}`, { withdrawalId: w.id, subscriptionId }, 'notifier', QueueName.Pushes),
+      { ...options, jobId: `redelivered-push-${w.id}` },
+    );
+    await emails.add(
+      'send-challenge-email',
+      signed('send-challenge-email', `redelivered-email-${w.id}`, { withdrawalId: w.id }, 'notifier', QueueName.ChallengeEmails),
+      { ...options, jobId: `redelivered-email-${w.id}` },
+    );
+    await notifications.add(
+      'send-withdrawal-challenges',
+      signed('send-withdrawal-challenges', `redelivered-fanout-${w.id}`, { withdrawalId: w.id }, 'api'),
+      { ...options, jobId: `redelivered-fanout-${w.id}` },
+    );
+    const settled = [
+      ...(await settledJobs(pushes, [`redelivered-push-${w.id}`])),
+      ...(await settledJobs(emails, [`redelivered-email-${w.id}`])),
+      ...(await settledJobs(notifications, [`redelivered-fanout-${w.id}`])),
+    ];
     expect(settled.map((s) => s.state)).toEqual(['completed', 'completed', 'completed']);
-    await queueIdle(notifications);
+    await Promise.all([queueIdle(notifications), queueIdle(emails), queueIdle(pushes)]);
     expect(pushesFor(c.subscriptions[0].endpoint, w.id)).toHaveLength(1);
     expect(env.smtp.count((m) => sentTo(m, c.email) && (m.text ?? '').includes(w.id))).toBe(1);
     // The one push that went out still works.
@@ -162,15 +171,15 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     const w = await withdrawal(c);
     const options = JOB_OPTIONS[QueueName.Notifications];
     const ids = Array.from({ length: 5 }, (_, i) => `concurrent-${i}-${w.id}`);
-    await notifications.addBulk(
+    await pushes.addBulk(
       ids.map((jobId) => ({
         name: 'send-challenge-push',
-        data: signed('send-challenge-push', jobId, { withdrawalId: w.id, subscriptionId }, 'notifier'),
+        data: signed('send-challenge-push', jobId, { withdrawalId: w.id, subscriptionId }, 'notifier', QueueName.Pushes),
         opts: { ...options, jobId },
       })),
     );
-    await settledJobs(notifications, [...ids, `push.${w.id}.${subscriptionId}`]);
-    await queueIdle(notifications);
+    await settledJobs(pushes, [...ids, `push.${w.id}.${subscriptionId}`]);
+    await queueIdle(pushes);
     const received = pushesFor(c.subscriptions[0].endpoint, w.id);
     expect(received).toHaveLength(1);
     expect((await channels.decide(String(received[0].payload.token), 'approve', w.matchCode)).status).toBe(200);

@@ -275,7 +275,7 @@ describe('trust boundaries: what Redis, a customer id or a dashboard login can d
       expect(forged).toHaveLength(2 * Object.values(JOB_PRODUCERS).reduce((n, names) => n + Object.keys(names).length, 0));
 
       // The consumers refuse each one for good (no retry), and say why in the audit log.
-      for (const q of [QueueName.Notifications, QueueName.Confirmations]) {
+      for (const q of [QueueName.Notifications, QueueName.Confirmations, QueueName.ChallengeEmails, QueueName.Pushes]) {
         const mine = forged.filter((f) => f.queue === q);
         const outcomes = await settledJobs(
           queue(q),

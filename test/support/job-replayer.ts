@@ -127,7 +127,7 @@ export class JobReplayer {
 export async function republishOutbox(admin: DataSource, env: TestEnvironment, removeFinished: boolean): Promise<number> {
   if (removeFinished) {
     const connection = redisConnection(env.env.REDIS_URL);
-    for (const name of [QueueName.Notifications, QueueName.Confirmations]) {
+    for (const name of [QueueName.Notifications, QueueName.Confirmations, QueueName.ChallengeEmails, QueueName.Pushes]) {
       const queue = new Queue(name, { connection, prefix: env.id });
       try {
         await queue.clean(0, 100_000, 'completed');

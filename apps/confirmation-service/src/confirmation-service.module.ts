@@ -1,6 +1,6 @@
 import { AppConfig, ConfigModule } from '@app/config';
 import { JwtVerifier } from '@app/crypto';
-import { DatabaseModule } from '@app/database';
+import { AdvisoryLeadership, DatabaseModule } from '@app/database';
 import { QueueModule } from '@app/queue';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfirmationsConsumer } from './confirmations.consumer';
@@ -9,6 +9,8 @@ import { OperatorDecisions } from './operators/operator-decisions';
 import { OperatorProofs } from './operators/operator-proofs';
 import { ExpireWithdrawals } from './expiry/expire-withdrawals';
 import { ExpirySchedule } from './expiry/expiry-schedule';
+import { HandOffs } from './reconciliation/hand-offs';
+import { Reconciler } from './reconciliation/reconciler';
 import { ResumeWithdrawals } from './pause/resume-withdrawals';
 import { DecideToken } from './tokens/decide-token';
 import { NotMeAlarm } from './tokens/not-me-alarm';
@@ -40,6 +42,9 @@ export class ConfirmationServiceModule {
         CreditDeposit,
         JwtVerifier,
         ExpirySchedule,
+        AdvisoryLeadership,
+        HandOffs,
+        Reconciler,
         ExpireWithdrawals,
         ResumeWithdrawals,
         DecideToken,

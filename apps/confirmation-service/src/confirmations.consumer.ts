@@ -8,6 +8,7 @@ import {
   QueueName,
   ReceivedJob,
   SealedEvidence,
+  WORKER_OPTIONS,
 } from '@app/queue';
 import { AuditRepository, Transactions } from '@app/database';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
@@ -33,7 +34,7 @@ import { CancelWithdrawal } from './withdrawals/cancel-withdrawal';
  * obeyed only when signed by an app allowed to produce it (JobGate); evidence is opened here and nowhere
  * else, and only under its own job's name and id.
  */
-@Processor(QueueName.Confirmations, { concurrency: 8 })
+@Processor(QueueName.Confirmations, { ...WORKER_OPTIONS, concurrency: 8 })
 export class ConfirmationsConsumer extends WorkerHost {
   private readonly logger = new Logger(ConfirmationsConsumer.name);
 

@@ -12,6 +12,8 @@ import { WithdrawalReader } from './challenges/withdrawal-reader';
 import { SendEmailVerification } from './email-verification/send-email-verification';
 import { Mailer } from './mail/mailer';
 import { NotificationsConsumer } from './notifications.consumer';
+import { ChallengeEmailsConsumer } from './challenge-emails.consumer';
+import { PushesConsumer } from './pushes.consumer';
 import { SendOnce } from './outcomes/send-once';
 import { SendOutcomeEmail } from './outcomes/send-outcome-email';
 import { LeasedDelivery } from './deliveries/leased-delivery';
@@ -27,6 +29,8 @@ export class NotificationWorkerModule {
       imports: [ConfigModule.forRoot({ ...config, app: 'notifier' }), DatabaseModule.forApp('notifier'), QueueModule],
       providers: [
         NotificationsConsumer,
+        ChallengeEmailsConsumer,
+        PushesConsumer,
         SendWithdrawalChallenges,
         SendChallengeEmail,
         SendChallengePush,

@@ -1,4 +1,4 @@
-import { JobGate, NotificationJob, QueueName, ReceivedJob } from '@app/queue';
+import { JobGate, NotificationJob, QueueName, ReceivedJob, WORKER_OPTIONS } from '@app/queue';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
@@ -15,7 +15,7 @@ import { SendOutcomeEmail } from './outcomes/send-outcome-email';
  * Challenges, outcomes, verifications and alerts, each job obeyed only when signed by an app allowed to
  * produce it (JobGate). Errors propagate so attempts and backoff apply.
  */
-@Processor(QueueName.Notifications, { concurrency: 8 })
+@Processor(QueueName.Notifications, { ...WORKER_OPTIONS, concurrency: 8 })
 export class NotificationsConsumer extends WorkerHost {
   private readonly logger = new Logger(NotificationsConsumer.name);
 
@@ -39,6 +39,7 @@ export class NotificationsConsumer extends WorkerHost {
     switch (typed.name) {
       case 'send-withdrawal-challenges':
         return this.fanOut.execute(typed.data.withdrawalId);
+      // Queued before challenges moved to queues of their own (challenge-emails, challenge-pushes).
       case 'send-challenge-email':
         return this.email.execute(typed.data.withdrawalId);
       case 'send-challenge-push':
@@ -49,6 +50,7 @@ export class NotificationsConsumer extends WorkerHost {
         return this.verification.execute(typed.data.verificationId);
       case 'send-security-alert':
         return this.alert.execute(typed.data);
+      // send-notice-push here was queued before pushes moved to a queue of their own.
       case 'send-notice-email':
       case 'send-notice-push':
         return this.notice.execute(typed.data.deliveryId);

@@ -50,6 +50,21 @@ export interface AppConfig {
   sseHeartbeatMs: number;
   /** Pushes per customer per hour, across withdrawals still open (push-bombing guard). */
   pushesPerHour: number;
+  /**
+   * How challenges are retried while their withdrawal is open: exponential from `retryBaseMs`, never longer
+   * than `retryCapMs` apart, until delivered or the withdrawal ends (DELIVERY_RETRY_BASE, DELIVERY_RETRY_CAP).
+   */
+  delivery: {
+    retryBaseMs: number;
+    retryCapMs: number;
+    /** Each channel's own bound and slots: how long one push or one SMTP exchange may take, and how many run at once. */
+    pushTimeoutMs: number;
+    smtpTimeoutMs: number;
+    emailConcurrency: number;
+    pushConcurrency: number;
+  };
+  /** How often the confirmation service's reconciler republishes from Postgres what Redis should hold (RECONCILE_INTERVAL). */
+  reconcileIntervalMs: number;
   /** Where push endpoints may point (PUSH_SERVICE_HOSTS): host suffixes (https) or full origins. */
   pushServiceHosts: string[];
   /** Authenticated writes per customer per minute, and email changes per hour, counted across API instances. */
@@ -174,6 +189,13 @@ const envSchema = z.object({
   VERDICT_TIMEOUT: duration('VERDICT_TIMEOUT', '10s'),
   SSE_HEARTBEAT: duration('SSE_HEARTBEAT', '15s'),
   PUSHES_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  DELIVERY_RETRY_BASE: duration('DELIVERY_RETRY_BASE', '1s'),
+  DELIVERY_RETRY_CAP: duration('DELIVERY_RETRY_CAP', '1m'),
+  PUSH_TIMEOUT: duration('PUSH_TIMEOUT', '10s'),
+  SMTP_TIMEOUT: duration('SMTP_TIMEOUT', '30s'),
+  EMAIL_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  RECONCILE_INTERVAL: duration('RECONCILE_INTERVAL', '30s'),
   PUSH_SERVICE_HOSTS: z.string().optional(),
   CUSTOMER_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   EMAIL_CHANGES_PER_HOUR: z.coerce.number().int().min(1).default(5),
@@ -403,6 +425,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, app?: AppRole):
     verdictTimeoutMs: e.VERDICT_TIMEOUT,
     sseHeartbeatMs: Math.max(100, e.SSE_HEARTBEAT),
     pushesPerHour: e.PUSHES_PER_HOUR,
+    delivery: {
+      retryBaseMs: Math.max(1, e.DELIVERY_RETRY_BASE),
+      retryCapMs: Math.max(e.DELIVERY_RETRY_BASE, e.DELIVERY_RETRY_CAP, 1),
+      pushTimeoutMs: Math.max(1, e.PUSH_TIMEOUT),
+      smtpTimeoutMs: Math.max(1, e.SMTP_TIMEOUT),
+      emailConcurrency: e.EMAIL_CONCURRENCY,
+      pushConcurrency: e.PUSH_CONCURRENCY,
+    },
+    reconcileIntervalMs: Math.max(100, e.RECONCILE_INTERVAL),
     pushServiceHosts: e.PUSH_SERVICE_HOSTS
       ? e.PUSH_SERVICE_HOSTS.split(',')
           .map((h) => h.trim())

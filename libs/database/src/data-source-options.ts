@@ -11,6 +11,7 @@ import { RiskControls1764500000000 } from './migrations/1764500000000-risk-contr
 import { AuditChain1764500000001 } from './migrations/1764500000001-audit-chain';
 import { Passkeys1764700000000 } from './migrations/1764700000000-passkeys';
 import { AntiPhishingCodes1764700000001 } from './migrations/1764700000001-anti-phishing-codes';
+import { RedisMayForget1764810000000 } from './migrations/1764810000000-redis-may-forget';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   AuditChain1764500000001,
   Passkeys1764700000000,
   AntiPhishingCodes1764700000001,
+  RedisMayForget1764810000000,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

@@ -25,3 +25,4 @@ export * from './transactions';
 export * from './withdrawals/withdrawal.repository';
 export * from './passkeys/passkey.repository';
 export * from './anti-phishing-codes/anti-phishing-code.repository';
+export * from './leadership/advisory-leadership';

@@ -13,3 +13,4 @@ export * from './queue.module';
 export * from './redis-connection';
 export * from './redis-policy';
 export * from './withdrawal-changes';
+export * from './worker-options';

@@ -3,11 +3,23 @@ import { Decision, HoldReason } from '@app/domain';
 import type { Job } from 'bullmq';
 import { QueueName } from './queue-name';
 
-/** Jobs of the notification worker. Payloads carry ids: the worker reads the rest from Postgres. */
+/** A withdrawal's email challenge, on the challenge-emails queue: retried until delivered or the withdrawal ends. */
+export type ChallengeEmailJob = { name: 'send-challenge-email'; data: { withdrawalId: string } };
+
+/** A withdrawal's push challenge to one device, on the pushes queue: retried like the email. */
+export type ChallengePushJob = { name: 'send-challenge-push'; data: { withdrawalId: string; subscriptionId: string } };
+
+/** Pushes, whatever they carry: a push service that hangs holds only these. */
+export type PushJob = ChallengePushJob | { name: 'send-notice-push'; data: { deliveryId: string } };
+
+/**
+ * Jobs of the notification worker. Payloads carry ids: the worker reads the rest from Postgres. Challenge
+ * emails and pushes still found here were queued before they moved to queues of their own; they are served.
+ */
 export type NotificationJob =
   | { name: 'send-withdrawal-challenges'; data: { withdrawalId: string } }
-  | { name: 'send-challenge-email'; data: { withdrawalId: string } }
-  | { name: 'send-challenge-push'; data: { withdrawalId: string; subscriptionId: string } }
+  | ChallengeEmailJob
+  | ChallengePushJob
   | { name: 'send-outcome-email'; data: { withdrawalId: string } }
   | { name: 'send-email-verification'; data: { verificationId: string } }
   /** One message of a security notice (a factor change announced on the old channels), with its own "this wasn't me" link. */
@@ -153,7 +165,9 @@ export type WithdrawalPostedJob = { name: 'withdrawal-posted'; data: WithdrawalP
 export type QueueJob =
   | ({ queue: QueueName.Notifications } & NotificationJob)
   | ({ queue: QueueName.Confirmations } & ConfirmationJob)
-  | ({ queue: QueueName.WithdrawalsPosted } & WithdrawalPostedJob);
+  | ({ queue: QueueName.WithdrawalsPosted } & WithdrawalPostedJob)
+  | ({ queue: QueueName.ChallengeEmails } & ChallengeEmailJob)
+  | ({ queue: QueueName.Pushes } & PushJob);
 
 /**
  * A received BullMQ job typed after a contract above: one Job per job name, so that a switch on `name`

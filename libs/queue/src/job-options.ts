@@ -1,5 +1,20 @@
-import { JobsOptions } from 'bullmq';
+import { AppConfig } from '@app/config';
+import { BackoffOptions, JobsOptions } from 'bullmq';
 import { QueueName } from './queue-name';
+
+/** A challenge is retried while its withdrawal is open, however long that takes: the consumer ends it once the withdrawal has ended. */
+const UNTIL_THE_WITHDRAWAL_ENDS = 1_000_000_000;
+
+/** The backoff of challenge deliveries: exponential from `delay`, never more than `cap` (see cappedBackoff). */
+export const CAPPED_EXPONENTIAL = 'capped-exponential';
+export type CappedBackoffOptions = BackoffOptions & { type: typeof CAPPED_EXPONENTIAL; cap: number };
+
+const challengeDelivery = (baseMs: number, capMs: number): JobsOptions => ({
+  attempts: UNTIL_THE_WITHDRAWAL_ENDS,
+  backoff: { type: CAPPED_EXPONENTIAL, delay: baseMs, cap: capMs } as CappedBackoffOptions,
+  removeOnComplete: { age: 24 * 3600, count: 10000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+});
 
 /** Per-queue delivery policy, after BullMQ's "going to production" guide: retries with backoff, bounded retention. */
 export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
@@ -15,6 +30,14 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
     removeOnComplete: { age: 24 * 3600, count: 10000 },
     removeOnFail: { age: 7 * 24 * 3600 },
   },
+  [QueueName.ChallengeEmails]: challengeDelivery(1000, 60_000),
+  // Challenge pushes are added with challengeJobOptions(); these apply to the other pushes (security notices).
+  [QueueName.Pushes]: {
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: { age: 24 * 3600, count: 10000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  },
   // Kept until the exchange's wallet consumes them.
   [QueueName.WithdrawalsPosted]: { attempts: 25, backoff: { type: 'exponential', delay: 1000 } },
 };
@@ -25,3 +48,8 @@ export const EVIDENCE_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: true,
   removeOnFail: true,
 };
+
+/** A challenge queue's options with this deployment's retry figures (DELIVERY_RETRY_BASE, DELIVERY_RETRY_CAP). */
+export function challengeJobOptions(config: Pick<AppConfig, 'delivery'>): JobsOptions {
+  return challengeDelivery(config.delivery.retryBaseMs, config.delivery.retryCapMs);
+}

@@ -1,5 +1,5 @@
 import { AppRole } from '@app/config';
-import { ConfirmationJob, NotificationJob, WithdrawalPostedJob } from './job-contracts';
+import { QueueJob } from './job-contracts';
 import { QueueName } from './queue-name';
 
 type Producers<J extends { name: string }> = Record<J['name'], readonly AppRole[]>;
@@ -50,13 +50,18 @@ export const JOB_PRODUCERS: { [Q in QueueName]: Producers<QueueJobOf<Q>> } = {
   [QueueName.WithdrawalsPosted]: {
     'withdrawal-posted': ['confirmer'],
   },
+  [QueueName.ChallengeEmails]: {
+    'send-challenge-email': ['notifier'],
+  },
+  [QueueName.Pushes]: {
+    'send-challenge-push': ['notifier'],
+    'send-notice-push': ['confirmer'],
+  },
 };
 
 /** Jobs a queue's scheduler repeats under ids of its own: signed with `*` for the id, harmless when replayed. */
 export const REPEATING_JOBS: readonly string[] = ['sweep-expired'];
 
-type QueueJobOf<Q extends QueueName> = Q extends QueueName.Notifications
-  ? NotificationJob
-  : Q extends QueueName.Confirmations
-    ? ConfirmationJob
-    : WithdrawalPostedJob;
+/** The contract of each queue's jobs. */
+type QueueJobOf<Q extends QueueName> =
+  Extract<QueueJob, { queue: Q }> extends infer J ? (J extends unknown ? Omit<J, 'queue'> & { name: string } : never) : never;

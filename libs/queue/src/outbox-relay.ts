@@ -35,11 +35,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @InjectQueue(QueueName.Notifications) notifications: Queue,
     @InjectQueue(QueueName.Confirmations) confirmations: Queue,
     @InjectQueue(QueueName.WithdrawalsPosted) posted: Queue,
+    @InjectQueue(QueueName.ChallengeEmails) challengeEmails: Queue,
+    @InjectQueue(QueueName.Pushes) pushes: Queue,
   ) {
     this.queues = {
       [QueueName.Notifications]: notifications,
       [QueueName.Confirmations]: confirmations,
       [QueueName.WithdrawalsPosted]: posted,
+      [QueueName.ChallengeEmails]: challengeEmails,
+      [QueueName.Pushes]: pushes,
     };
   }
 

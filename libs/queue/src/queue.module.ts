@@ -11,7 +11,7 @@ import { redisConnection } from './redis-connection';
 import { ChangePublisher, WithdrawalChanges } from './withdrawal-changes';
 
 /**
- * BullMQ on this app's own Redis user and the prefix, the three queues, job signing and checking, the
+ * BullMQ on this app's own Redis user and the prefix, every queue, job signing and checking, the
  * outbox and this app's relay.
  */
 @Global()
@@ -24,7 +24,7 @@ import { ChangePublisher, WithdrawalChanges } from './withdrawal-changes';
         prefix: config.queuePrefix,
       }),
     }),
-    BullModule.registerQueue({ name: QueueName.Notifications }, { name: QueueName.Confirmations }, { name: QueueName.WithdrawalsPosted }),
+    BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
   ],
   providers: [JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, ChangePublisher, WithdrawalChanges],
   exports: [BullModule, JobSigner, JobGate, EvidenceSealer, EvidenceOpener, Outbox, OutboxRelay, WithdrawalChanges],

@@ -68,7 +68,7 @@ function document(v: WithdrawalView): WithdrawalStatusDocument {
 
 function operatorDocument(v: WithdrawalView): OperatorWithdrawalView {
   const { matchCode: _ownersOnly, ...doc } = document(v);
-  return { ...doc, userId: v.userId };
+  return { ...doc, userId: v.userId, handedOffAt: v.handedOffAt ? v.handedOffAt.toISOString() : null };
 }
 
 function encodeCursor(createdAt: Date, id: string): string {

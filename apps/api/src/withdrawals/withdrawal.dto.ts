@@ -32,8 +32,11 @@ export class WithdrawalStatusDocument {
   @ApiProperty({ nullable: true, type: String }) reason: string | null;
 }
 
-/** What operators see: the owner, and no match code (it is the owner's alone). */
-export type OperatorWithdrawalView = Omit<WithdrawalStatusDocument, 'matchCode'> & { userId: string };
+/**
+ * What operators see: the owner, no match code (it is the owner's alone), and `handedOffAt`, when the
+ * exchange's wallet completed the withdrawal's withdrawals-posted job (null until it has).
+ */
+export type OperatorWithdrawalView = Omit<WithdrawalStatusDocument, 'matchCode'> & { userId: string; handedOffAt: string | null };
 
 export interface Page<T> {
   items: T[];

@@ -4,6 +4,7 @@ import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { Queue } from 'bullmq';
 
 export const SWEEP_EVERY_MS = 15_000;
+const SWEEP_SCHEDULER = 'sweep-expired';
 
 /** The sweeper behind the per-withdrawal delayed jobs: one scheduler however many replicas start. */
 @Injectable()
@@ -14,8 +15,17 @@ export class ExpirySchedule implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.ensure();
+  }
+
+  /** Whether the schedule is in Redis (a Redis that lost its data has none). */
+  async exists(): Promise<boolean> {
+    return (await this.confirmations.getJobScheduler(SWEEP_SCHEDULER)) !== undefined;
+  }
+
+  async ensure(): Promise<void> {
     await this.confirmations.upsertJobScheduler(
-      'sweep-expired',
+      SWEEP_SCHEDULER,
       { every: SWEEP_EVERY_MS },
       // Every repetition gets an id of the scheduler's own: signed for any id ('*'), and harmless if replayed.
       {

@@ -36,12 +36,12 @@ export class SecurityChanges {
     const notice = await this.notices.create(m, userId, change, recipients);
     await this.outbox.add(
       m,
-      notice.deliveries.map(({ id, channel }) => ({
-        queue: QueueName.Notifications,
-        name: channel === 'email' ? ('send-notice-email' as const) : ('send-notice-push' as const),
-        jobId: jobId(`notice-${channel}`, id),
-        data: { deliveryId: id },
-      })),
+      notice.deliveries.map(({ id, channel }) =>
+        // Pushes travel apart from emails: a push service that hangs never holds up an email.
+        channel === 'email'
+          ? { queue: QueueName.Notifications, name: 'send-notice-email' as const, jobId: jobId('notice-email', id), data: { deliveryId: id } }
+          : { queue: QueueName.Pushes, name: 'send-notice-push' as const, jobId: jobId('notice-push', id), data: { deliveryId: id } },
+      ),
     );
     await this.audit.append(m, { event: 'security_change', userId, detail: { change, noticeId: notice.noticeId, announcedTo: recipients.length } });
   }

@@ -1,13 +1,14 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AuditRepository, ChallengeRepository, PushSubscriptionRepository, Transactions, WithdrawalRepository } from '@app/database';
-import { JOB_OPTIONS, jobId, JobSigner, QueueName } from '@app/queue';
+import { challengeJobOptions, jobId, JobSigner, QueueName } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 
 /**
- * Fans a new withdrawal out into one email job and one push job per live device, with deterministic
- * ids so a redelivery adds nothing new. Devices over the customer's hourly push budget are skipped
+ * Fans a new withdrawal out into one email job and one push job per live device, each on its channel's
+ * queue, with deterministic ids so a redelivery adds nothing new; run again (by the confirmation service's
+ * reconciler) it puts back whichever of them Redis lost. Devices over the customer's hourly push budget are skipped
  * (push bombing), and the skip is audited.
  */
 @Injectable()
@@ -19,7 +20,8 @@ export class SendWithdrawalChallenges {
     private readonly challenges: ChallengeRepository,
     private readonly devices: PushSubscriptionRepository,
     private readonly audit: AuditRepository,
-    @InjectQueue(QueueName.Notifications) private readonly notifications: Queue,
+    @InjectQueue(QueueName.ChallengeEmails) private readonly emails: Queue,
+    @InjectQueue(QueueName.Pushes) private readonly pushes: Queue,
     private readonly signer: JobSigner,
   ) {}
 
@@ -40,15 +42,19 @@ export class SendWithdrawalChallenges {
       if (skipped > 0) await this.audit.append(m, { event: 'push_rate_limited', userId, withdrawalId, detail: { skipped } });
       return { allowed: [...devices.filter((d) => already.has(d)), ...granted], skipped };
     });
-    const options = JOB_OPTIONS[QueueName.Notifications];
-    const job = <N extends string, D extends object>(name: N, id: string, data: D) => ({
+    const options = challengeJobOptions(this.config);
+    const job = <N extends string, D extends object>(queue: QueueName, name: N, id: string, data: D) => ({
       name,
-      data: this.signer.sign(QueueName.Notifications, name, id, data),
+      data: this.signer.sign(queue, name, id, data),
       opts: { ...options, jobId: id },
     });
-    await this.notifications.addBulk([
-      job('send-challenge-email', jobId('email', withdrawalId), { withdrawalId }),
-      ...allowed.map((subscriptionId) => job('send-challenge-push', jobId('push', withdrawalId, subscriptionId), { withdrawalId, subscriptionId })),
+    await Promise.all([
+      this.emails.addBulk([job(QueueName.ChallengeEmails, 'send-challenge-email', jobId('email', withdrawalId), { withdrawalId })]),
+      this.pushes.addBulk(
+        allowed.map((subscriptionId) =>
+          job(QueueName.Pushes, 'send-challenge-push', jobId('push', withdrawalId, subscriptionId), { withdrawalId, subscriptionId }),
+        ),
+      ),
     ]);
     return { email: 1, push: allowed.length, pushSkipped: skipped };
   }

@@ -13,8 +13,10 @@ export class PushServiceError extends Error {}
 @Injectable()
 export class PushSender {
   private readonly vapid: { publicKey: string; privateKey: string; subject: string };
+  private readonly timeoutMs: number;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.timeoutMs = config.delivery.pushTimeoutMs;
     if (!config.vapid.privateKey) throw new Error('VAPID_PRIVATE_KEY is required by the notification worker');
     this.vapid = { ...config.vapid, privateKey: config.vapid.privateKey };
   }
@@ -26,7 +28,7 @@ export class PushSender {
       method: 'POST',
       headers: request.headers,
       body: request.body,
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(this.timeoutMs),
     });
     await response.arrayBuffer();
     if (response.status === 404 || response.status === 410) return 'gone';

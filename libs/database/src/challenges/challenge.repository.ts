@@ -46,12 +46,13 @@ export interface DeliveryClaim {
 export class ChallengeRepository extends Repository {
   async findForPage(tokenHash: Buffer): Promise<ChallengePage | undefined> {
     const row = await this.row<ChallengePageRow>(
-      `SELECT c.token_hash AS "tokenHash", c.factor, c.consumed_at AS "consumedAt",
+      `SELECT t.token_hash AS "tokenHash", c.factor, c.consumed_at AS "consumedAt",
               (SELECT status FROM withdrawal_factors f WHERE f.withdrawal_id = w.id AND f.factor = c.factor) AS "factorStatus",
               json_build_object('status', w.status, 'asset', w.asset, 'network', w.network, 'amount', w.amount::text,
                 'address', w.address, 'createdAt', w.created_at, 'expiresAt', w.expires_at, 'requestIp', w.request_ip,
                 'matchChoices', w.match_choices) AS withdrawal
-         FROM challenges c JOIN withdrawals w ON w.id = c.withdrawal_id WHERE c.token_hash = $1`,
+         FROM challenge_tokens t JOIN challenges c ON c.id = t.challenge_id JOIN withdrawals w ON w.id = c.withdrawal_id
+        WHERE t.token_hash = $1`,
       [tokenHash],
     );
     if (!row) return undefined;
@@ -60,14 +61,17 @@ export class ChallengeRepository extends Repository {
   }
 
   async withdrawalIdOfToken(tokenHash: Buffer): Promise<string | undefined> {
-    const row = await this.row<{ withdrawal_id: string }>('SELECT withdrawal_id FROM challenges WHERE token_hash = $1', [tokenHash]);
+    const row = await this.row<{ withdrawal_id: string }>(
+      'SELECT c.withdrawal_id FROM challenge_tokens t JOIN challenges c ON c.id = t.challenge_id WHERE t.token_hash = $1',
+      [tokenHash],
+    );
     return row?.withdrawal_id;
   }
 
   async lockByToken(m: EntityManager, tokenHash: Buffer): Promise<ChallengeRow | undefined> {
     return this.row<ChallengeRow>(
-      `SELECT id, withdrawal_id AS "withdrawalId", factor, token_hash AS "tokenHash", digest, consumed_at AS "consumedAt"
-         FROM challenges WHERE token_hash = $1 FOR UPDATE`,
+      `SELECT c.id, c.withdrawal_id AS "withdrawalId", c.factor, t.token_hash AS "tokenHash", c.digest, c.consumed_at AS "consumedAt"
+         FROM challenge_tokens t JOIN challenges c ON c.id = t.challenge_id WHERE t.token_hash = $1 FOR UPDATE OF c`,
       [tokenHash],
       m,
     );
@@ -102,8 +106,12 @@ export class ChallengeRepository extends Repository {
     return row;
   }
 
-  /** Takes the delivery: a fresh token's hash, and the lease. */
+  /**
+   * Takes the delivery: the lease, and a fresh token beside any sent before. A message that went out before a
+   * crash (its "sent" never recorded) keeps a working link: either token consumes the challenge, once.
+   */
   async claim(m: EntityManager, id: string, tokenHash: Buffer): Promise<void> {
+    await m.query('INSERT INTO challenge_tokens (token_hash, challenge_id) VALUES ($2, $1)', [id, tokenHash]);
     await m.query('UPDATE challenges SET token_hash = $2, claimed_at = now() WHERE id = $1', [id, tokenHash]);
   }
 

@@ -74,6 +74,16 @@ export class OutboxRepository extends Repository {
     return { failed: row?.failed ?? 0, oldestUnpublishedSeconds: row?.oldest ?? null };
   }
 
+  /** The latest entry recorded for each of these job ids of `queue`: what the reconciler publishes again. */
+  async byJobIds(queue: string, jobIds: string[]): Promise<PendingOutboxEntry[]> {
+    if (!jobIds.length) return [];
+    return this.rows<PendingOutboxEntry>(
+      `SELECT DISTINCT ON (job_id) id, queue, name, job_id AS "jobId", data, run_at AS "runAt" FROM outbox
+        WHERE queue = $1 AND job_id = ANY($2::text[]) ORDER BY job_id, id DESC`,
+      [queue, jobIds],
+    );
+  }
+
   async markPublished(m: EntityManager, ids: string[]): Promise<void> {
     await m.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [ids]);
   }

@@ -156,11 +156,12 @@ export class PasskeyRepository extends Repository {
   /** The challenge a token names and its withdrawal: what a passkey approval of that token signs. */
   async signingContext(tokenHash: Buffer): Promise<PushSigningContext | undefined> {
     return this.row<PushSigningContext>(
-      `SELECT c.token_hash AS "tokenHash", c.id AS "challengeId", c.factor, c.consumed_at AS "consumedAt",
+      `SELECT t.token_hash AS "tokenHash", c.id AS "challengeId", c.factor, c.consumed_at AS "consumedAt",
               (SELECT f.status FROM withdrawal_factors f WHERE f.withdrawal_id = w.id AND f.factor = c.factor) AS "factorStatus",
               w.id AS "withdrawalId", w.user_id AS "userId", w.status, w.asset, w.amount::text AS amount, w.digest,
               w.created_at AS "createdAt", w.expires_at AS "expiresAt"
-         FROM challenges c JOIN withdrawals w ON w.id = c.withdrawal_id WHERE c.token_hash = $1`,
+         FROM challenge_tokens t JOIN challenges c ON c.id = t.challenge_id JOIN withdrawals w ON w.id = c.withdrawal_id
+        WHERE t.token_hash = $1`,
       [tokenHash],
     );
   }

@@ -24,6 +24,8 @@ export class WithdrawalEntity {
   @Column({ name: 'expires_at', type: 'timestamptz' }) expiresAt: Date;
   @Column({ name: 'decided_at', type: 'timestamptz', nullable: true, insert: false }) decidedAt: Date | null;
   @Column({ name: 'posted_at', type: 'timestamptz', nullable: true, insert: false }) postedAt: Date | null;
+  /** When the exchange's wallet completed its withdrawals-posted job. */
+  @Column({ name: 'handed_off_at', type: 'timestamptz', nullable: true }) handedOffAt: Date | null;
   @Column({ type: 'text', nullable: true, insert: false }) reason: string | null;
 }
 

@@ -27,7 +27,17 @@ export interface NewWithdrawal {
 export type WithdrawalView = Pick<
   WithdrawalEntity,
   'id' | 'userId' | 'status' | 'asset' | 'network' | 'amount' | 'fee' | 'address' | 'matchCode' | 'createdAt' | 'expiresAt' | 'postedAt' | 'reason'
-> & { factors: Record<Factor, FactorStatus> };
+> & { factors: Record<Factor, FactorStatus>; handedOffAt: Date | null };
+
+/** An open withdrawal as the reconciler sees it: what it still owes the customer, and when it ends. */
+export interface OpenWithdrawal {
+  id: string;
+  expiresAt: Date;
+  /** The customer has a verified email address and no email challenge of it was sent yet. */
+  emailOwed: boolean;
+  /** Live devices whose push challenge was not sent yet. */
+  pushesOwed: string[];
+}
 
 /** A withdrawal read under its row lock, for a decision in the same transaction. */
 export type WithdrawalRow = Readonly<
@@ -61,6 +71,7 @@ export type WithdrawalRefusal = 'insufficient_funds' | 'account_frozen' | 'dupli
 const VIEW = `
   SELECT w.id, w.user_id AS "userId", w.status, w.asset, w.network, w.amount::text AS amount, w.fee::text AS fee, w.address,
          w.match_code AS "matchCode", w.created_at AS "createdAt", w.expires_at AS "expiresAt", w.posted_at AS "postedAt", w.reason,
+         w.handed_off_at AS "handedOffAt",
          (SELECT json_object_agg(f.factor, f.status) FROM withdrawal_factors f WHERE f.withdrawal_id = w.id) AS factors
     FROM withdrawals w`;
 
@@ -225,6 +236,42 @@ export class WithdrawalRepository extends Repository {
         ORDER BY w.created_at`,
     );
     return rows.map((r) => r.id);
+  }
+
+  /** Open withdrawals (awaiting confirmation or held) created before `before`, oldest first: the reconciler's view. */
+  async openSince(before: Date, limit: number): Promise<OpenWithdrawal[]> {
+    return this.rows<OpenWithdrawal>(
+      `SELECT w.id, w.expires_at AS "expiresAt",
+              (u.email_verified_at IS NOT NULL AND NOT EXISTS (
+                 SELECT 1 FROM challenges c WHERE c.withdrawal_id = w.id AND c.factor = 'email' AND c.sent_at IS NOT NULL)) AS "emailOwed",
+              coalesce((SELECT array_agg(c.subscription_id::text ORDER BY c.subscription_id)
+                          FROM challenges c JOIN push_subscriptions s ON s.id = c.subscription_id
+                         WHERE c.withdrawal_id = w.id AND c.factor = 'push' AND c.sent_at IS NULL AND s.retired_at IS NULL), '{}') AS "pushesOwed"
+         FROM withdrawals w JOIN users u ON u.id = w.user_id
+        WHERE w.status IN ('pending_confirmation', 'held') AND w.created_at < $1
+        ORDER BY w.created_at LIMIT $2`,
+      [before, limit],
+    );
+  }
+
+  /** Posted before `before` and not yet acknowledged by the wallet, oldest first. */
+  async awaitingHandOff(before: Date, limit: number): Promise<string[]> {
+    const rows = await this.rows<{ id: string }>(
+      `SELECT id FROM withdrawals WHERE status = 'posted' AND handed_off_at IS NULL AND posted_at < $1 ORDER BY posted_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Records the wallet's acknowledgement, once: its owner and time when this call recorded it, undefined otherwise. */
+  async recordHandOff(m: EntityManager, id: string): Promise<{ userId: string; handedOffAt: Date } | undefined> {
+    const [row] = await this.updateReturning<{ userId: string; handedOffAt: Date }>(
+      m,
+      `UPDATE withdrawals SET handed_off_at = now() WHERE id = $1 AND status = 'posted' AND handed_off_at IS NULL
+       RETURNING user_id AS "userId", handed_off_at AS "handedOffAt"`,
+      [id],
+    );
+    return row;
   }
 
   async dueForExpiry(limit: number): Promise<string[]> {

@@ -1,0 +1,52 @@
+import { JobGate, PushJob, QueueName, ReceivedJob, WORKER_OPTIONS } from '@app/queue';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import { SendChallengePush } from './challenges/send-challenge-push';
+import { SendSecurityNotice } from './notices/send-security-notice';
+
+/**
+ * Every push, on a queue and worker of its own: a push service that hangs holds these slots (each for at
+ * most PUSH_TIMEOUT) and never an email's. Challenge pushes are retried (capped backoff) until delivered
+ * or their withdrawal ends.
+ */
+@Processor(QueueName.Pushes, { ...WORKER_OPTIONS, concurrency: 16 })
+export class PushesConsumer extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(PushesConsumer.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly gate: JobGate,
+    private readonly push: SendChallengePush,
+    private readonly notice: SendSecurityNotice,
+  ) {
+    super();
+  }
+
+  /** This channel's own number of slots (PUSH_CONCURRENCY). */
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.delivery.pushConcurrency;
+  }
+
+  async process(job: Job): Promise<unknown> {
+    await this.gate.admit(job);
+    const typed = job as ReceivedJob<PushJob>;
+    switch (typed.name) {
+      case 'send-challenge-push':
+        return this.push.execute(typed.data.withdrawalId, typed.data.subscriptionId);
+      case 'send-notice-push':
+        return this.notice.execute(typed.data.deliveryId);
+      default: {
+        const unknown: never = typed;
+        throw new UnrecoverableError(`unknown push job ${(unknown as Job).name}`);
+      }
+    }
+  }
+
+  /** Failures, for operators: the job's name and id and the reason — never its data. */
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, error: Error): void {
+    this.logger.warn(`job ${QueueName.Pushes}/${job?.name ?? '?'} ${job?.id ?? '?'} failed (attempt ${job?.attemptsMade ?? 0}): ${error.message}`);
+  }
+}

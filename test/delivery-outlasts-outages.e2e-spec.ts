@@ -1,0 +1,119 @@
+import { QueueName, redisConnection } from '@app/queue';
+import { Queue } from 'bullmq';
+import { enrolCustomer } from './support/customer-factory';
+import { HangingPushEndpoint } from './support/hanging-push-endpoint';
+import { TestJobs } from './support/job-signing';
+import { waitUntil } from './support/ledger-checks';
+import { sentTo } from './support/smtp-catcher';
+import { SwitchablePeer } from './support/switchable-peer';
+import { useSuite } from './support/use-suite';
+
+/** Where challenge emails travel: a queue of their own, apart from push and every other notification. */
+const EMAIL_QUEUE = QueueName.ChallengeEmails;
+
+/**
+ * Issue #16, findings 1, 2 (a re-send after a crash) and 7: a challenge is retried, with capped backoff,
+ * for as long as its withdrawal can still be confirmed — not for a fixed number of attempts — and nothing
+ * is sent once it has ended; a re-send never kills the link already sent.
+ */
+describe('a challenge email outlasts an SMTP outage longer than any fixed retry budget', () => {
+  const smtp = SwitchablePeer.toUrl(() => t.env.smtp.url);
+  const overrides: Record<string, string> = { DELIVERY_RETRY_BASE: '100ms', DELIVERY_RETRY_CAP: '400ms' };
+  beforeAll(async () => {
+    overrides.SMTP_URL = await smtp.start('smtp');
+  });
+  const t = useSuite(overrides);
+  afterAll(() => smtp.stop());
+
+  it('SMTP refusing for more attempts than the old budget of 8: the email arrives once SMTP is back, and the withdrawal completes', async () => {
+    const alice = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const bob = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const queue = new Queue(EMAIL_QUEUE, { connection: redisConnection(t.env.env.REDIS_URL), prefix: t.env.id });
+    const attempts = async (id: string) => (await queue.getJob(`email.${id}`))?.attemptsMade ?? 0;
+    smtp.refuse();
+    const w = (await t.channels.requestWithdrawal(alice, '0.1')).body;
+    const cancelled = (await t.channels.requestWithdrawal(bob, '0.1')).body;
+    // Well past the old budget of 8 attempts, both emails are still being tried.
+    await waitUntil(
+      async () => (await attempts(w.id)) > 12 && (await attempts(cancelled.id)) > 12,
+      'more than twelve attempts at each email',
+      30_000,
+    );
+    expect(await (await queue.getJob(`email.${w.id}`))?.getState()).toBe('delayed');
+    expect((await bob.client.post(`/v1/withdrawals/${cancelled.id}/cancel`)).status).toBe(200);
+    smtp.forward();
+
+    const done = await t.channels.confirmAll(alice, w);
+    expect(done.status.status).toBe('posted');
+    console.log(`delivery outlasted ${smtp.refused} refused SMTP connections`);
+
+    // Bob's withdrawal ended while SMTP was away: its job completed without sending, and stays quiet.
+    try {
+      await waitUntil(async () => (await queue.getJob(`email.${cancelled.id}`))?.finishedOn !== undefined, "bob's email job finished", 15_000);
+      const job = await queue.getJob(`email.${cancelled.id}`);
+      expect([await job?.getState(), job?.returnvalue]).toEqual(['completed', 'withdrawal_closed']);
+    } finally {
+      await queue.close();
+    }
+    expect(t.env.smtp.count((m) => sentTo(m, bob.email) && /Confirm your withdrawal/.test(m.subject ?? ''))).toBe(0);
+  }, 120_000);
+});
+
+describe('a re-send after a crash leaves no dead link', () => {
+  const t = useSuite();
+
+  it('the notifier sent, then died before recording it: the re-sent email and the first one both work until one is used', async () => {
+    const alice = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const w = (await t.channels.requestWithdrawal(alice, '0.1')).body;
+    const first = await t.channels.emailToken(alice, w.id);
+    const queue = new Queue(EMAIL_QUEUE, { connection: redisConnection(t.env.env.REDIS_URL), prefix: t.env.id });
+    try {
+      const id = `email.${w.id}`;
+      await waitUntil(async () => (await queue.getJob(id))?.finishedOn !== undefined, 'the first delivery finished', 15_000);
+      // What a crash between the SMTP answer and the commit of "sent" leaves behind: an unsent challenge, its lease run out.
+      await t.env.admin.query(`UPDATE challenges SET sent_at = NULL, claimed_at = NULL WHERE withdrawal_id = $1 AND factor = 'email'`, [w.id]);
+      await (await queue.getJob(id))?.remove();
+      await queue.add('send-challenge-email', new TestJobs(t.env).sign(EMAIL_QUEUE, 'send-challenge-email', id, { withdrawalId: w.id }, 'notifier'), {
+        jobId: id,
+      });
+    } finally {
+      await queue.close();
+    }
+    const isChallenge = (m: { subject?: string; text?: string | false }) =>
+      /Confirm your withdrawal/.test(m.subject ?? '') && (m.text || '').includes(w.id);
+    await waitUntil(() => t.env.smtp.count((m) => sentTo(m, alice.email) && isChallenge(m)) === 2, 'the re-sent email', 15_000);
+
+    expect((await t.channels.openPage(first)).status).toBe(200);
+    expect((await t.channels.decide(first, 'approve', w.matchCode)).status).toBe(200);
+    const doc = (await alice.client.get(`/v1/withdrawals/${w.id}`)).body;
+    expect(doc.factors.email).toBe('approved');
+  }, 60_000);
+});
+
+describe('email and push are isolated from each other', () => {
+  const hanging = new HangingPushEndpoint();
+  const overrides: Record<string, string> = {};
+  beforeAll(async () => {
+    await hanging.start();
+    overrides.PUSH_SERVICE_HOSTS = hanging.origin;
+  });
+  const t = useSuite(overrides);
+  afterAll(() => hanging.stop());
+
+  it("a push service that hangs holds every push slot, and another customer's challenge email still goes out while they hang", async () => {
+    const carol = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const dave = await enrolCustomer(t.env, t.suite.baseUrl, {
+      deposit: '1',
+      subscriptions: Array.from({ length: 12 }, () => hanging.subscription()),
+    });
+    await t.channels.requestWithdrawal(dave, '0.1');
+    // More hanging pushes than the worker had slots for email and push together.
+    await waitUntil(() => hanging.hanging >= 8, 'eight pushes hanging', 15_000);
+    expect(hanging.abandoned).toBe(0);
+
+    const w = (await t.channels.requestWithdrawal(carol, '0.1')).body;
+    await t.channels.challengeEmail(carol, w.id);
+    // Carol's email went out while every hanging push was still waiting for an answer: none of them had to give up first.
+    expect(hanging.abandoned).toBe(0);
+  }, 60_000);
+});

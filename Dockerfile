@@ -16,7 +16,10 @@ RUN npm run build && find dist -name '*.map' -delete
 # Runtime: production dependencies, compiled JavaScript, nothing else. No TypeScript, no loader:
 # scripts/run-command.js runs `db:migrate` and `ledger:verify` from dist/ when @swc-node/register is absent.
 FROM node:20-bookworm-slim AS runtime
+# A container's loopback is reachable from nowhere: the image listens on every interface of its own
+# network namespace (the app's default, outside a container, is 127.0.0.1).
 ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false
 WORKDIR /app

@@ -5,7 +5,7 @@
 #      package.json, package-lock.json; `npm ci --omit=dev --ignore-scripts`; typescript removed;
 #   3. assert no devDependency, no TypeScript source and no TypeScript loader is left;
 #   4. `npm run db:migrate` and `npm run ledger:verify` from that dir on a throwaway database;
-#   5. start the API from that dir and probe /health; load the other two apps' module graphs;
+#   5. start the API from that dir and probe /health (its Postgres and Redis checks up); load the other two apps' module graphs;
 #   6. print the sizes (runtime layout vs this checkout's full install);
 #   7. clean up, on success or failure: the API process, the database and its three roles, the Redis
 #      keys under the queue prefix, the temp dir.
@@ -194,16 +194,21 @@ API_PID=$!
 health=
 for _ in $(seq 1 120); do
   kill -0 "$API_PID" 2>/dev/null || { cat "$WORK/api.log" >&2; fail "the API exited during start-up"; }
+  # Only the API runs here: /health is 503 for want of the other apps' heartbeats; its own Postgres and Redis must be up.
   if health=$(node -e '
 fetch(process.argv[1], { signal: AbortSignal.timeout(2000) })
-  .then(async (r) => { const body = await r.text(); console.log(`${r.status} ${body}`); process.exit(r.status === 200 ? 0 : 1); })
+  .then(async (r) => {
+    const body = await r.json();
+    console.log(`${r.status} ${JSON.stringify(body)}`);
+    process.exit(body.checks.postgres.status === "up" && body.checks.redis.status === "up" ? 0 : 1);
+  })
   .catch(() => process.exit(1));' "http://127.0.0.1:$PORT/health"); then
     break
   fi
   health=
   sleep 0.5
 done
-[[ -n $health ]] || { cat "$WORK/api.log" >&2; fail "GET /health did not answer 200 within 60 s"; }
+[[ -n $health ]] || { cat "$WORK/api.log" >&2; fail "GET /health did not find Postgres and Redis up within 60 s"; }
 echo "GET http://127.0.0.1:$PORT/health -> $health"
 
 say "sizes"

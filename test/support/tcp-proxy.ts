@@ -38,17 +38,22 @@ export class TcpProxy {
   }
 
   /**
-   * The peer goes away: every open connection is dropped and the port stops listening, so new connections
-   * are refused (ECONNREFUSED) until `restore()` — a crashed database, or a relay that refuses connections.
+   * The peer gone: every connection dropped and new ones refused (ECONNREFUSED), as when the process
+   * behind it crashed. `restore()` listens again on the same port.
    */
   cut(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  /** Listens again on the same port: the peer is back. */
-  restore(): Promise<void> {
-    return new Promise((resolve, reject) => {
+  /** Forwards again after `cut()` or `blackhole()`; connections held by the black hole are dropped. */
+  async restore(): Promise<void> {
+    if (this.blackholed) {
+      this.blackholed = false;
+      for (const socket of this.sockets) socket.destroy();
+    }
+    if (this.server.listening) return;
+    await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.port, '127.0.0.1', () => {
         this.server.off('error', reject);
@@ -63,6 +68,7 @@ export class TcpProxy {
 
   stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
+    if (!this.server.listening) return Promise.resolve();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 

@@ -26,7 +26,7 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
     // Nest's JSON parser is replaced by ours (depth limit, prototype poisoning refused); forms keep Nest's.
     { bodyParser: false, ...(options.logger === false ? { logger: false as const } : {}) },
   );
-  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalFilters(app.get(ProblemFilter));
   registerJsonBodyParser(app.getHttpAdapter().getInstance());
   app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES });
   app.useGlobalPipes(

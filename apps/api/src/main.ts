@@ -10,8 +10,8 @@ async function bootstrap(): Promise<void> {
     config.warnings.forEach((w) => logger.warn(w));
     await assertRedisNoEviction(config.redisUrls.api);
     const app = await createApiApp(config);
-    await app.listen(config.port, '0.0.0.0');
-    logger.log(`listening on ${config.port}; public origin ${config.publicBaseUrl}`);
+    await app.listen(config.port, config.host);
+    logger.log(`listening on ${config.host}:${config.port}; public origin ${config.publicBaseUrl}`);
   } catch (error) {
     logger.error(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

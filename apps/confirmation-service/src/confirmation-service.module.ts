@@ -1,7 +1,7 @@
 import { AppConfig, ConfigModule } from '@app/config';
 import { JwtVerifier } from '@app/crypto';
 import { AdvisoryLeadership, DatabaseModule } from '@app/database';
-import { QueueModule } from '@app/queue';
+import { LivenessModule, QueueModule } from '@app/queue';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfirmationsConsumer } from './confirmations.consumer';
 import { CreditDeposit } from './operators/credit-deposit';
@@ -36,7 +36,7 @@ export class ConfirmationServiceModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ConfirmationServiceModule,
-      imports: [ConfigModule.forRoot({ ...config, app: 'confirmer' }), DatabaseModule.forApp('confirmer'), QueueModule],
+      imports: [ConfigModule.forRoot({ ...config, app: 'confirmer' }), DatabaseModule.forApp('confirmer'), QueueModule, LivenessModule],
       providers: [
         ConfirmationsConsumer,
         CreditDeposit,

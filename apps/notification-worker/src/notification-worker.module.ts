@@ -1,6 +1,6 @@
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
-import { QueueModule } from '@app/queue';
+import { LivenessModule, QueueModule } from '@app/queue';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SendOperatorAlert } from './alerts/send-operator-alert';
 import { SendSecurityAlert } from './alerts/send-security-alert';
@@ -26,7 +26,7 @@ export class NotificationWorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: NotificationWorkerModule,
-      imports: [ConfigModule.forRoot({ ...config, app: 'notifier' }), DatabaseModule.forApp('notifier'), QueueModule],
+      imports: [ConfigModule.forRoot({ ...config, app: 'notifier' }), DatabaseModule.forApp('notifier'), QueueModule, LivenessModule],
       providers: [
         NotificationsConsumer,
         ChallengeEmailsConsumer,

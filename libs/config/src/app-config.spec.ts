@@ -14,6 +14,7 @@ describe('configuration', () => {
     expect(config).toMatchObject({
       redisUrl: 'redis://127.0.0.1:6379',
       queuePrefix: 'countersign',
+      host: '127.0.0.1',
       port: 3000,
       publicBaseUrl: 'http://localhost:3000',
       smtpUrl: 'smtp://127.0.0.1:1025',
@@ -26,6 +27,14 @@ describe('configuration', () => {
     });
     expect(config.dashboard).toBeUndefined();
     expect(config.databaseUrls.api).toBe('postgres://countersign_api:countersign_api@127.0.0.1:5432/countersign');
+  });
+
+  it('takes HOST as an IP address or a host name, and refuses anything else', () => {
+    for (const host of ['0.0.0.0', '127.0.0.2', '::', '::1', 'api.internal', 'localhost'])
+      expect(loadConfig({ ...keys, HOST: host }).host).toBe(host);
+    for (const host of ['http://0.0.0.0', '127.0.0.1:3000', 'a host', '-']) {
+      expect(() => loadConfig({ ...keys, HOST: host })).toThrow(/HOST: must be an IP address/);
+    }
   });
 
   it('reads durations, booleans and per-app database URLs', () => {

@@ -18,6 +18,7 @@ export interface AppConfig {
   redisUrl: string;
   redisUrls: Record<AppRole, string>;
   queuePrefix: string;
+  /** The API's listening interface (HOST): loopback by default. */
   host: string;
   port: number;
   publicBaseUrl: string;
@@ -152,7 +153,8 @@ const envSchema = z.object({
   API_REDIS_URL: z.string().url().optional(),
   NOTIFIER_REDIS_URL: z.string().url().optional(),
   CONFIRMER_REDIS_URL: z.string().url().optional(),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  // Loopback unless told otherwise: a container or a host behind a proxy sets its interface (0.0.0.0, ::) explicitly.
+  HOST: z.union([z.ipv4(), z.ipv6(), z.hostname()], { error: 'must be an IP address (127.0.0.1, 0.0.0.0, ::) or a host name' }).default('127.0.0.1'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]+$/)

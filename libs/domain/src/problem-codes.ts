@@ -25,6 +25,7 @@ export const PROBLEM_STATUS = {
   passkey_invalid: 422,
   rate_limited: 429,
   verdict_unavailable: 503,
+  unavailable: 503,
   internal_error: 500,
 } as const;
 

@@ -6,6 +6,7 @@ export * from './job-id';
 export * from './job-options';
 export * from './job-producers';
 export * from './job-signer';
+export * from './liveness';
 export * from './outbox';
 export * from './outbox-relay';
 export * from './queue-name';

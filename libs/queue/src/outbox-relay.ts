@@ -4,6 +4,7 @@ import { AuditRepository, OutboxRepository, PendingOutboxEntry, Transactions } f
 import { EntityManager } from 'typeorm';
 import { Queue } from 'bullmq';
 import { JOB_OPTIONS } from './job-options';
+import { OutageLog } from './liveness/outage-log';
 import { QueueName } from './queue-name';
 
 const BATCH = 100;
@@ -22,6 +23,9 @@ const PROBE_TIMEOUT_MS = 1000;
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
+  // A poll every 250 ms would log each failure four times a second: an outage is logged when it starts and ends.
+  private readonly postgresOutage = new OutageLog(this.logger, 'postgres (outbox relay)');
+  private readonly redisOutage = new OutageLog(this.logger, 'redis (outbox relay)');
   private readonly queues: Record<QueueName, Queue>;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -66,8 +70,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       return;
     }
     this.running = this.drain()
-      .then(() => undefined)
-      .catch((error: unknown) => this.logger.warn(`outbox relay will retry: ${(error as Error).message}`))
+      .then(() => this.postgresOutage.recovered())
+      .catch((error: unknown) => void this.postgresOutage.failed(error, 'the outbox relay will retry'))
       .finally(() => {
         this.running = undefined;
         if (this.again) {
@@ -101,10 +105,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           await queue.add(row.name, row.data, { ...JOB_OPTIONS[row.queue as QueueName], jobId: row.jobId, delay });
           published.push(row.id);
           settled++;
+          this.redisOutage.recovered();
         } catch (error) {
           // Redis away: nothing is the row's fault; what was published is marked, the rest waits for Redis.
           if (!(await this.redisAnswers())) {
-            this.logger.warn('outbox relay: Redis does not answer; publishing resumes when it does');
+            this.redisOutage.failed(error, 'publishing resumes when it answers');
             break;
           }
           if (await this.recordFailure(m, row, error)) settled++;

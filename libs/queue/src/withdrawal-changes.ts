@@ -2,6 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { Transactions } from '@app/database';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import IORedis from 'ioredis';
+import { OutageLog } from './liveness/outage-log';
 import { redisConnection } from './redis-connection';
 
 /** The connection changes are published on: this app's own Redis user, no offline queue to pile up. */
@@ -28,6 +29,8 @@ export class ChangePublisher extends IORedis implements OnApplicationShutdown {
 @Injectable()
 export class WithdrawalChanges implements OnModuleInit {
   private readonly logger = new Logger(WithdrawalChanges.name);
+  // One line when announcing starts failing and one when it works again, not one per change in between.
+  private readonly outage = new OutageLog(this.logger, 'redis (change feed)');
   readonly channel: string;
 
   constructor(
@@ -45,9 +48,10 @@ export class WithdrawalChanges implements OnModuleInit {
   /** Publishes each id; a Redis that does not answer delays readers, it never fails the change. */
   announce(ids: readonly string[]): void {
     for (const id of ids) {
-      this.publisher
-        .publish(this.channel, id)
-        .catch((error: unknown) => this.logger.warn(`change of ${id} not announced: ${(error as Error).message}`));
+      this.publisher.publish(this.channel, id).then(
+        () => this.outage.recovered(),
+        (error: unknown) => void this.outage.failed(error, 'changes are not announced; readers see them at their next periodic look'),
+      );
     }
   }
 }

@@ -3,7 +3,7 @@ import { ArgumentsHost, Catch } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { HTML_PAGE_HEADERS, htmlPage, outcome } from './html-page';
 import { Problem } from './problem';
-import { ProblemFilter, toProblem } from './problem.filter';
+import { ProblemFilter } from './problem.filter';
 
 /** What a person is told when a page or its form fails, by the problem's code. */
 const PAGES: Partial<Record<ProblemCode, { heading: string; text: string }>> = {
@@ -24,6 +24,10 @@ const PAGES: Partial<Record<ProblemCode, { heading: string; text: string }>> = {
     heading: 'No answer yet',
     text: 'Your answer was sent, but the confirmation service did not reply in time. Check the withdrawal in your exchange app before you try again.',
   },
+  unavailable: {
+    heading: 'Please try again in a moment',
+    text: 'Part of our service cannot be reached right now. Nothing was lost: open the link again in a few seconds.',
+  },
   internal_error: {
     heading: 'Something went wrong',
     text: 'Something went wrong on our side. Try again in a moment; if it keeps happening, contact support.',
@@ -43,12 +47,12 @@ export function problemPage(problem: Problem): string {
  */
 @Catch()
 export class HtmlProblemFilter extends ProblemFilter {
-  catch(error: unknown, host: ArgumentsHost): void {
+  async catch(error: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     if (!/\btext\/html\b/i.test(request.headers.accept ?? '')) return super.catch(error, host);
     const reply = http.getResponse<FastifyReply>();
-    const problem = toProblem(error, request);
+    const problem = await this.toProblem(error, request);
     reply.headers({ ...problem.headers, ...HTML_PAGE_HEADERS });
     reply.status(problem.getStatus()).send(problemPage(problem));
   }

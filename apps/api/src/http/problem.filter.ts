@@ -1,6 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Injectable, Logger } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemCode } from '@app/domain';
+import { DependencyOutages, RETRY_AFTER_SECONDS } from '../health/dependency-outages';
 import { Problem } from './problem';
 
 const BY_STATUS: Partial<Record<number, ProblemCode>> = {
@@ -13,10 +14,23 @@ const BY_STATUS: Partial<Record<number, ProblemCode>> = {
   429: 'rate_limited',
 };
 
+const UNREACHABLE = {
+  postgres: 'the database cannot be reached',
+  redis: 'the queues (Redis) cannot be reached',
+  connection: 'a connection to the database or the queues was lost',
+} as const;
+
 const logger = new Logger('http');
 
-/** Any error as the problem it answers with; an unexpected one is logged and becomes `internal_error`. */
-export function toProblem(error: unknown, request: FastifyRequest): Problem {
+/** The answer while Postgres or Redis cannot be reached: 503 `unavailable`, retry after a few seconds. */
+export function unavailableProblem(cause: keyof typeof UNREACHABLE): Problem {
+  return new Problem('unavailable', `${UNREACHABLE[cause]}; retry in a few seconds (with the same Idempotency-Key)`, {
+    'retry-after': String(RETRY_AFTER_SECONDS),
+  });
+}
+
+/** The problem an error stands for when it has a meaning of its own (a Problem, or an HTTP status we map); undefined otherwise. */
+export function knownProblem(error: unknown): Problem | undefined {
   if (error instanceof Problem) return error;
   if (error instanceof HttpException) {
     const code = BY_STATUS[error.getStatus()];
@@ -28,22 +42,39 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
   }
   const status = (error as { statusCode?: number }).statusCode;
   if (typeof status === 'number' && BY_STATUS[status]) return new Problem(BY_STATUS[status], (error as Error).message);
-  logger.error(`${request.method} ${request.routeOptions?.url ?? ''} failed: ${(error as Error)?.stack ?? String(error)}`);
-  return new Problem('internal_error');
+  return undefined;
 }
 
-/** Every error leaves as application/problem+json; unexpected ones are logged and answered without detail. */
+/**
+ * Every error leaves as application/problem+json. One with no meaning of its own is either Postgres or
+ * Redis gone (a connection failure by its codes, or any error while a probe finds one unreachable): a
+ * 503 `unavailable` with Retry-After, the outage logged once (DependencyOutages); or a genuine bug: logged
+ * with its stack and answered `internal_error` without detail.
+ */
 @Catch()
+@Injectable()
 export class ProblemFilter implements ExceptionFilter {
-  catch(error: unknown, host: ArgumentsHost): void {
+  constructor(private readonly outages: DependencyOutages) {}
+
+  async catch(error: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const problem = toProblem(error, request);
+    const problem = await this.toProblem(error, request);
     for (const [name, value] of Object.entries(problem.headers)) reply.header(name, value);
     reply
       .status(problem.getStatus())
       .header('content-type', 'application/problem+json')
       .send(problem.body(request.url.split('?')[0]));
+  }
+
+  /** Any error as the problem it answers with. */
+  async toProblem(error: unknown, request: FastifyRequest): Promise<Problem> {
+    const known = knownProblem(error);
+    if (known) return known;
+    const unreachable = await this.outages.explain(error);
+    if (unreachable) return unavailableProblem(unreachable);
+    logger.error(`${request.method} ${request.routeOptions?.url ?? ''} failed: ${(error as Error)?.stack ?? String(error)}`);
+    return new Problem('internal_error');
   }
 }

@@ -24,6 +24,7 @@ const TITLES: Record<ProblemCode, string> = {
   passkey_invalid: 'The passkey approval could not be verified',
   rate_limited: 'Too many requests',
   verdict_unavailable: 'The confirmation service did not answer in time',
+  unavailable: 'Temporarily unavailable',
   internal_error: 'Internal error',
 };
 

@@ -14,7 +14,9 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Queue, QueueEvents } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { DependencyOutages } from '../health/dependency-outages';
 import { Problem } from './problem';
+import { unavailableProblem } from './problem.filter';
 
 /** A confirmation job's data as the API states it, before its evidence is sealed in. */
 export type ClearData<N extends ConfirmationJob['name']> = Omit<Extract<ConfirmationJob, { name: N }>['data'], 'sealed'>;
@@ -36,11 +38,13 @@ export class VerdictClient implements OnModuleInit, OnApplicationShutdown {
     @InjectQueue(QueueName.Confirmations) private readonly confirmations: Queue,
     private readonly signer: JobSigner,
     private readonly sealer: EvidenceSealer,
+    private readonly outages: DependencyOutages,
   ) {
     this.events = new QueueEvents(QueueName.Confirmations, {
       connection: redisConnection(config.redisUrls.api),
       prefix: config.queuePrefix,
     });
+    this.events.on('error', (error: unknown) => outages.report('redis', error));
     // Every waiting request listens until its verdict arrives; hundreds at once are normal.
     this.events.setMaxListeners(0);
   }
@@ -54,6 +58,8 @@ export class VerdictClient implements OnModuleInit, OnApplicationShutdown {
   }
 
   async ask<N extends ConfirmationJob['name']>(name: N, data: ClearData<N>, ...evidence: EvidenceArgument<N>): Promise<VerdictOk> {
+    // Redis known to be away: say so at once, before anything is sent (the queue's connection would wait for it).
+    if (this.outages.isDown('redis')) throw unavailableProblem('redis');
     const jobId = randomUUID();
     const sealed = evidence.length ? this.sealer.seal(name as EvidenceJobName, jobId, evidence[0]) : {};
     const signed = this.signer.sign(QueueName.Confirmations, name, jobId, { ...data, ...sealed });
@@ -61,8 +67,9 @@ export class VerdictClient implements OnModuleInit, OnApplicationShutdown {
     const verdict = this.verdictOf(jobId);
     let answer: Verdict;
     try {
-      await this.confirmations.add(name, signed, { ...EVIDENCE_JOB_OPTIONS, jobId });
-      answer = await verdict.promise;
+      // An add that waits on a Redis gone meanwhile is given up with the verdict, at VERDICT_TIMEOUT.
+      const added = this.confirmations.add(name, signed, { ...EVIDENCE_JOB_OPTIONS, jobId });
+      answer = await Promise.race([added.then(() => verdict.promise), verdict.promise]);
     } catch {
       // Timed out or failed: nothing was decided that the customer can rely on; the status document tells.
       throw new Problem('verdict_unavailable', 'try again, or check the withdrawal status');

@@ -12,6 +12,7 @@ import {
   HoldReason,
   RequestRate,
 } from '@app/domain';
+import { OutageLog } from '@app/queue';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Problem } from '../http/problem';
@@ -56,6 +57,8 @@ export interface Screening {
 @Injectable()
 export class RiskControls {
   private readonly logger = new Logger(RiskControls.name);
+  // Logged when Redis stops answering the counters and when it answers again, not on every request between.
+  private readonly countersOutage = new OutageLog(this.logger, 'redis (risk counters)');
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -161,9 +164,11 @@ export class RiskControls {
     const now = this.clock.now();
     const { anomalyWindowMs } = this.config.risk;
     try {
-      return await this.counters.count(now, anomalyWindowMs, userId, keys);
+      const counted = await this.counters.count(now, anomalyWindowMs, userId, keys);
+      this.countersOutage.recovered();
+      return counted;
     } catch (error) {
-      this.logger.warn(`risk counters in Redis unavailable (${(error as Error).message}): counting in Postgres`);
+      this.countersOutage.failed(error, 'counting in Postgres until it answers');
       const counts = await this.risk.recentCounts({
         userId,
         keys: anomalyWindowMs > 0 ? keys : {},

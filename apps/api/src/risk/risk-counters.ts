@@ -4,6 +4,7 @@ import { redisConnection } from '@app/queue';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
+import { DependencyOutages } from '../health/dependency-outages';
 
 /** The trailing hour the automatic pause compares against ends where the last minute begins. */
 const MINUTE_MS = 60_000;
@@ -64,8 +65,9 @@ export class RiskCounters implements OnApplicationShutdown {
   private readonly redis: Counting;
   private readonly prefix: string;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, outages: DependencyOutages) {
     const redis = new IORedis({ ...redisConnection(config.redisUrls.api), maxRetriesPerRequest: 1, commandTimeout: RISK_COMMAND_TIMEOUT_MS });
+    redis.on('error', (error: unknown) => outages.report('redis', error));
     redis.defineCommand('riskCount', { lua: COUNT });
     this.redis = redis as Counting;
     this.prefix = `${config.queuePrefix}:risk:`;

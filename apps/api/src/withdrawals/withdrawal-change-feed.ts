@@ -2,6 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { redisConnection, WithdrawalChanges } from '@app/queue';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import IORedis from 'ioredis';
+import { DependencyOutages } from '../health/dependency-outages';
 
 /**
  * This API instance's ear on the change feed (WithdrawalChanges): one Redis subscription for the whole
@@ -16,9 +17,11 @@ export class WithdrawalChangeFeed implements OnModuleInit, OnApplicationShutdown
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly changes: WithdrawalChanges,
+    outages: DependencyOutages,
   ) {
     this.subscriber = new IORedis(redisConnection(config.redisUrls.api));
-    this.subscriber.on('error', () => undefined); // reconnects by itself; the streams' own periodic look covers the gap
+    // Reconnects by itself; the streams' own periodic look covers the gap. The outage is logged once.
+    this.subscriber.on('error', (error: unknown) => outages.report('redis', error));
     this.subscriber.on('message', (_channel: string, id: string) => this.watchers.get(id)?.forEach((watcher) => watcher()));
   }
 

@@ -17,6 +17,9 @@ export interface HealthSample {
   ms: number;
 }
 
+/** The sweep runs every 15 s; the reconciler puts back a lost expiry within its interval. */
+export const EXPIRY_GRACE_MS = 25_000;
+
 const few = <T>(items: T[]) => (items.length > 5 ? [...items.slice(0, 5), `… and ${items.length - 5} more`] : items);
 
 function check(name: string, faults: unknown[]): Check {
@@ -166,14 +169,18 @@ export async function checkDrill(
         handedOff === posted.length ? [] : [{ posted: posted.length, handedOff }],
       ),
     );
+  // Withdrawals left unconfirmed expire a window after creation: judged once due (and the 15 s sweep past),
+  // whichever drill made them — a lost expiry shows in the drill after the one that lost it, or at the end.
+  const due = (r: Row) => r.expires_at.getTime() < Date.now() - EXPIRY_GRACE_MS;
   checks.push(
     check(
-      'every other withdrawal expired with its hold released (or completed when confirmed later)',
-      mine
-        .filter((r) => !meantToPost(byId.get(r.id)))
+      'every other withdrawal expired with its hold released once due (or completed when confirmed later)',
+      rows
+        .filter((r) => !meantToPost(byId.get(r.id)) && due(r))
         .filter((r) => !(r.status === 'expired' && r.void_pending === 1 && r.post_pending === 0))
         .map((r) => ({
           id: r.id,
+          madeIn: byId.get(r.id)?.drill,
           status: r.status,
           expiresAt: r.expires_at,
           transfers: { pending: r.pending, post: r.post_pending, void: r.void_pending },

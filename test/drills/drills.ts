@@ -33,7 +33,7 @@ export function timings(short: boolean): DrillTimings {
   if (short)
     return {
       short,
-      customers: Number(process.env.DRILL_CUSTOMERS ?? 32),
+      customers: Number(process.env.DRILL_CUSTOMERS ?? 48),
       warmupMs: s(6),
       afterMs: s(5),
       appDownMs: s(6),

@@ -247,7 +247,16 @@ export async function checkDrill(
   checks.push(
     check(
       'no creation answered 500 (an outage is a 503 a client retries)',
-      load.creations.filter((c) => c.at >= drill.startedAt && c.status >= 500 && c.status !== 503).map((c) => c.status),
+      load.creations
+        .filter((c) => c.at >= drill.startedAt && c.status >= 500 && c.status !== 503)
+        .map((c) => ({
+          status: c.status,
+          // What the API logged about it (an unexpected error is logged with its stack).
+          apiLog: world.logs
+            .filter((l) => l.app === 'api' && Math.abs(l.at - c.at) < 1500 && /error|exception/i.test(l.line))
+            .slice(0, 3)
+            .map((l) => l.line.slice(0, 300)),
+        })),
     ),
   );
   // While the API itself is dead nobody answers /health: those probes say nothing.

@@ -14,6 +14,8 @@ export interface Check {
 export interface HealthSample {
   at: number;
   status: number;
+  /** The body's status: ok, degraded, unavailable. */
+  state?: string;
   ms: number;
 }
 
@@ -87,7 +89,8 @@ export async function checkDrill(
     faultStart: number;
     faultEnd: number;
     health: HealthSample[];
-    expectUnhealthy: boolean;
+    unhealthyAfterMs?: number;
+    expectDegraded?: boolean;
     emailLatencyBoundMs?: number;
   },
 ): Promise<Check[]> {
@@ -267,12 +270,22 @@ export async function checkDrill(
       probes.filter((h) => h.ms > 1000 || h.status === 0).map((h) => ({ status: h.status, ms: h.ms })),
     ),
   );
-  if (drill.expectUnhealthy) {
-    const during = drill.health.filter((h) => h.at >= drill.faultStart + 2000 && h.at <= drill.faultEnd);
+  const during = (afterMs: number) => drill.health.filter((h) => h.at >= drill.faultStart + afterMs && h.at <= drill.faultEnd);
+  if (drill.unhealthyAfterMs !== undefined) {
+    const seen = during(drill.unhealthyAfterMs);
     checks.push(
       check(
-        '/health said 503 during the outage',
-        during.some((h) => h.status === 503) ? [] : [{ answers: [...new Set(during.map((h) => h.status))] }],
+        '/health said 503 while confirmations could not complete',
+        seen.some((h) => h.status === 503) ? [] : [{ answers: [...new Set(seen.map((h) => h.status))] }],
+      ),
+    );
+  }
+  if (drill.expectDegraded) {
+    const seen = during(2000);
+    checks.push(
+      check(
+        '/health said degraded while a peer failed',
+        seen.some((h) => h.state === 'degraded') ? [] : [{ answers: [...new Set(seen.map((h) => `${h.status} ${h.state}`))] }],
       ),
     );
   }

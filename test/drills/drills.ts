@@ -36,7 +36,7 @@ export function timings(short: boolean): DrillTimings {
       customers: Number(process.env.DRILL_CUSTOMERS ?? 48),
       warmupMs: s(6),
       afterMs: s(5),
-      appDownMs: s(6),
+      appDownMs: s(14),
       redisDownMs: s(5),
       postgresCutMs: s(8),
       // Longer than the old fixed budget at this compressed backoff (8 attempts from 100 ms: 12.7 s).
@@ -89,8 +89,10 @@ export interface Drill {
   end: (c: DrillContext) => Promise<void> | void;
   /** After the checks. */
   cleanup?: (c: DrillContext) => Promise<void>;
-  /** /health must have said 503 during it. */
-  expectUnhealthy?: boolean;
+  /** /health must have said 503 during it, from this long into the fault (a dead app's heartbeat goes stale after 10 s). */
+  unhealthyAfterMs?: number;
+  /** /health must have said `degraded` during it (a peer failing: confirmations late, not impossible). */
+  expectDegraded?: boolean;
   /** Email must keep flowing while the other channel is in trouble. */
   emailLatencyBoundMs?: number;
 }
@@ -105,6 +107,8 @@ const killAndRestart = (slot: 'api' | 'notification-worker' | 'confirmation-serv
   end: async ({ world }) => {
     await world.startApp(slot);
   },
+  // With the only notification worker or confirmation service dead, confirmations cannot complete.
+  unhealthyAfterMs: slot === 'api' ? undefined : 11_000,
 });
 
 export const DRILLS: Drill[] = [
@@ -121,7 +125,7 @@ export const DRILLS: Drill[] = [
     end: async ({ world }) => {
       await world.redis.start();
     },
-    expectUnhealthy: true,
+    unhealthyAfterMs: 2000,
   },
   {
     name: 'redis-empty',
@@ -137,7 +141,7 @@ export const DRILLS: Drill[] = [
       await world.redis.start();
       await world.wallet.resume();
     },
-    expectUnhealthy: true,
+    unhealthyAfterMs: 2000,
   },
   {
     name: 'postgres-cut',
@@ -147,10 +151,11 @@ export const DRILLS: Drill[] = [
       return t.postgresCutMs;
     },
     end: ({ world }) => world.postgres.restore(),
-    expectUnhealthy: true,
+    unhealthyAfterMs: 2000,
   },
   {
     name: 'smtp-refusing',
+    expectDegraded: true,
     fault: 'the SMTP relay refusing connections, longer than the old fixed retry budget',
     begin: async ({ world, t }) => {
       await world.smtpRelay.cut();
@@ -160,6 +165,7 @@ export const DRILLS: Drill[] = [
   },
   {
     name: 'smtp-421',
+    expectDegraded: true,
     fault: 'the SMTP relay answering 421 (try later) to every connection, longer than the old retry budget',
     begin: ({ world, t }) => {
       world.env.smtp.busy = true;
@@ -171,6 +177,7 @@ export const DRILLS: Drill[] = [
   },
   {
     name: 'push-500',
+    expectDegraded: true,
     fault: 'the push service answering 500 to every push',
     begin: ({ world, t }) => {
       world.env.push.failWith = 500;
@@ -182,6 +189,7 @@ export const DRILLS: Drill[] = [
   },
   {
     name: 'push-hang',
+    expectDegraded: true,
     fault: 'the push service accepting connections and never answering',
     begin: ({ world, t }) => {
       world.env.push.hang();

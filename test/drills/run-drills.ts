@@ -35,12 +35,15 @@ class HealthProbe {
       while (this.running) {
         const at = Date.now();
         let status: number;
+        let state: string | undefined;
         try {
-          status = (await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(3000) })).status;
+          const response = await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(3000) });
+          status = response.status;
+          state = ((await response.json().catch(() => ({}))) as { status?: string }).status;
         } catch {
           status = 0;
         }
-        this.samples.push({ at, status, ms: Date.now() - at });
+        this.samples.push({ at, status, state, ms: Date.now() - at });
         await sleep(Math.max(0, 1000 - (Date.now() - at)));
       }
     })();
@@ -137,7 +140,8 @@ async function runDrill(drill: Drill, c: DrillContext): Promise<{ figures: Recor
     faultStart,
     faultEnd,
     health: health.samples,
-    expectUnhealthy: !!drill.expectUnhealthy,
+    unhealthyAfterMs: drill.unhealthyAfterMs,
+    expectDegraded: !!drill.expectDegraded,
     emailLatencyBoundMs: drill.emailLatencyBoundMs,
   });
 
@@ -190,7 +194,7 @@ async function runDrill(drill: Drill, c: DrillContext): Promise<{ figures: Recor
     ),
     health_during_fault: count(
       health.samples.filter((h) => h.at >= faultStart && h.at <= faultEnd),
-      (h) => h.status,
+      (h) => `${h.status} ${h.state ?? ''}`.trim(),
     ),
     health_slowest_ms: Math.max(0, ...health.samples.map((h) => h.ms)),
     postings_before: postedBefore,
@@ -242,7 +246,6 @@ async function main(): Promise<void> {
       faultStart: Date.now(),
       faultEnd: Date.now(),
       health: [],
-      expectUnhealthy: false,
     });
     if (endedIn === undefined) final.push({ name: 'every withdrawal ended', ok: false, detail: { open: await openWithdrawals(world) } });
     const finalFigures = {

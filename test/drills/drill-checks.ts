@@ -222,6 +222,8 @@ export async function checkDrill(
     try {
       for (const job of await queue.getJobs(['failed'])) {
         if ((job.finishedOn ?? 0) < drill.startedAt) continue;
+        // A scheduler's repetition (the 15 s expiry sweep) that failed is done again by the next one: not for good.
+        if (String(job.id).startsWith('repeat:')) continue;
         const withdrawalId = (job.data as { withdrawalId?: string }).withdrawalId ?? null;
         const [{ n }] = await world.env.admin.query(
           `SELECT count(*)::int AS n FROM audit_events
@@ -234,7 +236,7 @@ export async function checkDrill(
       await queue.close();
     }
   }
-  checks.push(check('no job failed for good without an audit entry', failedForGood));
+  checks.push(check('no job failed for good without an audit entry (scheduled repetitions aside: the next one redoes it)', failedForGood));
 
   const ledger = await verifyLedger(world.env.admin);
   checks.push(check('ledger:verify clean', ledger));

@@ -50,6 +50,8 @@ export class DrillLoad {
   readonly creations: { at: number; status: number }[] = [];
   /** Things a customer met that must not happen (a dead link, a refusal that makes no sense). */
   readonly problems: string[] = [];
+  /** How long each creation took to be answered 202, retries included. */
+  readonly creationMs = new Map<string, number>();
   private readonly emails = new Map<string, ParsedMail[]>();
   private readonly pushes = new Map<string, PushMessage[]>();
   private seenMail = 0;
@@ -211,6 +213,7 @@ export class DrillLoad {
           drill: this.drill,
         };
         this.flows.push(flow);
+        this.creationMs.set(flow.id, Date.now() - createdAt);
         return flow;
       }
       if (status >= 400 && status < 500 && status !== 429) {

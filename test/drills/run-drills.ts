@@ -162,6 +162,7 @@ async function runDrill(drill: Drill, c: DrillContext): Promise<{ figures: Recor
   const unsettled = backlog.filter((f) => !Number.isFinite(through(f) ?? Infinity)).length;
   const lastSettled = Math.max(faultEnd, ...backlog.map((f) => through(f) ?? 0).filter(Number.isFinite));
   const latencies = emailLatencies(mine, faultStart, faultEnd);
+  const duringFault = mine.filter((f) => f.createdAt >= faultStart && f.createdAt <= faultEnd);
   const figures = {
     drill: drill.name,
     fault: drill.fault,
@@ -187,6 +188,20 @@ async function runDrill(drill: Drill, c: DrillContext): Promise<{ figures: Recor
       backlog_never_cleared: unsettled,
     },
     email_p95_during_fault_ms: percentile(latencies, 0.95) ?? null,
+    // The same from the message's Date header (set by the notification worker as it sends; whole seconds).
+    email_sent_p95_during_fault_ms:
+      percentile(
+        duringFault.flatMap((f) => {
+          const sent = load.emailsFor(f.id)[0]?.date?.getTime();
+          return sent === undefined ? [] : [sent - f.createdAt];
+        }),
+        0.95,
+      ) ?? null,
+    creation_p95_ms:
+      percentile(
+        mine.map((f) => load.creationMs.get(f.id) ?? 0),
+        0.95,
+      ) ?? null,
     challenge_emails_sent_twice: ofDrill.filter((r) => load.emailsFor(r.id).length > 1).length,
     creation_answers: count(
       load.creations.filter((x) => x.at >= startedAt),

@@ -130,7 +130,9 @@ export class DrillLoad {
     this.running = true;
     // Spread over one TOTP step, so that arrivals are steady from the first second rather than in bursts.
     const now = Date.now();
-    this.customers.forEach((c, i) => (c.nextCodeAt = Math.max(c.nextCodeAt, now + (i / this.customers.length) * STEP_MS)));
+    this.customers.forEach((c, i) => {
+      if (c.nextCodeAt < now) c.nextCodeAt = now + (i / this.customers.length) * STEP_MS;
+    });
     this.loops = this.customers.map((c, i) => this.customerLoop(c, i));
   }
 

@@ -9,6 +9,9 @@ const ROOT = join(__dirname, '..', '..');
 export class AppProcess {
   private child?: ChildProcess;
   readonly output: string[] = [];
+  /** Called when the process ends by itself: not by kill() or stop(). */
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+  private ending = false;
 
   constructor(
     readonly name: AppName,
@@ -33,6 +36,10 @@ export class AppProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    this.ending = false;
+    child.once('exit', (code, signal) => {
+      if (!this.ending) this.onUnexpectedExit?.(code, signal);
+    });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name} did not start in time:\n${this.output.join('\n')}`)), timeoutMs);
       // Whole lines only: a chunk may end mid-line (each log line is one JSON object).
@@ -80,6 +87,7 @@ export class AppProcess {
   private signal(signal: NodeJS.Signals): Promise<number | null> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child?.exitCode ?? null);
+    this.ending = true;
     return new Promise((resolve) => {
       child.once('exit', (code) => resolve(code));
       child.kill(signal);

@@ -38,6 +38,10 @@ export class TestPushService {
   readonly rejected: RejectedPush[] = [];
   private readonly subscriptions = new Map<string, { receiver: ECDH; auth: Buffer }>();
   private readonly statusOverrides = new Map<string, number>();
+  /** Answer every push with this status (e.g. 500), unrecorded; undefined: behave. */
+  failWith?: number;
+  private hanging = false;
+  private readonly held: (() => void)[] = [];
   private readonly events = new EventEmitter();
   private readonly server: Server = createServer((req, res) => {
     this.handle(req).then(
@@ -57,6 +61,7 @@ export class TestPushService {
   }
 
   stop(): Promise<void> {
+    this.answerAgain();
     this.server.closeAllConnections();
     return new Promise((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
   }
@@ -81,6 +86,16 @@ export class TestPushService {
   /** Later posts to this endpoint get `status` (e.g. 410 Gone for an expired subscription), unrecorded. */
   respondWith(endpoint: string, status: number): void {
     this.statusOverrides.set(new URL(endpoint).pathname, status);
+  }
+
+  /** A push service that accepts connections and never answers, until `answerAgain()` (held requests then get 503). */
+  hang(): void {
+    this.hanging = true;
+  }
+
+  answerAgain(): void {
+    this.hanging = false;
+    for (const release of this.held.splice(0)) release();
   }
 
   /** The first recorded message matching `predicate`, whether it already arrived or arrives within the timeout. */
@@ -109,6 +124,8 @@ export class TestPushService {
     const body = Buffer.concat(await req.toArray());
     if (req.method !== 'POST') return 405;
     if (!subscription) return 404;
+    if (this.hanging) return new Promise<number>((resolve) => this.held.push(() => resolve(503)));
+    if (this.failWith !== undefined) return this.failWith;
     const override = this.statusOverrides.get(path);
     if (override !== undefined) return override;
 

@@ -6,6 +6,10 @@ import { SMTPServer } from 'smtp-server';
 /** A real SMTP server in process (plain SMTP, no auth) that keeps every message it receives, parsed. */
 export class SmtpCatcher {
   readonly messages: ParsedMail[] = [];
+  /** When set, every new connection is greeted with `421` (service not available, try later) and closed. */
+  busy = false;
+  /** Connections turned away while busy. */
+  turnedAway = 0;
   private readonly events = new EventEmitter();
   /**
    * `greetingDelayMs` holds back the 220 greeting as real servers do (anti-spam "greet pause"): what makes
@@ -18,6 +22,10 @@ export class SmtpCatcher {
 
   private readonly server = new SMTPServer({
     onConnect: (_session, callback) => {
+      if (this.busy) {
+        this.turnedAway++;
+        return callback(Object.assign(new Error('Service not available, try again later'), { responseCode: 421 }));
+      }
       const delay = this.options.greetingDelayMs ?? 0;
       if (delay > 0) setTimeout(() => callback(), delay);
       else callback();

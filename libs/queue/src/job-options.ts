@@ -16,14 +16,21 @@ const challengeDelivery = (baseMs: number, capMs: number): JobsOptions => ({
   removeOnFail: { age: 7 * 24 * 3600 },
 });
 
+/**
+ * Outcome emails, security alerts and notices: a customer must hear of a posting or a factor change even
+ * after an SMTP or push outage of hours, so they are retried (capped at 5 minutes apart) for about a day
+ * rather than 8 times in two minutes; each failed attempt is audited (notification_send_failed).
+ */
+const FOR_A_DAY: JobsOptions = {
+  attempts: 300,
+  backoff: { type: CAPPED_EXPONENTIAL, delay: 1000, cap: 5 * 60_000 } as CappedBackoffOptions,
+  removeOnComplete: { age: 24 * 3600, count: 10000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
 /** Per-queue delivery policy, after BullMQ's "going to production" guide: retries with backoff, bounded retention. */
 export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
-  [QueueName.Notifications]: {
-    attempts: 8,
-    backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { age: 24 * 3600, count: 10000 },
-    removeOnFail: { age: 7 * 24 * 3600 },
-  },
+  [QueueName.Notifications]: FOR_A_DAY,
   [QueueName.Confirmations]: {
     attempts: 10,
     backoff: { type: 'exponential', delay: 500 },
@@ -32,12 +39,7 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   },
   [QueueName.ChallengeEmails]: challengeDelivery(1000, 60_000),
   // Challenge pushes are added with challengeJobOptions(); these apply to the other pushes (security notices).
-  [QueueName.Pushes]: {
-    attempts: 8,
-    backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { age: 24 * 3600, count: 10000 },
-    removeOnFail: { age: 7 * 24 * 3600 },
-  },
+  [QueueName.Pushes]: FOR_A_DAY,
   // Kept until the exchange's wallet consumes them.
   [QueueName.WithdrawalsPosted]: { attempts: 25, backoff: { type: 'exponential', delay: 1000 } },
 };

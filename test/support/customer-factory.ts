@@ -25,8 +25,9 @@ const STEP_MS = 30_000;
 export async function authenticatorCode(secret: string, offset = 0): Promise<string> {
   // A code of the previous step stays good only to the end of this one: with less than 5 s left (a loaded CI
   // machine may take that long to carry the request to the confirmation service), wait for the next step.
+  // Codes of this step or a later one stay good a step longer: the old 1.5 s margin does.
   const intoStep = Date.now() % STEP_MS;
-  if (intoStep > STEP_MS - 5000) await new Promise((r) => setTimeout(r, STEP_MS - intoStep + 50));
+  if (intoStep > STEP_MS - (offset < 0 ? 5000 : 1500)) await new Promise((r) => setTimeout(r, STEP_MS - intoStep + 50));
   return oathtoolCode(secret, new Date(Date.now() + offset * STEP_MS));
 }
 

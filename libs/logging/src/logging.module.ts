@@ -57,6 +57,16 @@ export class LoggingModule {
             genReqId: (req: IncomingMessage) => requestIdOf(req),
             customAttributeKeys: { reqId: 'requestId' },
             quietReqLogger: true,
+            // Status polls and event-stream reads come by the thousand a second: a read answered well is
+            // logged at debug; writes and refusals at info (a 4xx is the client's), failures at error.
+            customLogLevel: (req: IncomingMessage, res: { statusCode: number }, error?: Error) =>
+              error || res.statusCode >= 500
+                ? 'error'
+                : res.statusCode >= 400
+                  ? 'warn'
+                  : req.method === 'GET' || req.method === 'HEAD'
+                    ? 'debug'
+                    : 'info',
             serializers: {
               req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url) }),
               res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),

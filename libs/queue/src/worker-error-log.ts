@@ -1,8 +1,7 @@
-import { WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Worker } from 'bullmq';
 import { DiscoveryService } from '@nestjs/core';
 import { failureReason } from './liveness/outage-log';
+import { appWorkers } from './worker-drain';
 
 /** How long the same worker error is told once: a Redis away makes every worker fail every retry delay. */
 const QUIET_MS = 30_000;
@@ -20,12 +19,7 @@ export class WorkerErrorLog implements OnApplicationBootstrap {
   constructor(private readonly discovery: DiscoveryService) {}
 
   onApplicationBootstrap(): void {
-    for (const wrapper of this.discovery.getProviders()) {
-      const host = wrapper.instance as unknown;
-      if (!(host instanceof WorkerHost)) continue;
-      const worker = (host as WorkerHost<Worker>).worker;
-      worker.on('error', (error: Error) => this.told(worker.name, error));
-    }
+    for (const worker of appWorkers(this.discovery)) worker.on('error', (error: Error) => this.told(worker.name, error));
   }
 
   private told(queue: string, error: Error): void {

@@ -151,6 +151,20 @@ describe('the edge under abuse', () => {
     expect([deposit.status, problemCode(deposit)]).toEqual([403, 'forbidden']);
     expect(await balanceOf(customer)).toEqual({ available: '0', held: '0' });
   });
+
+  it('a stolen customer token polled many times is served until its exp and refused from then on; its claims under another signature never', async () => {
+    const customer = await enrolCustomer(t.env, t.suite.baseUrl);
+    const exp = Math.floor(Date.now() / 1000) + 3;
+    const token = await t.env.sign({ roles: [] }, { sub: customer.id, lifetime: exp });
+    const statusWith = async (bearer: string) => (await new ApiClient(t.suite.baseUrl, bearer).get('/v1/me/security')).status;
+    for (let i = 0; i < 5; i++) expect(await statusWith(token)).toBe(200);
+    const [header, payload, signature] = token.split('.');
+    const other = signature[10] === 'A' ? 'B' : 'A';
+    const forged = `${header}.${payload}.${signature.slice(0, 10)}${other}${signature.slice(11)}`;
+    expect(await statusWith(forged)).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    expect(await statusWith(token)).toBe(401);
+  });
 });
 
 describe('with only an HS256 secret (a key the API holds too)', () => {

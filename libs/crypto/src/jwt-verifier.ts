@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
 import { jwtVerify, JWTVerifyOptions } from 'jose';
 import { createPublicKey, KeyObject } from 'node:crypto';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 export interface Caller {
   id: string;
@@ -35,6 +36,7 @@ export class JwtVerifier {
   private readonly key: KeyObject | Uint8Array;
   private readonly options: JWTVerifyOptions;
   readonly asymmetric: boolean;
+  private readonly verified = new VerifiedTokenCache();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     if (config.jwt.publicKey) {
@@ -52,10 +54,14 @@ export class JwtVerifier {
 
   /** The caller, or undefined for any token that is missing, malformed, expired, badly signed or without exp. */
   async verify(token: string): Promise<Caller | undefined> {
+    const known = this.verified.get(token);
+    if (known) return known;
     const payload = await this.payload(token);
     if (!payload) return undefined;
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-    return { id: payload.sub!, roles };
+    const caller = { id: payload.sub!, roles };
+    this.verified.remember(token, caller, payload.exp!);
+    return caller;
   }
 
   /**

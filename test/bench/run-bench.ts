@@ -8,7 +8,8 @@
  * codes per RFC 6238. Progress on stderr; one JSON document on stdout, then a small table on stderr.
  *
  * BENCH_CUSTOMERS (1200), BENCH_WITHDRAWALS (per end-to-end phase, 600), BENCH_IN_FLIGHT ("16,64"),
- * BENCH_SMTP_GREETING_MS (100), BENCH_DURATION_S (autocannon phases, 8), BENCH_BUILD (1: swc build first).
+ * BENCH_SMTP_GREETING_MS (100), BENCH_DURATION_S (autocannon phases, 8), BENCH_BUILD (1: swc build first),
+ * BENCH_CPU_PROFILE_DIR (unset: when set, each app writes a V8 CPU profile there as it stops).
  */
 import { verifyLedger } from '@app/database';
 import autocannon from 'autocannon';
@@ -30,6 +31,7 @@ const WITHDRAWALS = Number(process.env.BENCH_WITHDRAWALS ?? 600);
 const IN_FLIGHT = (process.env.BENCH_IN_FLIGHT ?? '16,64').split(',').map(Number);
 const GREETING_MS = Number(process.env.BENCH_SMTP_GREETING_MS ?? 100);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
+const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
 const ROOT = join(__dirname, '..', '..');
 const APPS: AppName[] = ['api', 'notification-worker', 'confirmation-service'];
 
@@ -224,6 +226,8 @@ async function main(): Promise<void> {
   const wirePort = await wire.start();
   const appEnv = { ...env.env, DATABASE_URL: `postgres://${new URL(POSTGRES_ADMIN).username || 'postgres'}@127.0.0.1:${wirePort}/${env.id}` };
   const apps = APPS.map((name) => new AppProcess(name, appEnv, undefined, true));
+  if (CPU_PROFILE_DIR)
+    for (const app of apps) app.nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`, `--cpu-prof-name=${app.name}.cpuprofile`];
   const barePort = await freePort();
   let stopBare = () => Promise.resolve();
   const emails = new Inbox();

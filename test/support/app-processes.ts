@@ -12,6 +12,8 @@ export class AppProcess {
   /** Called when the process ends by itself: not by kill() or stop(). */
   onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
   private ending = false;
+  /** Extra node flags, e.g. `--cpu-prof` (which NODE_OPTIONS does not allow). */
+  nodeArgs: string[] = [];
 
   constructor(
     readonly name: AppName,
@@ -27,9 +29,12 @@ export class AppProcess {
 
   /** Starts the app and resolves once it says it is ready (the API: listening; workers: started). */
   start(timeoutMs = 60000): Promise<this> {
-    const args = this.fromDist
-      ? [join('dist', 'apps', this.name, 'src', 'main.js')]
-      : ['-r', '@swc-node/register', join('apps', this.name, 'src', 'main.ts')];
+    const args = [
+      ...this.nodeArgs,
+      ...(this.fromDist
+        ? [join('dist', 'apps', this.name, 'src', 'main.js')]
+        : ['-r', '@swc-node/register', join('apps', this.name, 'src', 'main.ts')]),
+    ];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, ...this.env, NO_COLOR: '1', FORCE_COLOR: '0' },

@@ -3,7 +3,7 @@ import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } 
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import pino, { LoggerOptions } from 'pino';
-import { redactUrl, REDACTED_PATHS } from './log-redaction';
+import { redactUrl, SECRET_SERIALIZERS, withoutSecrets } from './log-redaction';
 import { currentRequestContext, requestContextMiddleware, requestIdOf } from './request-context';
 
 /** One JSON object a line, the same shape in every app: `app`, `requestId` when there is one, secrets redacted. */
@@ -12,7 +12,8 @@ export function pinoOptions(app: string, level: LogLevel): LoggerOptions {
     level,
     base: { app, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    formatters: { log: withoutSecrets },
+    serializers: SECRET_SERIALIZERS,
     // Jobs (and anything else run under a request context) log with their request id; an HTTP request's
     // own logger binds it already.
     mixin: () => {
@@ -68,6 +69,7 @@ export class LoggingModule {
                     ? 'debug'
                     : 'info',
             serializers: {
+              ...SECRET_SERIALIZERS,
               req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url) }),
               res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
             },

@@ -4,7 +4,6 @@ import {
   EvidenceOpener,
   EvidenceRefused,
   JobGate,
-  OutboxRelay,
   QueueName,
   ReceivedJob,
   runJob,
@@ -56,7 +55,6 @@ export class ConfirmationsConsumer extends WorkerHost {
     private readonly deposits: CreditDeposit,
     private readonly expiry: ExpireWithdrawals,
     private readonly resume: ResumeWithdrawals,
-    private readonly relay: OutboxRelay,
     private readonly passkeyRegistration: PasskeyRegistration,
     private readonly antiPhishingCode: AntiPhishingCode,
   ) {
@@ -69,12 +67,8 @@ export class ConfirmationsConsumer extends WorkerHost {
 
   private async handle(job: Job): Promise<unknown> {
     await this.gate.admit(job);
-    try {
-      return await this.decide(job as ReceivedJob<ConfirmationJob>);
-    } finally {
-      // Whatever the decision committed to the outbox goes out now rather than at the next poll.
-      this.relay.kick();
-    }
+    // Whatever the decision commits to the outbox goes out at once: the relay is kicked by the commit.
+    return this.decide(job as ReceivedJob<ConfirmationJob>);
   }
 
   private async decide(job: ReceivedJob<ConfirmationJob>): Promise<unknown> {

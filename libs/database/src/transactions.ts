@@ -2,36 +2,59 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
-/** The withdrawals each open transaction changed (what their owners see of them), by its manager. */
-const CHANGED_WITHDRAWALS = new WeakMap<EntityManager, Set<string>>();
+/** What an open transaction did that someone must hear of once it commits, by its manager. */
+interface Consequences {
+  /** The withdrawals whose status documents it changed. */
+  changedWithdrawals: Set<string>;
+  /** Whether it recorded jobs in the outbox. */
+  wroteOutbox: boolean;
+}
+
+const OPEN = new WeakMap<EntityManager, Consequences>();
 
 /** Notes that the transaction of `m` changed a withdrawal's status document: told after it commits. */
 export function withdrawalChanged(m: EntityManager, withdrawalId: string): void {
-  CHANGED_WITHDRAWALS.get(m)?.add(withdrawalId);
+  OPEN.get(m)?.changedWithdrawals.add(withdrawalId);
+}
+
+/** Notes that the transaction of `m` recorded jobs in the outbox: the relay is kicked after it commits. */
+export function outboxWritten(m: EntityManager): void {
+  const open = OPEN.get(m);
+  if (open) open.wroteOutbox = true;
 }
 
 /** Runs a unit of work in one Postgres transaction; the repositories it calls take its manager. */
 @Injectable()
 export class Transactions {
   private readonly commitListeners: ((changedWithdrawals: readonly string[]) => void)[] = [];
+  private readonly outboxListeners: (() => void)[] = [];
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async run<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    let changed: Set<string> | undefined;
+    let open: Consequences | undefined;
     const result = await this.dataSource.transaction((m) => {
-      changed = new Set();
-      CHANGED_WITHDRAWALS.set(m, changed);
+      open = { changedWithdrawals: new Set(), wroteOutbox: false };
+      OPEN.set(m, open);
       return work(m);
     });
-    // Only after the commit: a rolled-back change is never announced.
-    if (changed?.size) for (const listener of this.commitListeners) listener([...changed]);
+    // Only after the commit: a rolled-back change is never announced, and its jobs never existed.
+    if (open?.wroteOutbox) for (const listener of this.outboxListeners) listener();
+    if (open?.changedWithdrawals.size) for (const listener of this.commitListeners) listener([...open.changedWithdrawals]);
     return result;
   }
 
   /** Called after every commit that changed withdrawals, with their ids (the change feed's publisher). */
   afterCommit(listener: (changedWithdrawals: readonly string[]) => void): void {
     this.commitListeners.push(listener);
+  }
+
+  /**
+   * Called after every commit that recorded outbox jobs (the relay: it publishes them at once instead of at
+   * its next poll, and runs no pass for a commit that recorded none).
+   */
+  afterOutboxCommit(listener: () => void): void {
+    this.outboxListeners.push(listener);
   }
 
   /** One round trip to Postgres: health checks. */

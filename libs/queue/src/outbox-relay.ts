@@ -52,6 +52,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     // Without a listener BullMQ prints each connection error of a queue while Redis is away; the relay's own
     // publishing failures already tell the outage once, so these only keep it from being told per reconnect.
     for (const queue of Object.values(this.queues)) queue.on('error', (error: unknown) => void this.redisOutage.failed(error, 'queue connection'));
+    // Right after each commit that recorded jobs, and only then: no empty pass after a commit that recorded none.
+    transactions.afterOutboxCommit(() => this.kick());
   }
 
   onApplicationBootstrap(): void {
@@ -65,7 +67,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.running;
   }
 
-  /** Publish now rather than at the next poll (called right after a commit that wrote jobs). */
+  /** Publish now rather than at the next poll (after each commit that recorded jobs, see the constructor). */
   kick(): void {
     if (this.stopped) return;
     if (this.running) {

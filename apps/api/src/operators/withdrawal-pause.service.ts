@@ -1,5 +1,5 @@
 import { AuditRepository, Transactions, WithdrawalPauseRepository } from '@app/database';
-import { jobId, Outbox, OutboxRelay, QueueName } from '@app/queue';
+import { jobId, Outbox, QueueName } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { RiskControls } from '../risk/risk-controls';
 import { PauseState } from './operators.dto';
@@ -11,7 +11,6 @@ export class WithdrawalPauseService {
     private readonly transactions: Transactions,
     private readonly pauses: WithdrawalPauseRepository,
     private readonly outbox: Outbox,
-    private readonly relay: OutboxRelay,
     private readonly audit: AuditRepository,
     private readonly risk: RiskControls,
   ) {}
@@ -38,7 +37,6 @@ export class WithdrawalPauseService {
         { queue: QueueName.Confirmations, name: 'resume-withdrawals', jobId: jobId('resume', Date.parse(resumedAt)), data: { resumedAt } },
       ]);
     });
-    this.relay.kick();
     return this.state();
   }
 

@@ -1,7 +1,6 @@
 import { AppConfig, APP_CONFIG } from '@app/config';
 import { AuditRepository, Transactions, WithdrawalPauseRepository } from '@app/database';
 import { RequestRate } from '@app/domain';
-import { OutboxRelay } from '@app/queue';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OperatorAlerts } from './operator-alerts';
 
@@ -20,7 +19,6 @@ export class AutomaticPause {
     private readonly pauses: WithdrawalPauseRepository,
     private readonly audit: AuditRepository,
     private readonly alerts: OperatorAlerts,
-    private readonly relay: OutboxRelay,
   ) {}
 
   async trip(rate: RequestRate): Promise<void> {
@@ -36,9 +34,6 @@ export class AutomaticPause {
       await this.alerts.paused(m, facts);
       return true;
     });
-    if (paused) {
-      this.logger.warn(`withdrawals paused: ${reason}`);
-      this.relay.kick();
-    }
+    if (paused) this.logger.warn(`withdrawals paused: ${reason}`);
   }
 }

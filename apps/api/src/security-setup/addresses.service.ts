@@ -1,5 +1,4 @@
 import { CustomerRepository, WithdrawalAddress, WithdrawalAddressRepository } from '@app/database';
-import { OutboxRelay } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { VerdictClient } from '../http/verdict-client';
 import { AddressView, CreateAddressDto } from './security.dto';
@@ -14,14 +13,12 @@ export class AddressesService {
     private readonly customers: CustomerRepository,
     private readonly addresses: WithdrawalAddressRepository,
     private readonly verdicts: VerdictClient,
-    private readonly relay: OutboxRelay,
   ) {}
 
   async add(userId: string, body: CreateAddressDto): Promise<{ id: string; usableAt: string }> {
     await this.customers.ensure(userId);
     const { asset, network, address, label, totpCode } = body;
     const verdict = await this.verdicts.ask('add-address', { userId, asset, network, address, label }, { totpCode });
-    this.relay.kick();
     return { id: verdict.id!, usableAt: verdict.usableAt! };
   }
 
@@ -31,7 +28,6 @@ export class AddressesService {
 
   async remove(userId: string, addressId: string, totpCode?: string): Promise<void> {
     await this.verdicts.ask('remove-address', { userId, addressId }, { totpCode });
-    this.relay.kick();
   }
 }
 

@@ -1,5 +1,4 @@
 import { CustomerRepository, PasskeyRepository } from '@app/database';
-import { OutboxRelay } from '@app/queue';
 import { Injectable } from '@nestjs/common';
 import { VerdictClient } from '../http/verdict-client';
 import { PasskeyView } from './passkeys.dto';
@@ -15,7 +14,6 @@ export class PasskeysService {
     private readonly customers: CustomerRepository,
     private readonly passkeys: PasskeyRepository,
     private readonly verdicts: VerdictClient,
-    private readonly relay: OutboxRelay,
   ) {}
 
   async registrationOptions(userId: string, totpCode?: string): Promise<Record<string, unknown>> {
@@ -26,7 +24,6 @@ export class PasskeysService {
 
   async register(userId: string, response: Record<string, unknown>, label = ''): Promise<PasskeyView> {
     const verdict = await this.verdicts.ask('add-passkey', { userId, label }, { response });
-    this.relay.kick();
     return { ...verdict.passkey!, lastUsedAt: null };
   }
 
@@ -41,12 +38,10 @@ export class PasskeysService {
 
   async remove(userId: string, passkeyId: string, totpCode?: string): Promise<void> {
     await this.verdicts.ask('remove-passkey', { userId, passkeyId }, { totpCode });
-    this.relay.kick();
   }
 
   async setAntiPhishingCode(userId: string, code: string, totpCode?: string): Promise<void> {
     await this.customers.ensure(userId);
     await this.verdicts.ask('set-anti-phishing-code', { userId }, { code, totpCode });
-    this.relay.kick();
   }
 }

@@ -1,7 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { CustomerRepository } from '@app/database';
 import { isAllowedPushEndpoint } from '@app/domain';
-import { OutboxRelay } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { Problem } from '../http/problem';
 import { VerdictClient } from '../http/verdict-client';
@@ -17,7 +16,6 @@ export class PushSubscriptionsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly customers: CustomerRepository,
     private readonly verdicts: VerdictClient,
-    private readonly relay: OutboxRelay,
   ) {}
 
   vapidPublicKey(): string {
@@ -35,12 +33,10 @@ export class PushSubscriptionsService {
       { userId, endpoint: s.endpoint, p256dh: s.keys.p256dh },
       { totpCode: s.totpCode, auth: s.keys.auth },
     );
-    this.relay.kick();
     return verdict.id!;
   }
 
   async unsubscribe(userId: string, subscriptionId: string, totpCode?: string): Promise<void> {
     await this.verdicts.ask('remove-push-device', { userId, subscriptionId }, { totpCode });
-    this.relay.kick();
   }
 }

@@ -1,7 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { newTotpSecret, otpauthUri, sealTotpSecret } from '@app/crypto';
 import { AntiPhishingCodeRepository, CustomerRepository, PasskeyRepository, PushSubscriptionRepository, TotpRepository } from '@app/database';
-import { OutboxRelay } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { VerdictClient } from '../http/verdict-client';
 import { SecurityStatusDto, TotpEnrolmentDto } from './security.dto';
@@ -18,7 +17,6 @@ export class SecurityService {
     private readonly customers: CustomerRepository,
     private readonly totp: TotpRepository,
     private readonly devices: PushSubscriptionRepository,
-    private readonly relay: OutboxRelay,
     private readonly verdicts: VerdictClient,
     private readonly passkeys: PasskeyRepository,
     private readonly antiPhishingCodes: AntiPhishingCodeRepository,
@@ -47,7 +45,6 @@ export class SecurityService {
   async requestEmailChange(userId: string, email: string, totpCode?: string): Promise<void> {
     await this.customers.ensure(userId);
     await this.verdicts.ask('change-email', { userId, email }, { totpCode });
-    this.relay.kick();
   }
 
   /** A pending authenticator: its secret is shown to the customer once and stored only sealed to the confirmation service. */
@@ -60,6 +57,5 @@ export class SecurityService {
 
   async activateTotp(userId: string, code: string): Promise<void> {
     await this.verdicts.ask('activate-totp', { userId }, { code });
-    this.relay.kick();
   }
 }

@@ -15,7 +15,7 @@ import {
 } from '@app/database';
 import { exceedsAmount } from '@app/domain';
 import { currentRequestId } from '@app/logging';
-import { jobId, Outbox, OutboxRelay, QueueName } from '@app/queue';
+import { jobId, Outbox, QueueName } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Problem } from '../http/problem';
@@ -52,7 +52,6 @@ export class CreateWithdrawal {
     private readonly pause: WithdrawalPauseRepository,
     private readonly ledger: LedgerRepository,
     private readonly outbox: Outbox,
-    private readonly relay: OutboxRelay,
     private readonly audit: AuditRepository,
     private readonly status: WithdrawalStatusService,
     private readonly risk: RiskControls,
@@ -144,7 +143,6 @@ export class CreateWithdrawal {
           throw error;
       }
     }
-    this.relay.kick();
     return this.status.forOwner(input.userId, id);
   }
 

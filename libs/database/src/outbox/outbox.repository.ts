@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Repository } from '../repository';
+import { outboxWritten } from '../transactions';
 import { OutboxEntryEntity } from './outbox-entry.entity';
 
 export interface NewOutboxEntry {
@@ -28,6 +29,7 @@ export class OutboxRepository extends Repository {
       `INSERT INTO outbox (queue, name, job_id, data, run_at) VALUES ${values}`,
       entries.flatMap((e) => [e.queue, e.name, e.jobId, JSON.stringify(e.data), e.runAt ?? null]),
     );
+    outboxWritten(m);
   }
 
   /** Up to `limit` unpublished entries, oldest first, locked so that relays in other apps skip them. */

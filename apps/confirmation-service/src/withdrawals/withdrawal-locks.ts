@@ -20,9 +20,8 @@ export class WithdrawalLocks {
 
   /** Locks the customer and then the withdrawal; with `ownerId`, another customer's withdrawal is not found. */
   async lockWithdrawal(m: EntityManager, id: string, ownerId?: string): Promise<LockedWithdrawal | undefined> {
-    const owner = await this.withdrawals.ownerOf(id, m);
-    if (!owner || (ownerId !== undefined && owner !== ownerId)) return undefined;
-    const customer = await this.customers.lock(m, owner);
+    const customer = await this.customers.lockOwnerOfWithdrawal(m, id, ownerId);
+    if (!customer) return undefined;
     const row = await this.withdrawals.lockRow(m, id);
     return row && customer ? { ...row, accountFrozen: customer.withdrawalsFrozenAt !== null } : undefined;
   }

@@ -7,7 +7,7 @@ import {
   WithdrawalPauseRepository,
   WithdrawalRepository,
 } from '@app/database';
-import { EndReason, EndStatus, Factor, FACTORS, formatAmount, isOpen, settle, WithdrawalStatus } from '@app/domain';
+import { EndReason, EndStatus, Factor, FACTORS, formatAmount, isOpen, settle, SettlementFacts, WithdrawalStatus } from '@app/domain';
 import { jobId, Outbox, PasskeyProof, QueueName } from '@app/queue';
 import { runWithRequestId } from '@app/logging';
 import { Injectable, Logger } from '@nestjs/common';
@@ -47,16 +47,18 @@ export class WithdrawalSettlement {
   /** Decides what the withdrawal's factors, status, account and the pause now mean, and does it; returns the status. */
   async evaluate(m: EntityManager, w: LockedWithdrawal): Promise<WithdrawalStatus> {
     const factors = await this.locks.lockFactors(m, w.id);
-    const paused = (await this.pause.current(m)) !== undefined;
-    const decision = settle({
+    const facts: SettlementFacts = {
       status: w.status,
       expired: this.isExpired(w),
       accountFrozen: w.accountFrozen,
-      paused,
+      paused: false,
       factors: Object.fromEntries(
         FACTORS.map((f) => [f, { status: factors[f].status, boundToCurrentDigest: factors[f].digest?.equals(w.digest) === true }]),
-      ) as Parameters<typeof settle>[0]['factors'],
-    });
+      ) as SettlementFacts['factors'],
+    };
+    let decision = settle(facts);
+    // The pause only ever holds back a posting (settle weighs it last): read it when there is one to hold back.
+    if (decision.action === 'post' && (await this.pause.current(m)) !== undefined) decision = settle({ ...facts, paused: true });
     switch (decision.action) {
       case 'none':
       case 'wait':

@@ -34,6 +34,19 @@ export class CustomerRepository extends Repository {
     return this.row<Customer>(`SELECT ${CUSTOMER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [id], m);
   }
 
+  /**
+   * Locks the owner of a withdrawal, as `lock` does, found and locked in one round trip; with `ownerId`,
+   * only if it is that customer (another customer's row is never locked).
+   */
+  async lockOwnerOfWithdrawal(m: EntityManager, withdrawalId: string, ownerId?: string): Promise<Customer | undefined> {
+    return this.row<Customer>(
+      `SELECT ${CUSTOMER_COLUMNS} FROM users
+        WHERE id = (SELECT user_id FROM withdrawals WHERE id = $1) AND ($2::text IS NULL OR id = $2) FOR UPDATE`,
+      [withdrawalId, ownerId ?? null],
+      m,
+    );
+  }
+
   async setVerifiedEmail(m: EntityManager, id: string, email: string): Promise<void> {
     await m.query('UPDATE users SET email = $2, email_verified_at = now() WHERE id = $1', [id, email]);
   }

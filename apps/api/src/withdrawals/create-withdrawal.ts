@@ -4,14 +4,10 @@ import {
   AuditRepository,
   CustomerRepository,
   LedgerRepository,
-  PasskeyRepository,
-  PushSubscriptionRepository,
-  TotpRepository,
   Transactions,
   WithdrawalAddress,
-  WithdrawalAddressRepository,
-  WithdrawalPauseRepository,
   WithdrawalRepository,
+  WithdrawalRequestFacts,
 } from '@app/database';
 import { exceedsAmount } from '@app/domain';
 import { currentRequestId } from '@app/logging';
@@ -46,33 +42,29 @@ export class CreateWithdrawal {
     private readonly transactions: Transactions,
     private readonly withdrawals: WithdrawalRepository,
     private readonly customers: CustomerRepository,
-    private readonly totp: TotpRepository,
-    private readonly devices: PushSubscriptionRepository,
-    private readonly addresses: WithdrawalAddressRepository,
-    private readonly pause: WithdrawalPauseRepository,
     private readonly ledger: LedgerRepository,
     private readonly outbox: Outbox,
     private readonly audit: AuditRepository,
     private readonly status: WithdrawalStatusService,
     private readonly risk: RiskControls,
-    private readonly passkeys: PasskeyRepository,
   ) {}
 
   async execute(input: CreateWithdrawalInput): Promise<WithdrawalStatusDocument> {
     const requestHash = createHash('sha256')
       .update(JSON.stringify([input.addressId, input.amount]))
       .digest();
-    const replay = await this.replay(input, requestHash);
-    if (replay) return replay;
-    if (await this.pause.current()) throw new Problem('withdrawals_paused', 'withdrawals are paused by the operators; try again later');
-    const customer = await this.customers.ensure(input.userId);
-    if (customer.withdrawalsFrozenAt) throw new Problem('account_frozen', 'an operator must unfreeze withdrawals on this account');
-    if (customer.withdrawalsLockedUntil && customer.withdrawalsLockedUntil.getTime() > Date.now()) {
-      throw new Problem('security_lock', `withdrawals are possible again at ${customer.withdrawalsLockedUntil.toISOString()}`);
+    // Everything checked before the transaction, read in one statement, and checked in the contract's order.
+    const facts = await this.withdrawals.requestFacts(input.userId, input.idempotencyKey, input.addressId);
+    if (facts.replay) return this.replay(input, requestHash, facts.replay);
+    if (facts.paused) throw new Problem('withdrawals_paused', 'withdrawals are paused by the operators; try again later');
+    if (!facts.customerKnown) await this.customers.ensure(input.userId); // customers are made on first sight
+    if (facts.withdrawalsFrozen) throw new Problem('account_frozen', 'an operator must unfreeze withdrawals on this account');
+    if (facts.withdrawalsLockedUntil && facts.withdrawalsLockedUntil.getTime() > Date.now()) {
+      throw new Problem('security_lock', `withdrawals are possible again at ${facts.withdrawalsLockedUntil.toISOString()}`);
     }
-    await this.assertFactorsEnrolled(input.userId, customer.emailVerifiedAt !== null);
-    const address = await this.usableAddress(input.userId, input.addressId);
-    await this.assertPasskeyPolicy(input.userId, address.asset, input.amount);
+    this.assertFactorsEnrolled(facts);
+    const address = this.usableAddress(facts.address);
+    this.assertPasskeyPolicy(facts.livePasskeys, address.asset, input.amount);
     const riskRequest = {
       userId: input.userId,
       ip: input.requestIp,
@@ -135,8 +127,8 @@ export class CreateWithdrawal {
         case 'withdrawals_paused':
           throw new Problem('withdrawals_paused', 'withdrawals are paused by the operators; try again later');
         case 'duplicate_idempotency_key': {
-          const raced = await this.replay(input, requestHash);
-          if (raced) return raced;
+          const raced = await this.withdrawals.findByIdempotencyKey(input.userId, input.idempotencyKey);
+          if (raced) return this.replay(input, requestHash, raced);
           throw error;
         }
         case undefined:
@@ -147,29 +139,28 @@ export class CreateWithdrawal {
   }
 
   /** The same key and body answer as the first time; the same key with another body is a conflict. */
-  private async replay(input: CreateWithdrawalInput, requestHash: Buffer): Promise<WithdrawalStatusDocument | undefined> {
-    const existing = await this.withdrawals.findByIdempotencyKey(input.userId, input.idempotencyKey);
-    if (!existing) return undefined;
-    if (!requestHash.equals(existing.requestHash)) throw new Problem('idempotency_conflict');
-    return this.status.forOwner(input.userId, existing.id);
+  private replay(input: CreateWithdrawalInput, requestHash: Buffer, earlier: { id: string; requestHash: Buffer }): Promise<WithdrawalStatusDocument> {
+    if (!requestHash.equals(earlier.requestHash)) throw new Problem('idempotency_conflict');
+    return this.status.forOwner(input.userId, earlier.id);
   }
 
-  private async assertFactorsEnrolled(userId: string, emailVerified: boolean): Promise<void> {
-    const [totp, devices] = await Promise.all([this.totp.isActive(userId), this.devices.countLive(userId)]);
-    const missing = [!emailVerified && 'a verified email', !totp && 'an active authenticator', devices === 0 && 'a push device'].filter(Boolean);
+  private assertFactorsEnrolled(facts: WithdrawalRequestFacts): void {
+    const missing = [
+      !facts.emailVerified && 'a verified email',
+      !facts.totpActive && 'an active authenticator',
+      facts.liveDevices === 0 && 'a push device',
+    ].filter(Boolean);
     if (missing.length) throw new Problem('factor_not_enrolled', `withdrawals need ${missing.join(', ')}`);
   }
 
   /** PASSKEY_REQUIRED_ABOVE: strictly more than the asset's amount needs a passkey (the confirmation service checks again). */
-  private async assertPasskeyPolicy(userId: string, asset: string, amount: string): Promise<void> {
+  private assertPasskeyPolicy(livePasskeys: number, asset: string, amount: string): void {
     const limit = this.config.passkeyRequiredAbove[asset];
-    if (limit === undefined || !exceedsAmount(amount, limit)) return;
-    if ((await this.passkeys.countLive(userId)) > 0) return;
+    if (limit === undefined || !exceedsAmount(amount, limit) || livePasskeys > 0) return;
     throw new Problem('factor_not_enrolled', `withdrawals of more than ${limit} ${asset} need a passkey`, {}, 403);
   }
 
-  private async usableAddress(userId: string, addressId: string): Promise<WithdrawalAddress> {
-    const address = await this.addresses.findLive(userId, addressId);
+  private usableAddress(address: WithdrawalAddress | undefined): WithdrawalAddress {
     if (!address) throw new Problem('address_not_whitelisted');
     if (address.usableAt.getTime() > Date.now()) {
       throw new Problem('address_cooling_off', `the address is usable from ${address.usableAt.toISOString()}`);

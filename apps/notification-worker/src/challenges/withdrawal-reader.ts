@@ -1,12 +1,10 @@
-import { AntiPhishingCodeRepository, CustomerRepository, WithdrawalForMessage, WithdrawalRepository } from '@app/database';
+import { WithdrawalForMessage, WithdrawalRepository } from '@app/database';
 import { formatAmount, isOpen } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
 /** A withdrawal as a message shows it, with where its owner is reached. */
-export interface WithdrawalMessageFacts extends WithdrawalForMessage {
-  email: string | null;
-  emailVerified: boolean;
+export interface WithdrawalMessageFacts extends Omit<WithdrawalForMessage, 'antiPhishingCode'> {
   /** The customer's anti-phishing code, shown in every message about the withdrawal. */
   antiPhishingCode?: string;
 }
@@ -14,18 +12,13 @@ export interface WithdrawalMessageFacts extends WithdrawalForMessage {
 /** What a message about a withdrawal shows, read fresh from Postgres for every delivery. */
 @Injectable()
 export class WithdrawalReader {
-  constructor(
-    private readonly withdrawals: WithdrawalRepository,
-    private readonly customers: CustomerRepository,
-    private readonly antiPhishingCodes: AntiPhishingCodeRepository,
-  ) {}
+  constructor(private readonly withdrawals: WithdrawalRepository) {}
 
+  /** One statement: the withdrawal, its owner's address and anti-phishing code. */
   async read(m: EntityManager | undefined, withdrawalId: string): Promise<WithdrawalMessageFacts | undefined> {
     const w = await this.withdrawals.forMessage(m, withdrawalId);
     if (!w) return undefined;
-    const owner = await this.customers.find(w.userId, m);
-    const antiPhishingCode = await this.antiPhishingCodes.find(w.userId, m);
-    return { ...w, amount: formatAmount(w.amount), email: owner?.email ?? null, emailVerified: owner?.emailVerifiedAt != null, antiPhishingCode };
+    return { ...w, amount: formatAmount(w.amount), antiPhishingCode: w.antiPhishingCode ?? undefined };
   }
 
   /** Still collecting confirmations: awaiting them, or held for review (a held withdrawal collects them too). */

@@ -68,7 +68,13 @@ export interface FactorOutcome {
 export type WithdrawalForMessage = Pick<
   WithdrawalEntity,
   'id' | 'userId' | 'asset' | 'network' | 'amount' | 'address' | 'digest' | 'status' | 'reason' | 'createdAt' | 'expiresAt' | 'requestIp'
->;
+> & {
+  /** The owner's address (null until one is verified or set) and whether it is verified. */
+  email: string | null;
+  emailVerified: boolean;
+  /** The owner's anti-phishing code, when they chose one. */
+  antiPhishingCode: string | null;
+};
 
 /** Why Postgres refused a new withdrawal. */
 /**
@@ -356,12 +362,19 @@ export class WithdrawalRepository extends Repository {
     return rows.map((r) => r.id);
   }
 
-  /** In `m`'s transaction when given; otherwise a statement of its own. */
+  /**
+   * A withdrawal as a message about it shows it, with where its owner is reached and their anti-phishing
+   * code, in one statement; in `m`'s transaction when given, otherwise a statement of its own.
+   */
   async forMessage(m: EntityManager | undefined, id: string): Promise<WithdrawalForMessage | undefined> {
     return this.row<WithdrawalForMessage>(
-      `SELECT id, user_id AS "userId", asset, network, amount::text AS amount, address, digest, status, reason,
-              created_at AS "createdAt", expires_at AS "expiresAt", request_ip AS "requestIp"
-         FROM withdrawals WHERE id = $1`,
+      `SELECT w.id, w.user_id AS "userId", w.asset, w.network, w.amount::text AS amount, w.address, w.digest, w.status, w.reason,
+              w.created_at AS "createdAt", w.expires_at AS "expiresAt", w.request_ip AS "requestIp",
+              u.email, u.email_verified_at IS NOT NULL AS "emailVerified", a.code AS "antiPhishingCode"
+         FROM withdrawals w
+         LEFT JOIN users u ON u.id = w.user_id
+         LEFT JOIN anti_phishing_codes a ON a.user_id = w.user_id
+        WHERE w.id = $1`,
       [id],
       m,
     );

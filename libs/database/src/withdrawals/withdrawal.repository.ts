@@ -95,25 +95,9 @@ export interface WithdrawalRequestFacts {
   address: WithdrawalAddress | undefined;
 }
 
-interface RequestFactsRow {
-  replayId: string | null;
-  replayHash: Buffer | null;
-  paused: boolean;
-  customerKnown: boolean;
-  emailVerified: boolean;
-  withdrawalsFrozen: boolean;
-  withdrawalsLockedUntil: Date | null;
-  totpActive: boolean;
-  liveDevices: number;
-  livePasskeys: number;
-  addressId: string | null;
-  asset: string;
-  network: string;
-  address: string;
-  label: string;
-  createdAt: Date;
-  usableAt: Date;
-}
+/** The statement's flat row: the earlier request's and the address's columns side by side. */
+type RequestFactsRow = Omit<WithdrawalRequestFacts, 'replay' | 'address'> &
+  Omit<WithdrawalAddress, 'id'> & { replayId: string | null; replayHash: Buffer | null; addressId: string | null };
 
 export type WithdrawalRefusal = 'insufficient_funds' | 'account_frozen' | 'duplicate_idempotency_key' | 'withdrawals_paused';
 

@@ -23,7 +23,7 @@ export class WithdrawalLocks {
     const customer = await this.customers.lockOwnerOfWithdrawal(m, id, ownerId);
     if (!customer) return undefined;
     const row = await this.withdrawals.lockRow(m, id);
-    return row && customer ? { ...row, accountFrozen: customer.withdrawalsFrozenAt !== null } : undefined;
+    return row ? { ...row, accountFrozen: customer.withdrawalsFrozenAt !== null } : undefined;
   }
 
   lockFactors(m: EntityManager, id: string): Promise<Record<Factor, FactorState>> {

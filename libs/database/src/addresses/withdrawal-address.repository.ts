@@ -31,13 +31,6 @@ export class WithdrawalAddressRepository extends Repository {
     ]);
   }
 
-  async findLive(userId: string, id: string): Promise<WithdrawalAddress | undefined> {
-    return this.row<WithdrawalAddress>(`SELECT ${COLUMNS} FROM withdrawal_addresses WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL`, [
-      id,
-      userId,
-    ]);
-  }
-
   /** Removes a live address of the customer; false when there was none. */
   async remove(m: EntityManager, userId: string, id: string): Promise<boolean> {
     const rows = await this.updateReturning<{ id: string }>(

@@ -76,7 +76,6 @@ export type WithdrawalForMessage = Pick<
   antiPhishingCode: string | null;
 };
 
-/** Why Postgres refused a new withdrawal. */
 /**
  * What a new withdrawal request is checked against before its transaction, read in one statement: an
  * earlier request with the same idempotency key, the pause, the customer's account and factors, and the
@@ -99,6 +98,7 @@ export interface WithdrawalRequestFacts {
 type RequestFactsRow = Omit<WithdrawalRequestFacts, 'replay' | 'address'> &
   Omit<WithdrawalAddress, 'id'> & { replayId: string | null; replayHash: Buffer | null; addressId: string | null };
 
+/** Why Postgres refused a new withdrawal. */
 export type WithdrawalRefusal = 'insufficient_funds' | 'account_frozen' | 'duplicate_idempotency_key' | 'withdrawals_paused';
 
 const VIEW = `
@@ -121,7 +121,7 @@ export class WithdrawalRepository extends Repository {
 
   /**
    * The facts a new request is checked against (see WithdrawalRequestFacts), in one round trip instead of
-   * one per table: every part is an index lookup by the customer.
+   * one per table: every part is an index lookup by the customer, or the pause's single row.
    */
   async requestFacts(userId: string, idempotencyKey: string, addressId: string): Promise<WithdrawalRequestFacts> {
     const [row] = await this.rows<RequestFactsRow>(

@@ -1,4 +1,5 @@
-import { QueueName, redisConnection } from '@app/queue';
+import { AppConfig } from '@app/config';
+import { LivenessRedis, QueueName, redisConnection } from '@app/queue';
 import { Job, Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { enrolCustomer } from './support/customer-factory';
@@ -163,6 +164,34 @@ describe('Redis killed and restarted from its append-only file: work resumes at 
       console.log(`Redis restarted (round ${round}) to posted: ${Date.now() - back} ms`);
     }
   }, 120_000);
+});
+
+describe('Redis back after a long outage: the first probe finds it up', () => {
+  const redis = new OwnRedis();
+  let liveness: LivenessRedis;
+  beforeAll(async () => {
+    liveness = new LivenessRedis({ redisUrl: await redis.start() } as AppConfig);
+    await liveness.ping();
+  });
+  afterAll(async () => {
+    liveness.disconnect();
+    await redis.stop();
+  });
+
+  // A probe is what the API asks before it sends a request on while Redis was known down; one that fails
+  // just after Redis returns answers the customer 503. Outages long enough for every reconnect backoff to
+  // reach its cap, ending a third of a second apart: any wait of half a second or more for the next
+  // reconnect would fail one of them.
+  it.each([6000, 6333, 6666])(
+    'Redis away for %i ms: a ping just after it is back answers',
+    async (outage) => {
+      await redis.kill();
+      await sleep(outage);
+      await redis.start();
+      expect(await liveness.ping().then(String, (error: Error) => error.message)).toBe('PONG');
+    },
+    20_000,
+  );
 });
 
 describe("the wallet's hand-off while no confirmation service listened", () => {

@@ -208,9 +208,25 @@ export class InProcessSuite {
     return this.confirmer;
   }
 
+  /** Each app closed in turn; one that does not close within 45 s fails the suite by name (not by jest's hook timeout). */
   async stop(): Promise<void> {
-    await this.confirmer?.close();
-    await this.notifier?.close();
-    await this.api?.close();
+    await closeWithin('confirmation service', this.confirmer);
+    await closeWithin('notification worker', this.notifier);
+    await closeWithin('API', this.api);
+  }
+}
+
+const APP_CLOSE_DEADLINE_MS = 45_000;
+
+async function closeWithin(name: string, app: INestApplicationContext | undefined): Promise<void> {
+  if (!app) return;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the ${name} did not close within ${APP_CLOSE_DEADLINE_MS / 1000} s`)), APP_CLOSE_DEADLINE_MS);
+  });
+  try {
+    await Promise.race([app.close(), deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -19,8 +19,11 @@ export function useSuite(overrides: Record<string, string> = {}, apps: { notifie
     handle.channels = new ConfirmationChannels(handle.env, handle.suite.baseUrl);
   });
   afterAll(async () => {
-    await handle.suite?.stop();
-    await handle.env.stop();
+    try {
+      await handle.suite?.stop();
+    } finally {
+      await handle.env.stop();
+    }
   });
   return handle;
 }

@@ -16,6 +16,12 @@ return now`;
 export const LIVENESS_COMMAND_TIMEOUT_MS = 500;
 
 /**
+ * Reconnects at most this far apart while Redis is away. The queues' connections back off to a second; this
+ * one must not, since a probe sent just after Redis returns waits for the next reconnect and would time out.
+ */
+const LIVENESS_RECONNECT_CAP_MS = 200;
+
+/**
  * The connection heartbeats, send counts and health probes use: this app's own Redis user, and fail-fast
  * (one retry, a command timeout) where the queues' connections wait forever for Redis to return.
  */
@@ -25,6 +31,7 @@ export class LivenessRedis extends IORedis implements OnApplicationShutdown {
     super({
       ...redisConnection(config.app ? config.redisUrls[config.app] : config.redisUrl),
       maxRetriesPerRequest: 1,
+      retryStrategy: (times: number) => Math.min(times * 50, LIVENESS_RECONNECT_CAP_MS),
       commandTimeout: LIVENESS_COMMAND_TIMEOUT_MS,
       connectTimeout: 1000,
     });

@@ -1,10 +1,10 @@
 import type { LogLevel } from '@app/config';
 import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import pino, { LoggerOptions } from 'pino';
 import { redactUrl, SECRET_SERIALIZERS, withoutSecrets } from './log-redaction';
-import { currentRequestContext, requestContextMiddleware, requestIdOf } from './request-context';
+import { currentRequestContext } from './request-context';
+import { requestLogMiddleware } from './request-log';
 
 /** One JSON object a line, the same shape in every app: `app`, `requestId` when there is one, secrets redacted. */
 export function pinoOptions(app: string, level: LogLevel): LoggerOptions {
@@ -14,11 +14,22 @@ export function pinoOptions(app: string, level: LogLevel): LoggerOptions {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { log: withoutSecrets },
     serializers: SECRET_SERIALIZERS,
-    // Jobs (and anything else run under a request context) log with their request id; an HTTP request's
-    // own logger binds it already.
+    // Requests and jobs (anything run under a request context) log with their request id.
     mixin: () => {
       const context = currentRequestContext();
-      return context && !context.boundByHttp ? { requestId: context.requestId } : {};
+      return context ? { requestId: context.requestId } : {};
+    },
+  };
+}
+
+/** pinoOptions, and of a request and its response only what may be logged: method, redacted URL, status. */
+export function httpLoggerOptions(app: string, level: LogLevel): LoggerOptions {
+  return {
+    ...pinoOptions(app, level),
+    serializers: {
+      ...SECRET_SERIALIZERS,
+      req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url) }),
+      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
     },
   };
 }
@@ -32,18 +43,20 @@ export function bootLogger(app: string): pino.Logger {
 /** Every route. nestjs-pino's default pattern, `{/*splat}`, matches nothing under NestJS 12's Fastify adapter. */
 const EVERY_ROUTE = { path: '*path', method: RequestMethod.ALL };
 
-/** The rest of an HTTP request runs with its request id as the current one (see request-context.ts). */
+/** Each HTTP request: its id current for the rest of it, and one line when it ends (see request-log.ts). */
 @Module({})
-class RequestContextModule implements NestModule {
+class RequestLogModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(requestContextMiddleware).forRoutes(EVERY_ROUTE);
+    // The root logger nestjs-pino builds from pinoOptions (set before any request comes).
+    consumer.apply(requestLogMiddleware(() => PinoLogger.root)).forRoutes(EVERY_ROUTE);
   }
 }
 
 /**
- * pino through nestjs-pino for an app: Nest's own logs and ours as JSON lines. For the API, also a line
- * per request (method, the URL with any link token redacted, status, time; never a body or a header) and
- * the request id, taken from a well-formed `X-Request-Id` or generated, echoed in the response.
+ * pino through nestjs-pino for an app: Nest's own logs and ours as JSON lines, each with the request id of
+ * the request or job it belongs to (the mixin). For the API, also a line per request and the request id,
+ * taken from a well-formed `X-Request-Id` or generated, echoed in the response. pino-http's middleware is
+ * not mounted: it built two child loggers per request whether or not its line would be written.
  */
 @Module({})
 export class LoggingModule {
@@ -52,30 +65,10 @@ export class LoggingModule {
       module: LoggingModule,
       imports: [
         LoggerModule.forRoot({
-          forRoutes: [EVERY_ROUTE],
-          pinoHttp: {
-            ...pinoOptions(app, level),
-            genReqId: (req: IncomingMessage) => requestIdOf(req),
-            customAttributeKeys: { reqId: 'requestId' },
-            quietReqLogger: true,
-            // Status polls and event-stream reads come by the thousand a second: a read answered well is
-            // logged at debug; writes and refusals at info (a 4xx is the client's), failures at error.
-            customLogLevel: (req: IncomingMessage, res: { statusCode: number }, error?: Error) =>
-              error || res.statusCode >= 500
-                ? 'error'
-                : res.statusCode >= 400
-                  ? 'warn'
-                  : req.method === 'GET' || req.method === 'HEAD'
-                    ? 'debug'
-                    : 'info',
-            serializers: {
-              ...SECRET_SERIALIZERS,
-              req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url) }),
-              res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-            },
-          },
+          forRoutes: [],
+          pinoHttp: httpLoggerOptions(app, level),
         }),
-        RequestContextModule,
+        RequestLogModule,
       ],
     };
   }

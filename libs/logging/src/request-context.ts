@@ -1,12 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 /** What one request (or a job it led to) carries through the apps: the id operators follow it by. */
 export interface RequestContext {
   requestId: string;
-  /** Set inside an HTTP request, whose logger (pino-http's) already binds the id to every line. */
-  boundByHttp?: boolean;
 }
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -31,13 +29,13 @@ export function currentRequestContext(): RequestContext | undefined {
 }
 
 /** Runs `fn` with `requestId` as the current request id (a job's, when it carries one; else a fresh one). */
-export function runWithRequestId<T>(requestId: string | undefined, fn: () => T, boundByHttp = false): T {
-  return storage.run({ requestId: isWellFormedRequestId(requestId) ? requestId : randomUUID(), boundByHttp }, fn);
+export function runWithRequestId<T>(requestId: string | undefined, fn: () => T): T {
+  return storage.run({ requestId: isWellFormedRequestId(requestId) ? requestId : randomUUID() }, fn);
 }
 
 /**
  * The request's id, decided once: the caller's `X-Request-Id` when well formed, else a new UUID. Fastify
- * (its genReqId, which pino-http then reuses) and the context middleware ask, in either order.
+ * (its genReqId) and the request log middleware ask, in either order.
  */
 export function requestIdOf(req: Pick<IncomingMessage, 'headers'>): string {
   const holder = req as { [ASSIGNED]?: string };
@@ -46,11 +44,4 @@ export function requestIdOf(req: Pick<IncomingMessage, 'headers'>): string {
     holder[ASSIGNED] = isWellFormedRequestId(offered) ? offered : randomUUID();
   }
   return holder[ASSIGNED];
-}
-
-/** Connect-style middleware: the id echoed, and the rest of the request run with it as the current request id. */
-export function requestContextMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
-  const requestId = requestIdOf(req);
-  if (!res.headersSent) res.setHeader('X-Request-Id', requestId);
-  runWithRequestId(requestId, next, true);
 }

@@ -1,9 +1,17 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type AppName = 'api' | 'notification-worker' | 'confirmation-service';
 
 const ROOT = join(__dirname, '..', '..');
+
+/** The node options the production image runs the apps with (its `ENV NODE_OPTIONS`): the bench runs them too. */
+export function imageNodeOptions(): string {
+  const options = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+  if (options === undefined) throw new Error('the Dockerfile sets no NODE_OPTIONS');
+  return options;
+}
 
 /** One of the three apps as its own operating-system process, run from its TypeScript entry point. */
 export class AppProcess {
@@ -37,7 +45,7 @@ export class AppProcess {
     ];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, ...this.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: { ...process.env, ...(this.fromDist ? { NODE_OPTIONS: imageNodeOptions() } : {}), ...this.env, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -10,7 +10,8 @@ import { freePort } from './test-suite';
  */
 export class OwnRedis {
   private child?: ChildProcess;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'cs-redis-'));
+  /** Made at the first start, not at construction: a describe block that a filter skips leaves nothing. */
+  private dir?: string;
   port = 0;
 
   get url(): string {
@@ -19,6 +20,7 @@ export class OwnRedis {
 
   async start(): Promise<string> {
     if (!this.port) this.port = await freePort();
+    this.dir ??= mkdtempSync(join(tmpdir(), 'cs-redis-'));
     const child = spawn(
       'redis-server',
       [
@@ -60,6 +62,6 @@ export class OwnRedis {
 
   async stop(): Promise<void> {
     await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 }

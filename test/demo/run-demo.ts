@@ -52,15 +52,16 @@ async function main(): Promise<void> {
     );
     step('email verified by following the link');
 
-    const enrolment = (await check('enrol TOTP', 201, alice.post('/v1/me/totp'))).body;
-    step(`TOTP enrolment: ${enrolment.otpauthUri.replace(/secret=[A-Z2-7]+/, 'secret=…')}`);
-    await check('activate TOTP', 204, alice.post('/v1/me/totp/activate', { code: authenticator(enrolment.secret, -1) }));
-    step('authenticator activated with its first code (that code is now consumed)');
-
+    // The device before the authenticator: once TOTP is active, registering a device is a factor change that needs a code.
     const device = env.push.newSubscription();
     const vapid = (await alice.get('/v1/push/vapid-public-key')).body.publicKey;
     await check('register push device', 201, alice.post('/v1/me/push-subscriptions', device));
     step(`browser subscribed to push with VAPID key ${vapid.slice(0, 16)}…`);
+
+    const enrolment = (await check('enrol TOTP', 201, alice.post('/v1/me/totp'))).body;
+    step(`TOTP enrolment: ${enrolment.otpauthUri.replace(/secret=[A-Z2-7]+/, 'secret=…')}`);
+    await check('activate TOTP', 204, alice.post('/v1/me/totp/activate', { code: authenticator(enrolment.secret, -1) }));
+    step('authenticator activated with its first code (that code is now consumed)');
 
     const address = (
       await check(

@@ -92,12 +92,13 @@ export class OwnRedis {
     }
   }
 
-  /** Commands executed so far, scripts' own calls included (what INFO commandstats counts). */
-  async commands(): Promise<number> {
+  /** Commands executed so far by name, scripts' own calls included (what INFO commandstats counts). */
+  async commands(): Promise<Record<string, number>> {
     const info = await this.client.info('commandstats');
-    let calls = 0;
-    for (const match of info.matchAll(/calls=(\d+)/g)) calls += Number(match[1]);
-    return calls - 1; // this INFO itself
+    const calls: Record<string, number> = {};
+    for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[match[1]] = Number(match[2]);
+    calls.info -= 1; // this INFO itself
+    return calls;
   }
 
   async stop(): Promise<void> {

@@ -83,7 +83,7 @@ function freeStep(customer: Customer): number | undefined {
 interface Snapshot {
   at: number;
   wire: WireCounts;
-  redisCommands: number;
+  redisCommands: Record<string, number>;
   cpu: Record<string, number>;
 }
 
@@ -128,7 +128,8 @@ class Meter {
       commits: d('commits'),
       explicit_transactions: d('explicitTransactions'),
       rollbacks: d('rollbacks'),
-      redis_commands_at_server: round((end.redisCommands - start.redisCommands) / units, 1),
+      redis_commands_at_server: round((sum(Object.values(end.redisCommands)) - sum(Object.values(start.redisCommands))) / units, 1),
+      redis_commands_by_name: commandsPerUnit(start.redisCommands, end.redisCommands, units),
       cpu_ms: { ...cpu, apps_postgres_redis_total: round(suiteCpu, 2) },
       cpu_busy_percent_of_machine: round(
         (100 * Object.values(end.cpu).reduce((s, v) => s + v, 0) - 100 * Object.values(start.cpu).reduce((s, v) => s + v, 0) + 100 * postgresCpu) /
@@ -137,6 +138,17 @@ class Meter {
       ),
     };
   }
+}
+
+const sum = (values: number[]) => values.reduce((s, v) => s + v, 0);
+
+/** Redis commands by name per unit of work, most frequent first (those under 0.5 a unit left out). */
+function commandsPerUnit(start: Record<string, number>, end: Record<string, number>, units: number): Record<string, number> {
+  const per = Object.entries(end)
+    .map(([name, calls]) => [name, round((calls - (start[name] ?? 0)) / units, 1)] as const)
+    .filter(([, n]) => n >= 0.5)
+    .sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(per);
 }
 
 /** Autocommitted one-row inserts from 8 clients, straight to Postgres, in the run's own database. */

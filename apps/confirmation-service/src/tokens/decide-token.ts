@@ -40,9 +40,10 @@ export class DecideToken {
 
   async execute(input: { token: string; decision: Decision; matchCode?: string; passkey?: PasskeyAssertionJson }): Promise<Verdict> {
     const hash = hashToken(input.token);
-    const withdrawalId = await this.challenges.withdrawalIdOfToken(hash);
-    if (!withdrawalId) return TOKEN_INVALID;
     return this.transactions.run(async (m) => {
+      // Read first without a lock: locks are taken customer, then withdrawal, then challenge (WithdrawalLocks).
+      const withdrawalId = await this.challenges.withdrawalIdOfToken(hash, m);
+      if (!withdrawalId) return TOKEN_INVALID;
       const w = await this.locks.lockWithdrawal(m, withdrawalId);
       const challenge = await this.challenges.lockByToken(m, hash);
       if (!w || !challenge?.tokenHash || !safeEqual(challenge.tokenHash, hash) || challenge.consumedAt) return TOKEN_INVALID;
@@ -52,7 +53,8 @@ export class DecideToken {
         await this.settlement.finish(m, w, 'expired', 'confirmation_window_passed');
         return TOKEN_INVALID;
       }
-      const factor = (await this.locks.lockFactors(m, w.id))[challenge.factor];
+      const factors = await this.locks.lockFactors(m, w.id);
+      const factor = factors[challenge.factor];
       // Deny wins: an unused token may still stop the withdrawal after its factor was approved elsewhere
       // (another device), but it can approve only a factor that is still pending.
       if (input.decision === 'deny') return this.deny(m, w, challenge);
@@ -73,7 +75,7 @@ export class DecideToken {
         return TOKEN_INVALID;
       }
       await this.challenges.consume(m, challenge.id);
-      await this.settlement.decideFactor(m, w, challenge.factor, {
+      const decided = await this.settlement.decideFactor(m, w, challenge.factor, {
         status: 'approved',
         evidence: `challenge:${challenge.id}`,
         digest: challenge.digest,
@@ -84,19 +86,19 @@ export class DecideToken {
         await this.passkeys.recordApproval(m, w.id, passkey.passkeyId, passkey.assertion);
         await this.audit.append(m, { event: 'passkey_approved', userId: w.userId, withdrawalId: w.id, detail: { passkeyId: passkey.passkeyId } });
       }
-      await this.settlement.evaluate(m, w);
+      await this.settlement.evaluate(m, w, decided);
       return { ok: true, factor: challenge.factor, status: 'approved' };
     });
   }
 
   private async deny(m: EntityManager, w: LockedWithdrawal, challenge: ChallengeRow): Promise<Verdict> {
     await this.challenges.consume(m, challenge.id);
-    await this.settlement.decideFactor(m, w, challenge.factor, {
+    const decided = await this.settlement.decideFactor(m, w, challenge.factor, {
       status: 'denied',
       evidence: `challenge:${challenge.id}`,
       challengeId: challenge.id,
     });
-    await this.settlement.evaluate(m, w);
+    await this.settlement.evaluate(m, w, decided);
     await this.notMe.raise(m, w, challenge.factor);
     return { ok: true, factor: challenge.factor, status: 'denied' };
   }
@@ -105,12 +107,12 @@ export class DecideToken {
   private async passkeyRefused(m: EntityManager, w: LockedWithdrawal, challenge: ChallengeRow, reason: string): Promise<Verdict> {
     await this.audit.append(m, { event: 'passkey_refused', userId: w.userId, withdrawalId: w.id, detail: { reason } });
     await this.challenges.consume(m, challenge.id);
-    await this.settlement.decideFactor(m, w, challenge.factor, {
+    const decided = await this.settlement.decideFactor(m, w, challenge.factor, {
       status: 'denied',
       evidence: `passkey-invalid:${reason}`,
       challengeId: challenge.id,
     });
-    await this.settlement.evaluate(m, w);
+    await this.settlement.evaluate(m, w, decided);
     return problem('passkey_invalid', 'the passkey approval could not be verified: the confirmation is denied and the withdrawal stopped');
   }
 
@@ -121,12 +123,12 @@ export class DecideToken {
       return problem('match_code_wrong', `${WRONG_MATCH_PICKS_LIMIT - picks} pick(s) left`);
     }
     await this.challenges.consume(m, challenge.id);
-    await this.settlement.decideFactor(m, w, challenge.factor, {
+    const decided = await this.settlement.decideFactor(m, w, challenge.factor, {
       status: 'denied',
       evidence: `match-code-wrong:${picks}`,
       challengeId: challenge.id,
     });
-    await this.settlement.evaluate(m, w);
+    await this.settlement.evaluate(m, w, decided);
     return problem('match_code_wrong', `wrong code: the ${challenge.factor} confirmation is denied and the withdrawal stopped`);
   }
 }

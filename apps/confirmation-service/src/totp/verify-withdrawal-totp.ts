@@ -22,7 +22,8 @@ export class VerifyWithdrawalTotp {
     return this.transactions.run(async (m): Promise<Verdict> => {
       const w = await this.locks.lockWithdrawal(m, input.withdrawalId, input.userId);
       if (!w) return problem('not_found');
-      const totp = (await this.locks.lockFactors(m, w.id)).totp;
+      const factors = await this.locks.lockFactors(m, w.id);
+      const totp = factors.totp;
       // Locked by wrong codes: that stays the answer, although locking also ended the withdrawal.
       if (totp.status === 'locked') return problem('too_many_attempts', 'the TOTP factor is locked after too many wrong codes');
       // A held withdrawal still collects its confirmations; it posts only once an operator releases it.
@@ -40,13 +41,13 @@ export class VerifyWithdrawalTotp {
       if (check.kind === 'reused') return problem('code_reused');
       if (check.kind === 'matched') {
         if (totp.status === 'pending') {
-          await this.settlement.decideFactor(m, w, 'totp', {
+          const decided = await this.settlement.decideFactor(m, w, 'totp', {
             status: 'approved',
             evidence: `totp-step:${check.step}`,
             digest: w.digest,
             enrolmentId: enrolment.id,
           });
-          await this.settlement.evaluate(m, w);
+          await this.settlement.evaluate(m, w, decided);
         }
         return { ok: true, factor: 'totp', status: 'approved' };
       }
@@ -55,8 +56,12 @@ export class VerifyWithdrawalTotp {
       const failures = totp.failures + 1;
       await this.withdrawals.setTotpFailures(m, w.id, failures);
       if (failures >= TOTP_FAILURES_PER_WITHDRAWAL && totp.status === 'pending') {
-        await this.settlement.decideFactor(m, w, 'totp', { status: 'locked', evidence: `totp-failures:${failures}`, enrolmentId: enrolment.id });
-        await this.settlement.evaluate(m, w);
+        const decided = await this.settlement.decideFactor(m, w, 'totp', {
+          status: 'locked',
+          evidence: `totp-failures:${failures}`,
+          enrolmentId: enrolment.id,
+        });
+        await this.settlement.evaluate(m, w, decided);
         return problem('too_many_attempts', 'the TOTP factor is locked and the withdrawal denied');
       }
       return (await this.attempts.userLockout(m, w.userId)) ?? problem('invalid_code');

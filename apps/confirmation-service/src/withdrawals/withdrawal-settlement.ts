@@ -1,6 +1,7 @@
 import {
   AuditRepository,
   FactorOutcome,
+  FactorState,
   LedgerRepository,
   PasskeyApprovalProof,
   PasskeyRepository,
@@ -39,14 +40,19 @@ export class WithdrawalSettlement {
     return w.expiresAt.getTime() <= now.getTime();
   }
 
-  async decideFactor(m: EntityManager, w: LockedWithdrawal, factor: Factor, outcome: FactorOutcome): Promise<void> {
-    await this.withdrawals.decideFactor(m, w.id, factor, outcome);
+  /** Records the factor's outcome; returns all the withdrawal's factors as they now are (for `evaluate`). The caller holds the factors' locks. */
+  async decideFactor(m: EntityManager, w: LockedWithdrawal, factor: Factor, outcome: FactorOutcome): Promise<Record<Factor, FactorState>> {
+    const factors = await this.withdrawals.decideFactor(m, w.id, factor, outcome);
     await this.audit.append(m, { event: `factor_${outcome.status}`, userId: w.userId, withdrawalId: w.id, detail: { factor } });
+    return factors;
   }
 
-  /** Decides what the withdrawal's factors, status, account and the pause now mean, and does it; returns the status. */
-  async evaluate(m: EntityManager, w: LockedWithdrawal): Promise<WithdrawalStatus> {
-    const factors = await this.locks.lockFactors(m, w.id);
+  /**
+   * Decides what the withdrawal's factors, status, account and the pause now mean, and does it; returns the
+   * status. `factors`: as `decideFactor` just returned them, under their locks; otherwise they are locked and read here.
+   */
+  async evaluate(m: EntityManager, w: LockedWithdrawal, decided?: Record<Factor, FactorState>): Promise<WithdrawalStatus> {
+    const factors = decided ?? (await this.locks.lockFactors(m, w.id));
     const facts: SettlementFacts = {
       status: w.status,
       expired: this.isExpired(w),

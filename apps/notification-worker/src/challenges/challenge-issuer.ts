@@ -30,20 +30,18 @@ export class ChallengeIssuer {
         lock: async (m) => {
           const w = await this.withdrawals.read(m, withdrawalId);
           if (!w || !this.withdrawals.isOpen(w)) return undefined;
-          await this.challenges.ensure(m, withdrawalId, factor, subscriptionId, w.digest);
-          return { context: w, delivery: await this.challenges.lockForDelivery(m, withdrawalId, factor, subscriptionId, DELIVERY_LEASE_SECONDS) };
+          const delivery = await this.challenges.lockForDelivery(m, withdrawalId, factor, subscriptionId, w.digest, DELIVERY_LEASE_SECONDS);
+          return { context: w, delivery };
         },
         claim: (m, id, tokenHash) => this.challenges.claim(m, id, tokenHash),
         releaseClaim: (id) => this.challenges.releaseClaim(id),
-        sent: async (m, id, w) => {
-          await this.challenges.markSent(m, id);
-          await this.audit.append(m, {
+        sent: (id, w) =>
+          this.audit.appendWith(this.challenges.sentChange(id), {
             event: 'challenge_sent',
             userId: w.userId,
             withdrawalId,
             detail: { factor, ...(subscriptionId ? { subscriptionId } : {}) },
-          });
-        },
+          }),
       },
       deliver,
     );

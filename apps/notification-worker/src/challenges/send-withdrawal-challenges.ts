@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { AuditRepository, ChallengeRepository, PushSubscriptionRepository, Transactions, WithdrawalRepository } from '@app/database';
+import { AuditRepository, ChallengeRepository, Transactions, WithdrawalRepository } from '@app/database';
 import { challengeJobOptions, jobId, JobSigner, QueueName } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
@@ -18,7 +18,6 @@ export class SendWithdrawalChallenges {
     private readonly transactions: Transactions,
     private readonly withdrawals: WithdrawalRepository,
     private readonly challenges: ChallengeRepository,
-    private readonly devices: PushSubscriptionRepository,
     private readonly audit: AuditRepository,
     @InjectQueue(QueueName.ChallengeEmails) private readonly emails: Queue,
     @InjectQueue(QueueName.Pushes) private readonly pushes: Queue,
@@ -26,22 +25,22 @@ export class SendWithdrawalChallenges {
   ) {}
 
   async execute(withdrawalId: string): Promise<{ email: number; push: number; pushSkipped: number }> {
-    const userId = await this.withdrawals.ownerOf(withdrawalId);
-    if (!userId) return { email: 0, push: 0, pushSkipped: 0 };
     // Counted and spent under one lock per customer, in one transaction: concurrent fan-outs for one customer
     // take turns, and each reserves its pushes (challenge rows) before the next one counts.
-    const { allowed, skipped } = await this.transactions.run(async (m) => {
+    const fanOut = await this.transactions.run(async (m) => {
+      const userId = await this.withdrawals.ownerOf(withdrawalId, m);
+      if (!userId) return undefined;
       await this.challenges.lockPushBudget(m, userId);
-      const devices = await this.devices.liveIds(m, userId);
-      const already = await this.challenges.pushedSubscriptionIds(m, withdrawalId);
-      const recent = await this.challenges.recentPushCount(m, userId);
-      const fresh = devices.filter((d) => !already.has(d));
+      const { live, pushed, recent } = await this.challenges.pushFanOut(m, withdrawalId, userId);
+      const fresh = live.filter((d) => !pushed.has(d));
       const granted = fresh.slice(0, Math.max(0, this.config.pushesPerHour - recent));
       for (const d of granted) await this.challenges.ensurePush(m, withdrawalId, d);
       const skipped = fresh.length - granted.length;
       if (skipped > 0) await this.audit.append(m, { event: 'push_rate_limited', userId, withdrawalId, detail: { skipped } });
-      return { allowed: [...devices.filter((d) => already.has(d)), ...granted], skipped };
+      return { allowed: [...live.filter((d) => pushed.has(d)), ...granted], skipped };
     });
+    if (!fanOut) return { email: 0, push: 0, pushSkipped: 0 };
+    const { allowed, skipped } = fanOut;
     const options = challengeJobOptions(this.config);
     const job = <N extends string, D extends object>(queue: QueueName, name: N, id: string, data: D) => ({
       name,

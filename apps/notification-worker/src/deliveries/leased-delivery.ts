@@ -17,8 +17,8 @@ export interface TokenDeliveryStore<C> {
   lock(m: EntityManager): Promise<{ context: C; delivery: DeliveryClaim } | undefined>;
   claim(m: EntityManager, id: string, tokenHash: Buffer): Promise<void>;
   releaseClaim(id: string): Promise<void>;
-  /** In the closing transaction: marks it sent (and audits it). */
-  sent(m: EntityManager, id: string, context: C): Promise<void>;
+  /** Marks it sent and audits it, in one statement (atomic by itself). */
+  sent(id: string, context: C): Promise<void>;
 }
 
 /**
@@ -54,7 +54,7 @@ export class LeasedDelivery {
       throw error;
     }
     if (!delivered) return 'not_sent';
-    await this.transactions.run((m) => store.sent(m, claimed.delivery.id, claimed.context));
+    await store.sent(claimed.delivery.id, claimed.context);
     return 'sent';
   }
 }

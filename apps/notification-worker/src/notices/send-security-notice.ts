@@ -38,14 +38,12 @@ export class SendSecurityNotice {
         lock: async (m) => ({ context: notice, delivery: await this.notices.lockForDelivery(m, deliveryId, DELIVERY_LEASE_SECONDS) }),
         claim: (m, id, tokenHash) => this.notices.claim(m, id, tokenHash),
         releaseClaim: (id) => this.notices.releaseClaim(id),
-        sent: async (m, id) => {
-          await this.notices.markSent(m, id);
-          await this.audit.append(m, {
+        sent: (id) =>
+          this.audit.appendWith(this.notices.sentChange(id), {
             event: 'security_notice_sent',
             userId: notice.userId,
             detail: { change: notice.change, channel: notice.channel },
-          });
-        },
+          }),
       },
       async (n, token) => {
         const url = `${this.config.publicBaseUrl}/security-notice/${token}`;

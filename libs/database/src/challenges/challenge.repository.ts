@@ -1,6 +1,7 @@
 import { FactorStatus, TokenFactor, WithdrawalStatus } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { RecordedChange } from '../audit/audit.repository';
 import { Repository } from '../repository';
 import { ChallengeEntity } from './challenge.entity';
 
@@ -60,10 +61,11 @@ export class ChallengeRepository extends Repository {
     return { ...row, withdrawal: { ...w, createdAt: new Date(w.createdAt), expiresAt: new Date(w.expiresAt) } };
   }
 
-  async withdrawalIdOfToken(tokenHash: Buffer): Promise<string | undefined> {
+  async withdrawalIdOfToken(tokenHash: Buffer, m?: EntityManager): Promise<string | undefined> {
     const row = await this.row<{ withdrawal_id: string }>(
       'SELECT c.withdrawal_id FROM challenge_tokens t JOIN challenges c ON c.id = t.challenge_id WHERE t.token_hash = $1',
       [tokenHash],
+      m,
     );
     return row?.withdrawal_id;
   }
@@ -81,26 +83,24 @@ export class ChallengeRepository extends Repository {
     await m.query('UPDATE challenges SET consumed_at = now() WHERE id = $1', [id]);
   }
 
-  /** Makes the challenge unless it exists (one per withdrawal, factor and device). */
-  async ensure(m: EntityManager, withdrawalId: string, factor: TokenFactor, subscriptionId: string | null, digest: Buffer): Promise<void> {
-    await m.query(
-      `INSERT INTO challenges (withdrawal_id, factor, subscription_id, digest) VALUES ($1, $2, $3, $4)
-         ON CONFLICT ON CONSTRAINT challenges_one_per_device DO NOTHING`,
-      [withdrawalId, factor, subscriptionId, digest],
-    );
-  }
-
+  /**
+   * The challenge for this withdrawal, factor and device — made, bound to `digest`, if it is not there yet —
+   * locked for its delivery, in one statement: the no-op update of an existing row is what locks it (and
+   * waits out a concurrent maker), as SELECT … FOR UPDATE would.
+   */
   async lockForDelivery(
     m: EntityManager,
     withdrawalId: string,
     factor: TokenFactor,
     subscriptionId: string | null,
+    digest: Buffer,
     leaseSeconds: number,
   ): Promise<DeliveryClaim> {
     const [row] = await this.rows<DeliveryClaim>(
-      `SELECT id, sent_at AS "sentAt", coalesce(claimed_at > now() - make_interval(secs => $4), false) AS leased
-         FROM challenges WHERE withdrawal_id = $1 AND factor = $2 AND subscription_id IS NOT DISTINCT FROM $3 FOR UPDATE`,
-      [withdrawalId, factor, subscriptionId, leaseSeconds],
+      `INSERT INTO challenges (withdrawal_id, factor, subscription_id, digest) VALUES ($1, $2, $3, $4)
+         ON CONFLICT ON CONSTRAINT challenges_one_per_device DO UPDATE SET claimed_at = challenges.claimed_at
+       RETURNING id, sent_at AS "sentAt", coalesce(claimed_at > now() - make_interval(secs => $5), false) AS leased`,
+      [withdrawalId, factor, subscriptionId, digest, leaseSeconds],
       m,
     );
     return row;
@@ -108,11 +108,14 @@ export class ChallengeRepository extends Repository {
 
   /**
    * Takes the delivery: the lease, and a fresh token beside any sent before. A message that went out before a
-   * crash (its "sent" never recorded) keeps a working link: either token consumes the challenge, once.
+   * crash (its "sent" never recorded) keeps a working link: either token consumes the challenge, once. One statement.
    */
   async claim(m: EntityManager, id: string, tokenHash: Buffer): Promise<void> {
-    await m.query('INSERT INTO challenge_tokens (token_hash, challenge_id) VALUES ($2, $1)', [id, tokenHash]);
-    await m.query('UPDATE challenges SET token_hash = $2, claimed_at = now() WHERE id = $1', [id, tokenHash]);
+    await m.query(
+      `WITH token AS (INSERT INTO challenge_tokens (token_hash, challenge_id) VALUES ($2, $1))
+       UPDATE challenges SET token_hash = $2, claimed_at = now() WHERE id = $1`,
+      [id, tokenHash],
+    );
   }
 
   /** Gives the delivery back after a failed send, so that the job's own retry delivers at once. */
@@ -120,34 +123,31 @@ export class ChallengeRepository extends Repository {
     await this.db().query('UPDATE challenges SET claimed_at = NULL WHERE id = $1', [id]);
   }
 
-  async markSent(m: EntityManager, id: string): Promise<void> {
-    await m.query('UPDATE challenges SET sent_at = now() WHERE id = $1', [id]);
-  }
-
-  /** The devices that already have a push challenge for this withdrawal. */
-  async pushedSubscriptionIds(m: EntityManager, withdrawalId: string): Promise<Set<string>> {
-    const rows = await this.rows<{ subscription_id: string }>(
-      `SELECT subscription_id FROM challenges WHERE withdrawal_id = $1 AND factor = 'push'`,
-      [withdrawalId],
-      m,
-    );
-    return new Set(rows.map((r) => r.subscription_id));
+  /** Marks it sent: recorded with its audit entry (AuditRepository.appendWith). */
+  sentChange(id: string): RecordedChange {
+    return { sql: 'UPDATE challenges SET sent_at = now() WHERE id = $1', params: [id] };
   }
 
   /**
-   * Push challenges made for the customer in the last hour, of withdrawals still open (the push-bombing
-   * budget): a withdrawal created and cancelled gives its pushes back, so a flood of them cannot use up the
-   * budget of the next real one (creations are rate-limited per customer as well).
+   * What a push fan-out weighs, in one statement (under the push budget lock): the customer's live devices,
+   * oldest first; those this withdrawal already has a push challenge for; and the customer's push challenges
+   * of the last hour for withdrawals still open (the push-bombing budget: a withdrawal created and cancelled
+   * gives its pushes back, so a flood of them cannot use up the budget of the next real one; creations are
+   * rate-limited per customer as well).
    */
-  async recentPushCount(m: EntityManager, userId: string): Promise<number> {
-    const [row] = await this.rows<{ recent: number }>(
-      `SELECT count(*)::int AS recent FROM challenges c JOIN withdrawals w ON w.id = c.withdrawal_id
-        WHERE w.user_id = $1 AND c.factor = 'push' AND c.created_at > now() - interval '1 hour'
-          AND w.status IN ('pending_confirmation', 'held')`,
-      [userId],
+  async pushFanOut(m: EntityManager, withdrawalId: string, userId: string): Promise<{ live: string[]; pushed: Set<string>; recent: number }> {
+    const [row] = await this.rows<{ live: string[]; pushed: string[]; recent: number }>(
+      `SELECT (SELECT coalesce(array_agg(id::text ORDER BY created_at), '{}') FROM push_subscriptions
+                WHERE user_id = $2 AND retired_at IS NULL) AS live,
+              (SELECT coalesce(array_agg(subscription_id::text), '{}') FROM challenges
+                WHERE withdrawal_id = $1 AND factor = 'push') AS pushed,
+              (SELECT count(*)::int FROM challenges c JOIN withdrawals w ON w.id = c.withdrawal_id
+                WHERE w.user_id = $2 AND c.factor = 'push' AND c.created_at > now() - interval '1 hour'
+                  AND w.status IN ('pending_confirmation', 'held')) AS recent`,
+      [withdrawalId, userId],
       m,
     );
-    return row.recent;
+    return { live: row.live, pushed: new Set(row.pushed), recent: row.recent };
   }
 
   /** Takes the customer's push budget lock for the rest of the transaction: fan-outs for one customer take turns. */

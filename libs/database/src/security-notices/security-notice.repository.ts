@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DeliveryClaim } from '../challenges/challenge.repository';
+import { RecordedChange } from '../audit/audit.repository';
 import { Repository } from '../repository';
 import { NoticeDeliveryEntity, SecurityChange, SecurityNoticeEntity } from './security-notice.entity';
 
@@ -65,8 +66,9 @@ export class SecurityNoticeRepository extends Repository {
     await this.db().query('UPDATE notice_deliveries SET claimed_at = NULL WHERE id = $1', [id]);
   }
 
-  async markSent(m: EntityManager, id: string): Promise<void> {
-    await m.query('UPDATE notice_deliveries SET sent_at = now() WHERE id = $1', [id]);
+  /** Marks it sent: recorded with its audit entry (AuditRepository.appendWith). */
+  sentChange(id: string): RecordedChange {
+    return { sql: 'UPDATE notice_deliveries SET sent_at = now() WHERE id = $1', params: [id] };
   }
 
   /** Uses a "this wasn't me" link once; the notice it belongs to, else undefined. */

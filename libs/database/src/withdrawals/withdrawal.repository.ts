@@ -233,14 +233,25 @@ export class WithdrawalRepository extends Repository {
     return Object.fromEntries(rows.map((r) => [r.factor, r])) as Record<Factor, FactorState>;
   }
 
-  /** Records a factor's outcome and the evidence that decided it (an approval is bound to `digest`). */
-  async decideFactor(m: EntityManager, id: string, factor: Factor, decision: FactorOutcome): Promise<void> {
-    await m.query(
-      `UPDATE withdrawal_factors SET status = $3, digest = $4, decided_at = now(), evidence = $5, challenge_id = $6, enrolment_id = $7
-        WHERE withdrawal_id = $1 AND factor = $2`,
+  /**
+   * Records a factor's outcome and the evidence that decided it (an approval is bound to `digest`); returns
+   * all the withdrawal's factors as they now are, in the same statement. The caller holds the factors' locks
+   * (lockFactors), so the others cannot have changed since this transaction read them.
+   */
+  async decideFactor(m: EntityManager, id: string, factor: Factor, decision: FactorOutcome): Promise<Record<Factor, FactorState>> {
+    const rows = await this.rows<FactorState>(
+      `WITH decided AS (
+         UPDATE withdrawal_factors SET status = $3, digest = $4, decided_at = now(), evidence = $5, challenge_id = $6, enrolment_id = $7
+          WHERE withdrawal_id = $1 AND factor = $2
+          RETURNING factor, status, digest, failures, wrong_match_picks)
+       SELECT factor, status, digest, failures, wrong_match_picks AS "wrongMatchPicks" FROM decided
+       UNION ALL
+       SELECT factor, status, digest, failures, wrong_match_picks FROM withdrawal_factors WHERE withdrawal_id = $1 AND factor <> $2`,
       [id, factor, decision.status, decision.digest ?? null, decision.evidence, decision.challengeId ?? null, decision.enrolmentId ?? null],
+      m,
     );
     withdrawalChanged(m, id);
+    return Object.fromEntries(rows.map((r) => [r.factor, r])) as Record<Factor, FactorState>;
   }
 
   async setWrongMatchPicks(m: EntityManager, id: string, factor: Factor, picks: number): Promise<void> {

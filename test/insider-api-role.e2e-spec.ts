@@ -104,6 +104,14 @@ describe("insider with the API's database password", () => {
     ).toMatchObject({
       code: PERMISSION_DENIED,
     });
+    // Held open in a transaction, the confirmation service's decision locks would stall every confirmation of the victim's.
+    expect(
+      await attempt(
+        "take the locks a confirmation decides under, on the victim's rows",
+        `SELECT * FROM withdrawal_decision_locks((SELECT id FROM withdrawals WHERE user_id = $1 LIMIT 1), NULL, $1)`,
+        [v],
+      ),
+    ).toMatchObject({ code: PERMISSION_DENIED });
   });
 
   it('creates the withdrawal to the attacker anyway: refused unless it goes to a usable address of the victim', async () => {

@@ -15,6 +15,7 @@ import { RedisMayForget1764810000000 } from './migrations/1764810000000-redis-ma
 import { WithdrawalRequestIds1764820000000 } from './migrations/1764820000000-withdrawal-request-ids';
 import { LedgerHotPath1764900000000 } from './migrations/1764900000000-ledger-hot-path';
 import { OutcomeEmailLease1764900000001 } from './migrations/1764900000001-outcome-email-lease';
+import { DecisionLocks1765000000000 } from './migrations/1765000000000-decision-locks';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   WithdrawalRequestIds1764820000000,
   LedgerHotPath1764900000000,
   OutcomeEmailLease1764900000001,
+  DecisionLocks1765000000000,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

@@ -41,19 +41,17 @@ export class DecideToken {
   async execute(input: { token: string; decision: Decision; matchCode?: string; passkey?: PasskeyAssertionJson }): Promise<Verdict> {
     const hash = hashToken(input.token);
     return this.transactions.run(async (m) => {
-      // Read first without a lock: locks are taken customer, then withdrawal, then challenge (WithdrawalLocks).
-      const withdrawalId = await this.challenges.withdrawalIdOfToken(hash, m);
-      if (!withdrawalId) return TOKEN_INVALID;
-      const w = await this.locks.lockWithdrawal(m, withdrawalId);
-      const challenge = await this.challenges.lockByToken(m, hash);
-      if (!w || !challenge?.tokenHash || !safeEqual(challenge.tokenHash, hash) || challenge.consumedAt) return TOKEN_INVALID;
+      // Customer, withdrawal and factors in one round trip, then the challenge: the order WithdrawalLocks keeps.
+      const locked = await this.locks.lockForDecision(m, { tokenHash: hash });
+      const challenge = locked && (await this.challenges.lockByToken(m, hash));
+      if (!locked || !challenge?.tokenHash || !safeEqual(challenge.tokenHash, hash) || challenge.consumedAt) return TOKEN_INVALID;
+      const { withdrawal: w, factors } = locked;
       // A held withdrawal still collects its confirmations; it posts only once an operator releases it.
       if (!isOpen(w.status)) return TOKEN_INVALID;
       if (this.settlement.isExpired(w)) {
         await this.settlement.finish(m, w, 'expired', 'confirmation_window_passed');
         return TOKEN_INVALID;
       }
-      const factors = await this.locks.lockFactors(m, w.id);
       const factor = factors[challenge.factor];
       // Deny wins: an unused token may still stop the withdrawal after its factor was approved elsewhere
       // (another device), but it can approve only a factor that is still pending.

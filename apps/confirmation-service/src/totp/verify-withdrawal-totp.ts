@@ -20,9 +20,9 @@ export class VerifyWithdrawalTotp {
 
   execute(input: { userId: string; withdrawalId: string; code: string }): Promise<Verdict> {
     return this.transactions.run(async (m): Promise<Verdict> => {
-      const w = await this.locks.lockWithdrawal(m, input.withdrawalId, input.userId);
-      if (!w) return problem('not_found');
-      const factors = await this.locks.lockFactors(m, w.id);
+      const locked = await this.locks.lockForDecision(m, { withdrawalId: input.withdrawalId, ownerId: input.userId });
+      if (!locked) return problem('not_found');
+      const { withdrawal: w, factors } = locked;
       const totp = factors.totp;
       // Locked by wrong codes: that stays the answer, although locking also ended the withdrawal.
       if (totp.status === 'locked') return problem('too_many_attempts', 'the TOTP factor is locked after too many wrong codes');

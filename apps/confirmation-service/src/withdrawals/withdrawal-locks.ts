@@ -26,6 +26,17 @@ export class WithdrawalLocks {
     return row ? { ...row, accountFrozen: customer.withdrawalsFrozenAt !== null } : undefined;
   }
 
+  /**
+   * What a confirmation decides on, in one round trip: the withdrawal found by id (and owner) or by a
+   * challenge token's hash, locked in the same order with its factors. Undefined as for lockWithdrawal.
+   */
+  async lockForDecision(
+    m: EntityManager,
+    by: { withdrawalId: string; ownerId?: string } | { tokenHash: Buffer },
+  ): Promise<{ withdrawal: LockedWithdrawal; factors: Record<Factor, FactorState> } | undefined> {
+    return this.withdrawals.lockForDecision(m, by);
+  }
+
   lockFactors(m: EntityManager, id: string): Promise<Record<Factor, FactorState>> {
     return this.withdrawals.lockFactors(m, id);
   }

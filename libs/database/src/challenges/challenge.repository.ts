@@ -61,15 +61,6 @@ export class ChallengeRepository extends Repository {
     return { ...row, withdrawal: { ...w, createdAt: new Date(w.createdAt), expiresAt: new Date(w.expiresAt) } };
   }
 
-  async withdrawalIdOfToken(tokenHash: Buffer, m?: EntityManager): Promise<string | undefined> {
-    const row = await this.row<{ withdrawal_id: string }>(
-      'SELECT c.withdrawal_id FROM challenge_tokens t JOIN challenges c ON c.id = t.challenge_id WHERE t.token_hash = $1',
-      [tokenHash],
-      m,
-    );
-    return row?.withdrawal_id;
-  }
-
   async lockByToken(m: EntityManager, tokenHash: Buffer): Promise<ChallengeRow | undefined> {
     return this.row<ChallengeRow>(
       `SELECT c.id, c.withdrawal_id AS "withdrawalId", c.factor, t.token_hash AS "tokenHash", c.digest, c.consumed_at AS "consumedAt"

@@ -51,6 +51,15 @@ export type WithdrawalRow = Readonly<
 
 export type FactorState = Pick<WithdrawalFactorEntity, 'factor' | 'status' | 'digest' | 'failures' | 'wrongMatchPicks'>;
 
+/** A withdrawal under its owner's, its own and its factors' row locks (lockForDecision). */
+export interface DecisionLocks {
+  withdrawal: WithdrawalRow & { readonly accountFrozen: boolean };
+  factors: Record<Factor, FactorState>;
+}
+
+/** The factors as withdrawal_decision_locks answers them: in JSON, the digest hex. */
+type FactorJson = Omit<FactorState, 'digest'> & { digest: string | null };
+
 /**
  * A factor's outcome, with the evidence that decided it: an approval is bound to the digest it was given for,
  * and names the challenge (email, push) or the TOTP enrolment that proved it — the ledger guard checks that
@@ -221,6 +230,26 @@ export class WithdrawalRepository extends Repository {
       [id],
       m,
     );
+  }
+
+  /**
+   * Finds the withdrawal by id (and owner, when given) or by a challenge token's hash, locks its owner, it and
+   * its factors in that order, and reads them: one round trip (withdrawal_decision_locks). Undefined when
+   * there is no such withdrawal, token or owner.
+   */
+  async lockForDecision(
+    m: EntityManager,
+    by: { withdrawalId: string; ownerId?: string } | { tokenHash: Buffer },
+  ): Promise<DecisionLocks | undefined> {
+    const row = await this.row<DecisionLocks['withdrawal'] & { factors: FactorJson[] }>(
+      'SELECT * FROM withdrawal_decision_locks($1, $2, $3)',
+      'tokenHash' in by ? [null, by.tokenHash, null] : [by.withdrawalId, null, by.ownerId ?? null],
+      m,
+    );
+    if (!row) return undefined;
+    const { factors, ...withdrawal } = row;
+    const states = factors.map((f): FactorState => ({ ...f, digest: f.digest === null ? null : Buffer.from(f.digest, 'hex') }));
+    return { withdrawal, factors: Object.fromEntries(states.map((f) => [f.factor, f])) as Record<Factor, FactorState> };
   }
 
   async lockFactors(m: EntityManager, id: string): Promise<Record<Factor, FactorState>> {

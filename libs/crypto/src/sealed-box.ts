@@ -1,7 +1,14 @@
 import { createCipheriv, createDecipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
 
 const VERSION = 'v2.';
-const RAW_X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+/*
+ * Raw X25519 keys go in and out of KeyObjects as JWK: OpenSSL 3 imports and exports them that way ten to
+ * eighty times faster than through DER (its generic decoders), and every box costs one of each.
+ */
+const rawX25519 = (key: KeyObject): Buffer => Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url');
+const x25519PublicKey = (raw: Buffer): KeyObject =>
+  createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: raw.toString('base64url') }, format: 'jwk' });
 
 export class SealedBoxError extends Error {}
 
@@ -14,7 +21,7 @@ export class SealedBoxError extends Error {}
  */
 export function seal(recipient: KeyObject, plaintext: string | Buffer, context: string): string {
   const ephemeral = generateKeyPairSync('x25519');
-  const ephemeralPublic = (ephemeral.publicKey.export({ type: 'spki', format: 'der' }) as Buffer).subarray(RAW_X25519_SPKI_PREFIX.length);
+  const ephemeralPublic = rawX25519(ephemeral.publicKey);
   const key = derive(diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient }), ephemeralPublic, recipient, context);
   const nonce = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
@@ -35,7 +42,7 @@ export function open(recipient: KeyObject, sealed: string, context: string): Buf
   const body = raw.subarray(44, raw.length - 16);
   const tag = raw.subarray(raw.length - 16);
   try {
-    const ephemeral = createPublicKey({ key: Buffer.concat([RAW_X25519_SPKI_PREFIX, ephemeralPublic]), format: 'der', type: 'spki' });
+    const ephemeral = x25519PublicKey(ephemeralPublic);
     const key = derive(diffieHellman({ privateKey: recipient, publicKey: ephemeral }), ephemeralPublic, recipient, context);
     const decipher = createDecipheriv('aes-256-gcm', key, nonce);
     decipher.setAAD(Buffer.from(context, 'utf8'));
@@ -52,8 +59,7 @@ const rawPublicKeys = new WeakMap<KeyObject, Buffer>();
 function rawPublicKey(key: KeyObject): Buffer {
   let raw = rawPublicKeys.get(key);
   if (!raw) {
-    const publicKey = key.type === 'public' ? key : createPublicKey(key);
-    raw = (publicKey.export({ type: 'spki', format: 'der' }) as Buffer).subarray(RAW_X25519_SPKI_PREFIX.length);
+    raw = rawX25519(key.type === 'public' ? key : createPublicKey(key));
     rawPublicKeys.set(key, raw);
   }
   return raw;

@@ -140,6 +140,9 @@ class Meter {
   }
 }
 
+/** `work`, unless `failure` rejects first. */
+const racing = <T>(failure: Promise<never>, work: Promise<T>): Promise<T> => Promise.race([failure, work]);
+
 const sum = (values: number[]) => values.reduce((s, v) => s + v, 0);
 
 /** Redis commands by name per unit of work, most frequent first (those under 0.5 a unit left out). */
@@ -257,6 +260,14 @@ async function main(): Promise<void> {
   env.push.onMessage((m) => {
     if (typeof m.payload.withdrawalId === 'string' && typeof m.payload.token === 'string') pushes.put(m.payload.withdrawalId, m.payload.token);
   });
+  // An app that dies mid-run fails the bench with its last lines, rather than leaving it waiting for withdrawals that never post.
+  const appDied = new Promise<never>((_, reject) => {
+    for (const app of apps) {
+      app.onUnexpectedExit = (code, signal) =>
+        reject(new Error(`${app.name} exited (${code ?? signal}) during the run; its last lines:\n${app.output.slice(-40).join('\n')}`));
+    }
+  });
+  appDied.catch(() => undefined); // observed where it is raced; never an unhandled rejection before that
   const stopAll = async () => {
     await Promise.all([...apps.map((a) => a.stop()), stopBare()]);
     await wire.stop();
@@ -319,40 +330,42 @@ async function main(): Promise<void> {
       );
       const start = await meter.snapshot();
       const seconds = await timed(() =>
-        Promise.all(
-          Array.from({ length: inFlight }, async () => {
-            while (started++ < WITHDRAWALS) {
-              const customer = takeCustomer();
-              const created = await customer.client.post(
-                '/v1/withdrawals',
-                { addressId: customer.addressId, amount: '0.0001' },
-                { 'idempotency-key': `bench-${customer.id}-${Date.now()}-${Math.random()}` },
-              );
-              if (created.status !== 202) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
-              const { id, matchCode } = created.body;
-              const anon = new ApiClient(base);
-              const [emailToken, pushToken] = await Promise.all([emails.take(id), pushes.take(id)]);
-              for (const token of [emailToken, pushToken]) {
-                const r = await anon.post('/v1/confirmations', { token, decision: 'approve', matchCode });
-                if (r.status !== 200) throw new Error(`confirmation: ${r.status} ${JSON.stringify(r.body)}`);
+        racing(
+          appDied,
+          Promise.all(
+            Array.from({ length: inFlight }, async () => {
+              while (started++ < WITHDRAWALS) {
+                const customer = takeCustomer();
+                const created = await customer.client.post(
+                  '/v1/withdrawals',
+                  { addressId: customer.addressId, amount: '0.0001' },
+                  { 'idempotency-key': `bench-${customer.id}-${Date.now()}-${Math.random()}` },
+                );
+                if (created.status !== 202) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
+                const { id, matchCode } = created.body;
+                const anon = new ApiClient(base);
+                const [emailToken, pushToken] = await Promise.all([emails.take(id), pushes.take(id)]);
+                for (const token of [emailToken, pushToken]) {
+                  const r = await anon.post('/v1/confirmations', { token, decision: 'approve', matchCode });
+                  if (r.status !== 200) throw new Error(`confirmation: ${r.status} ${JSON.stringify(r.body)}`);
+                }
+                const step = await takeStep(customer);
+                const lastConfirmation = performance.now();
+                let doc = (await customer.client.post(`/v1/withdrawals/${id}/totp`, { code: totpForStep(customer.totpSecret, step) })).body;
+                while (doc.status !== 'posted') {
+                  if (doc.status !== 'pending_confirmation') throw new Error(`withdrawal ${id} ended ${JSON.stringify(doc)}`);
+                  await sleep(10);
+                  doc = (await customer.client.get(`/v1/withdrawals/${id}`)).body;
+                }
+                latencies.push(performance.now() - lastConfirmation);
+                busy.delete(customer);
+                posted++;
+                sample = { customer, id };
               }
-              const step = await takeStep(customer);
-              const lastConfirmation = performance.now();
-              let doc = (await customer.client.post(`/v1/withdrawals/${id}/totp`, { code: totpForStep(customer.totpSecret, step) })).body;
-              while (doc.status !== 'posted') {
-                if (doc.status !== 'pending_confirmation') throw new Error(`withdrawal ${id} ended ${JSON.stringify(doc)}`);
-                await sleep(10);
-                doc = (await customer.client.get(`/v1/withdrawals/${id}`)).body;
-              }
-              latencies.push(performance.now() - lastConfirmation);
-              busy.delete(customer);
-              posted++;
-              sample = { customer, id };
-            }
-          }),
-        ).then(() => undefined),
-      );
-      clearInterval(progress);
+            }),
+          ).then(() => undefined),
+        ),
+      ).finally(() => clearInterval(progress));
       latencies.sort((a, b) => a - b);
       e2e[`in_flight_${inFlight}`] = {
         withdrawals: posted,

@@ -1,15 +1,19 @@
 /**
- * `npm run bench:scale`: what one hold and one posting read, with few customers and with many (and many past
- * withdrawals in the tables): their cost must not grow with either. For each size, a fresh database is
- * seeded by SQL in bulk, then sample withdrawals are held (ledger_reserve, as the API's role) and posted
- * (as the confirmation service's role); Postgres counts, per transaction, the tuples each one read
- * (pg_stat_xact_user_tables: sequential and index fetches, per table).
+ * `npm run bench:scale`: what each ledger and risk query of a withdrawal reads, with few customers and with many
+ * (and many past withdrawals in the tables): their cost must not grow with either. For each size, a fresh
+ * database is seeded by SQL in bulk (past withdrawals spread over the minutes before now, each with its risk
+ * keys), then for sample withdrawals: the request's checks, the velocity limit and the anomaly counts
+ * (Postgres's fallback when Redis is away) and the hold, as the API's role; the decision locks and the posting
+ * as the confirmation service's. The checks run through the apps' own repositories. Postgres counts, per
+ * transaction, the tuples each one read (pg_stat_xact_user_tables: sequential and index fetches, per table).
  *
  * BENCH_SCALE_CUSTOMERS ("1000,100000"), BENCH_SCALE_PAST_WITHDRAWALS (past posted withdrawals per size,
  * "0,100000"; the issue's million works too, at several minutes of seeding), BENCH_SCALE_SAMPLES (20).
  * Progress on stderr, one JSON document on stdout.
  */
+import { dataSourceOptions, WithdrawalRepository, WithdrawalRiskRepository } from '@app/database';
 import { Client } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
 import { SeededCustomer, seedCustomers } from '../support/bulk-customers';
 import { connectAs } from '../support/db-roles';
 import { TestEnvironment } from '../support/test-suite';
@@ -60,12 +64,19 @@ async function seedInBulk(env: TestEnvironment, customers: number, past: number)
     if (past > 0) {
       await m.query(
         `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, status, match_code, match_choices,
-                                  idempotency_key, request_hash, expires_at, decided_at, posted_at)
+                                  idempotency_key, request_hash, expires_at, decided_at, posted_at, created_at)
          SELECT w.user_id, w.id, 'BTC', 'bitcoin', w.address, 0.001, 'posted', '11', ARRAY['11','22','33'],
-                'past-' || k, '\\x00', now(), now(), now()
+                'past-' || k, '\\x00', t.at, t.at, t.at, t.at
            FROM generate_series(1, $1) k
+           CROSS JOIN LATERAL (SELECT now() - make_interval(mins => k) AS at) t
            JOIN withdrawal_addresses w ON w.user_id = 'bulk-' || (1 + k % $2)`,
         [past, customers],
+      );
+      // Their risk keys: addresses, devices and a few thousand shared IP addresses, as the API records them.
+      await m.query(
+        `INSERT INTO withdrawal_risk (withdrawal_id, created_at, ip_key, device_key, destination_key)
+         SELECT w.id, w.created_at, 'ip-' || (abs(hashtext(w.idempotency_key)) % 5000), 'device-' || w.user_id, 'bitcoin:' || w.address
+           FROM withdrawals w WHERE w.idempotency_key LIKE 'past-%'`,
       );
       // Their factors and challenges, as three approvals leave them.
       await m.query(
@@ -126,6 +137,37 @@ async function measure(client: Client, statement: string, params: unknown[]): Pr
   return { reads, ms };
 }
 
+/**
+ * What `work` read, per table, in one transaction of `dataSource` (an app's own role), with repositories bound
+ * to that transaction: the apps' own statements, counted by Postgres for that transaction alone.
+ */
+async function measureRepositories(
+  dataSource: DataSource,
+  work: (repositories: { withdrawals: WithdrawalRepository; risk: WithdrawalRiskRepository }, m: EntityManager) => Promise<unknown>,
+): Promise<{ reads: Reads; ms: number }> {
+  return dataSource.transaction(async (m) => {
+    // Every method of a repository bound to this manager runs in this transaction, those without a manager argument too.
+    const bound = { manager: m } as unknown as DataSource;
+    const stats = async (): Promise<Reads> => {
+      const rows: { relname: string; seq: number; idx: number }[] = await m.query(
+        `SELECT relname, seq_tup_read::int AS seq, coalesce(idx_tup_fetch, 0)::int AS idx FROM pg_stat_xact_user_tables`,
+      );
+      return Object.fromEntries(rows.map((r) => [r.relname, { seq: r.seq, idx: r.idx }]));
+    };
+    const before = await stats();
+    const start = performance.now();
+    await work({ withdrawals: new WithdrawalRepository(bound), risk: new WithdrawalRiskRepository(bound) }, m);
+    const ms = performance.now() - start;
+    const after = await stats();
+    const reads: Reads = {};
+    for (const [table, a] of Object.entries(after)) {
+      const b = before[table] ?? { seq: 0, idx: 0 };
+      if (a.seq - b.seq || a.idx - b.idx) reads[table] = { seq: a.seq - b.seq, idx: a.idx - b.idx };
+    }
+    return { reads, ms };
+  });
+}
+
 const total = (reads: Reads) => Object.values(reads).reduce((sum, r) => sum + r.seq + r.idx, 0);
 
 async function measureSize(customers: number, past: number) {
@@ -136,11 +178,37 @@ async function measureSize(customers: number, past: number) {
     const samples: SeededCustomer[] = await seedCustomers(env, SAMPLES, 'sample');
     await env.admin.query('ANALYZE');
     const [api, confirmer] = await Promise.all([connectAs(env, 'api'), connectAs(env, 'confirmer')]);
-    const holds: { reads: Reads; ms: number }[] = [];
-    const posts: { reads: Reads; ms: number }[] = [];
+    const urls = env.config().databaseUrls;
+    const [apiSource, confirmerSource] = [new DataSource(dataSourceOptions(urls.api, 1)), new DataSource(dataSourceOptions(urls.confirmer, 1))];
+    await Promise.all([apiSource.initialize(), confirmerSource.initialize()]);
+    const runs = { checks: [], velocity: [], anomalyCounts: [], hold: [], decisionLocks: [], post: [] } as Record<
+      string,
+      { reads: Reads; ms: number }[]
+    >;
+    const holds = runs.hold;
+    const posts = runs.post;
     log(`${customers} customers: ${SAMPLES} holds and postings`);
     for (const [i, s] of samples.entries()) {
       const [address] = await env.admin.query('SELECT id, address FROM withdrawal_addresses WHERE user_id = $1', [s.id]);
+      // What the API reads before and while creating it: the request's checks, the velocity limit, and the
+      // anomaly counts under keys that past withdrawals share (the fallback that runs when Redis is away).
+      runs.checks.push(await measureRepositories(apiSource, ({ withdrawals }) => withdrawals.requestFacts(s.id, `scale-${i}`, address.id)));
+      const now = Date.now();
+      runs.velocity.push(
+        await measureRepositories(apiSource, ({ risk }, m) =>
+          risk.exceedsVelocity(m, { userId: s.id, asset: 'BTC', amount: '0.01', limit: '5', since: new Date(now - 86_400_000) }),
+        ),
+      );
+      runs.anomalyCounts.push(
+        await measureRepositories(apiSource, ({ risk }) =>
+          risk.recentCounts({
+            userId: s.id,
+            keys: { ip: `ip-${i}`, device: `device-bulk-${i + 1}`, destination: `bitcoin:bc1qbulk${i + 1}` },
+            since: new Date(now - 3_600_000),
+            now: new Date(now),
+          }),
+        ),
+      );
       const { rows } = await api.query(
         `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices, idempotency_key, request_hash, expires_at)
          VALUES ($1, $2, 'BTC', 'bitcoin', $3, 0.01, '11', ARRAY['11','22','33'], $4, '\\x00', now() + interval '10 minutes') RETURNING id`,
@@ -160,6 +228,11 @@ async function measureSize(customers: number, past: number) {
            FROM w WHERE f.withdrawal_id = w.id`,
         [id],
       );
+      runs.decisionLocks.push(
+        await measureRepositories(confirmerSource, async ({ withdrawals }, m) => {
+          if (!(await withdrawals.lockForDecision(m, { withdrawalId: id, ownerId: s.id }))) throw new Error(`no decision locks for ${id}`);
+        }),
+      );
       posts.push(
         await measure(
           confirmer,
@@ -170,7 +243,7 @@ async function measureSize(customers: number, past: number) {
         ),
       );
     }
-    await Promise.all([api.end(), confirmer.end()]);
+    await Promise.all([api.end(), confirmer.end(), apiSource.destroy(), confirmerSource.destroy()]);
     const summary = (runs: { reads: Reads; ms: number }[]) => {
       const ms = runs.map((r) => r.ms).sort((a, b) => a - b);
       const last = runs[runs.length - 1].reads;
@@ -189,13 +262,16 @@ async function measureSize(customers: number, past: number) {
     return {
       customers: customers + SAMPLES,
       rows: { ledger_accounts: accounts, ledger_transfers: transfers, withdrawals },
-      hold: summary(holds),
-      post: summary(posts),
+      ...Object.fromEntries(Object.entries(runs).map(([name, r]) => [snake(name), summary(r)])),
     };
   } finally {
     await env.stop();
   }
 }
+
+const tuplesRead = (size: object, query: string) => (size as Record<string, { tuples_read: number }>)[query].tuples_read;
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 async function main(): Promise<void> {
   const sizes = [];
@@ -205,10 +281,13 @@ async function main(): Promise<void> {
     JSON.stringify(
       {
         sizes,
-        ratios: {
-          hold_tuples_read_largest_to_smallest: round(last.hold.tuples_read / first.hold.tuples_read, 3),
-          post_tuples_read_largest_to_smallest: round(last.post.tuples_read / first.post.tuples_read, 3),
-        },
+        // 1 when the largest size reads what the smallest does; the anomaly counts read what the last hour holds, whatever the size.
+        ratios: Object.fromEntries(
+          ['checks', 'velocity', 'anomaly_counts', 'hold', 'decision_locks', 'post'].map((k) => [
+            `${k}_tuples_read_largest_to_smallest`,
+            round(tuplesRead(last, k) / Math.max(1, tuplesRead(first, k)), 3),
+          ]),
+        ),
       },
       null,
       2,

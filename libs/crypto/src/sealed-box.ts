@@ -2,13 +2,22 @@ import { createCipheriv, createDecipheriv, createPublicKey, diffieHellman, gener
 
 const VERSION = 'v2.';
 
-/*
- * Raw X25519 keys go in and out of KeyObjects as JWK: OpenSSL 3 imports and exports them that way ten to
- * eighty times faster than through DER (its generic decoders), and every box costs one of each.
+const RAW_X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+/**
+ * A raw X25519 public key as a KeyObject, through JWK: OpenSSL 3 imports it that way in 5 µs, through DER
+ * (its generic decoders) in 64, and every opened box costs one.
  */
-const rawX25519 = (key: KeyObject): Buffer => Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url');
 const x25519PublicKey = (raw: Buffer): KeyObject =>
   createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: raw.toString('base64url') }, format: 'jwk' });
+
+/**
+ * A key's raw public half, through DER. Not through JWK, although that is faster: on Node 20,
+ * `export({ format: 'jwk' })` of a key from generateKeyPairSync holds the key's mutex while it allocates, and
+ * a garbage collection then may free the key-generation job, whose destructor takes the same mutex — the
+ * process hangs for good (seen under load; the main thread's stack in the README, "Performance", step 16).
+ */
+const rawX25519 = (key: KeyObject): Buffer => (key.export({ type: 'spki', format: 'der' }) as Buffer).subarray(RAW_X25519_SPKI_PREFIX.length);
 
 export class SealedBoxError extends Error {}
 

@@ -113,22 +113,25 @@ async function seedInBulk(env: TestEnvironment, customers: number, past: number)
   await q('ANALYZE');
 }
 
-async function tableReads(client: Client): Promise<Reads> {
-  const { rows } = await client.query(
-    `SELECT relname, seq_tup_read::int AS seq, coalesce(idx_tup_fetch, 0)::int AS idx FROM pg_stat_xact_user_tables`,
-  );
-  return Object.fromEntries(rows.map((r: { relname: string; seq: number; idx: number }) => [r.relname, { seq: r.seq, idx: r.idx }]));
-}
+type TableStats = { relname: string; seq: number; idx: number }[];
 
-/** What `statement` read, per table, counted by Postgres for its transaction alone; and how long it took. */
-async function measure(client: Client, statement: string, params: unknown[]): Promise<{ reads: Reads; ms: number }> {
-  await client.query('BEGIN');
-  const before = await tableReads(client);
+/**
+ * What `work` read, per table, counted by Postgres for the transaction that `stats` runs in (work must run in
+ * it too); and how long it took.
+ */
+async function readsOf(stats: (sql: string) => Promise<TableStats>, work: () => Promise<unknown>): Promise<{ reads: Reads; ms: number }> {
+  const tableReads = async (): Promise<Reads> =>
+    Object.fromEntries(
+      (await stats(`SELECT relname, seq_tup_read::int AS seq, coalesce(idx_tup_fetch, 0)::int AS idx FROM pg_stat_xact_user_tables`)).map((r) => [
+        r.relname,
+        { seq: r.seq, idx: r.idx },
+      ]),
+    );
+  const before = await tableReads();
   const start = performance.now();
-  await client.query(statement, params);
+  await work();
   const ms = performance.now() - start;
-  const after = await tableReads(client);
-  await client.query('COMMIT');
+  const after = await tableReads();
   const reads: Reads = {};
   for (const [table, a] of Object.entries(after)) {
     const b = before[table] ?? { seq: 0, idx: 0 };
@@ -137,34 +140,32 @@ async function measure(client: Client, statement: string, params: unknown[]): Pr
   return { reads, ms };
 }
 
+/** What `statement` read on `client` (an app's own role), in a transaction of its own. */
+async function measure(client: Client, statement: string, params: unknown[]): Promise<{ reads: Reads; ms: number }> {
+  await client.query('BEGIN');
+  const measured = await readsOf(
+    async (sql) => (await client.query(sql)).rows as TableStats,
+    () => client.query(statement, params),
+  );
+  await client.query('COMMIT');
+  return measured;
+}
+
 /**
- * What `work` read, per table, in one transaction of `dataSource` (an app's own role), with repositories bound
- * to that transaction: the apps' own statements, counted by Postgres for that transaction alone.
+ * What `work` read in one transaction of `dataSource` (an app's own role), with repositories bound to that
+ * transaction: the apps' own statements.
  */
 async function measureRepositories(
   dataSource: DataSource,
   work: (repositories: { withdrawals: WithdrawalRepository; risk: WithdrawalRiskRepository }, m: EntityManager) => Promise<unknown>,
 ): Promise<{ reads: Reads; ms: number }> {
-  return dataSource.transaction(async (m) => {
+  return dataSource.transaction((m) => {
     // Every method of a repository bound to this manager runs in this transaction, those without a manager argument too.
     const bound = { manager: m } as unknown as DataSource;
-    const stats = async (): Promise<Reads> => {
-      const rows: { relname: string; seq: number; idx: number }[] = await m.query(
-        `SELECT relname, seq_tup_read::int AS seq, coalesce(idx_tup_fetch, 0)::int AS idx FROM pg_stat_xact_user_tables`,
-      );
-      return Object.fromEntries(rows.map((r) => [r.relname, { seq: r.seq, idx: r.idx }]));
-    };
-    const before = await stats();
-    const start = performance.now();
-    await work({ withdrawals: new WithdrawalRepository(bound), risk: new WithdrawalRiskRepository(bound) }, m);
-    const ms = performance.now() - start;
-    const after = await stats();
-    const reads: Reads = {};
-    for (const [table, a] of Object.entries(after)) {
-      const b = before[table] ?? { seq: 0, idx: 0 };
-      if (a.seq - b.seq || a.idx - b.idx) reads[table] = { seq: a.seq - b.seq, idx: a.idx - b.idx };
-    }
-    return { reads, ms };
+    return readsOf(
+      (sql) => m.query<TableStats>(sql),
+      () => work({ withdrawals: new WithdrawalRepository(bound), risk: new WithdrawalRiskRepository(bound) }, m),
+    );
   });
 }
 
@@ -185,8 +186,6 @@ async function measureSize(customers: number, past: number) {
       string,
       { reads: Reads; ms: number }[]
     >;
-    const holds = runs.hold;
-    const posts = runs.post;
     log(`${customers} customers: ${SAMPLES} holds and postings`);
     for (const [i, s] of samples.entries()) {
       const [address] = await env.admin.query('SELECT id, address FROM withdrawal_addresses WHERE user_id = $1', [s.id]);
@@ -215,7 +214,7 @@ async function measureSize(customers: number, past: number) {
         [s.id, address.id, address.address, `scale-${i}`],
       );
       const id: string = rows[0].id;
-      holds.push(await measure(api, 'SELECT ledger_reserve($1)', [id]));
+      runs.hold.push(await measure(api, 'SELECT ledger_reserve($1)', [id]));
       // All three factors approved, bound to their challenge or enrolment, as the confirmation service leaves them.
       await env.admin.query(
         `WITH w AS (SELECT * FROM withdrawals WHERE id = $1),
@@ -233,7 +232,7 @@ async function measureSize(customers: number, past: number) {
           if (!(await withdrawals.lockForDecision(m, { withdrawalId: id, ownerId: s.id }))) throw new Error(`no decision locks for ${id}`);
         }),
       );
-      posts.push(
+      runs.post.push(
         await measure(
           confirmer,
           `WITH t AS (INSERT INTO ledger_transfers (kind, pending_id)

@@ -1,4 +1,4 @@
-import { CustomerRepository, FactorState, WithdrawalRepository, WithdrawalRow } from '@app/database';
+import { CustomerRepository, DecisionLocks, FactorState, WithdrawalRepository, WithdrawalRow } from '@app/database';
 import { Factor } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -30,10 +30,7 @@ export class WithdrawalLocks {
    * What a confirmation decides on, in one round trip: the withdrawal found by id (and owner) or by a
    * challenge token's hash, locked in the same order with its factors. Undefined as for lockWithdrawal.
    */
-  async lockForDecision(
-    m: EntityManager,
-    by: { withdrawalId: string; ownerId?: string } | { tokenHash: Buffer },
-  ): Promise<{ withdrawal: LockedWithdrawal; factors: Record<Factor, FactorState> } | undefined> {
+  lockForDecision(m: EntityManager, by: { withdrawalId: string; ownerId?: string } | { tokenHash: Buffer }): Promise<DecisionLocks | undefined> {
     return this.withdrawals.lockForDecision(m, by);
   }
 

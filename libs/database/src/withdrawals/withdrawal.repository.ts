@@ -57,6 +57,9 @@ export interface DecisionLocks {
   factors: Record<Factor, FactorState>;
 }
 
+/** A withdrawal's factor rows, keyed by factor. */
+const byFactor = (rows: FactorState[]) => Object.fromEntries(rows.map((r) => [r.factor, r])) as Record<Factor, FactorState>;
+
 /** The factors as withdrawal_decision_locks answers them: in JSON, the digest hex. */
 type FactorJson = Omit<FactorState, 'digest'> & { digest: string | null };
 
@@ -248,8 +251,7 @@ export class WithdrawalRepository extends Repository {
     );
     if (!row) return undefined;
     const { factors, ...withdrawal } = row;
-    const states = factors.map((f): FactorState => ({ ...f, digest: f.digest === null ? null : Buffer.from(f.digest, 'hex') }));
-    return { withdrawal, factors: Object.fromEntries(states.map((f) => [f.factor, f])) as Record<Factor, FactorState> };
+    return { withdrawal, factors: byFactor(factors.map((f) => ({ ...f, digest: f.digest === null ? null : Buffer.from(f.digest, 'hex') }))) };
   }
 
   async lockFactors(m: EntityManager, id: string): Promise<Record<Factor, FactorState>> {
@@ -259,7 +261,7 @@ export class WithdrawalRepository extends Repository {
       [id],
       m,
     );
-    return Object.fromEntries(rows.map((r) => [r.factor, r])) as Record<Factor, FactorState>;
+    return byFactor(rows);
   }
 
   /**
@@ -280,7 +282,7 @@ export class WithdrawalRepository extends Repository {
       m,
     );
     withdrawalChanged(m, id);
-    return Object.fromEntries(rows.map((r) => [r.factor, r])) as Record<Factor, FactorState>;
+    return byFactor(rows);
   }
 
   async setWrongMatchPicks(m: EntityManager, id: string, factor: Factor, picks: number): Promise<void> {

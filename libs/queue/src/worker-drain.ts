@@ -1,5 +1,6 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
 import { WorkerHost } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Worker } from 'bullmq';
 
@@ -12,21 +13,49 @@ export function appWorkers(discovery: DiscoveryService): Worker[] {
     .map((host) => host.worker);
 }
 
+/** Beyond the longest a job may take (its SMTP or push exchange), what a drain allows before it gives up. */
+export const DRAIN_MARGIN_MS = 5_000;
+
 /**
  * Graceful shutdown: before any connection closes (Postgres, Redis, SMTP: their own shutdown hooks come
- * after this one), every BullMQ worker of the app stops taking jobs and waits for those in progress.
+ * after this one), every BullMQ worker of the app stops taking jobs and waits for those in progress — for as
+ * long as the longest job may take (SMTP_TIMEOUT, PUSH_TIMEOUT) and a margin, no longer. A worker that has not
+ * closed by then (a close that never resolves was seen after Redis restarts: its connection parked while
+ * reconnecting) is disconnected, so that the process still exits: a job it was running is not lost, its lock
+ * lapses and the stalled check hands it to another worker, and every consumer is idempotent.
  */
 @Injectable()
 export class WorkerDrain implements BeforeApplicationShutdown {
   private readonly logger = new Logger(WorkerDrain.name);
+  private readonly deadlineMs: number;
 
-  constructor(private readonly discovery: DiscoveryService) {}
+  constructor(
+    private readonly discovery: DiscoveryService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.deadlineMs = Math.max(config.delivery.smtpTimeoutMs, config.delivery.pushTimeoutMs) + DRAIN_MARGIN_MS;
+  }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     const workers = appWorkers(this.discovery);
     if (!workers.length) return;
     this.logger.log(`${signal ?? 'shutdown'}: finishing the jobs in progress`);
-    await Promise.all(workers.map((worker) => worker.close()));
-    this.logger.log('jobs in progress finished');
+    const open = await Promise.all(workers.map((worker) => this.closeWithin(worker)));
+    if (open.every((closed) => closed)) this.logger.log('jobs in progress finished');
+  }
+
+  /** Whether the worker closed in time; if not, it is disconnected. */
+  private async closeWithin(worker: Worker): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.deadlineMs)));
+    const closed = await Promise.race([worker.close().then(() => true), late]);
+    clearTimeout(timer);
+    if (!closed) {
+      this.logger.error(
+        `worker ${worker.name} did not close within ${this.deadlineMs / 1000} s: disconnecting it; a job it was running goes back to the queue`,
+      );
+      await worker.disconnect();
+    }
+    return closed;
   }
 }

@@ -10,7 +10,7 @@ function fakeWorker(name: string, closes: 'at once' | 'never') {
     name,
     disconnected: false,
     close: () => (closes === 'at once' ? Promise.resolve() : new Promise<void>(() => undefined)),
-    disconnect: async () => void (worker.disconnected = true),
+    disconnect: () => Promise.resolve(void (worker.disconnected = true)),
   };
   return worker;
 }

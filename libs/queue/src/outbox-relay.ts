@@ -12,6 +12,15 @@ const POLL_MS = 250;
 /** Publishing a row may fail this often, with Redis answering, before the row is set aside as failed. */
 export const OUTBOX_ATTEMPTS = 3;
 const PROBE_TIMEOUT_MS = 1000;
+/**
+ * How long one publish may take. The queues' connections retry a command for as long as Redis is away
+ * (maxRetriesPerRequest: null, as BullMQ needs); a connection left parked while reconnecting (seen after
+ * Redis restarts) would hold a pass, its rows' locks and the app's shutdown for good.
+ */
+export const PUBLISH_TIMEOUT_MS = 5000;
+
+/** A publish that did not answer in time: Redis, or the connection to it, is away; not the row's fault. */
+class PublishTimedOut extends Error {}
 
 /**
  * Publishes committed outbox rows to BullMQ. Every app runs one; SKIP LOCKED lets them share the work.
@@ -107,13 +116,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         try {
           if (!queue) throw new Error(`no queue named ${row.queue}`);
           const delay = row.runAt ? Math.max(0, row.runAt.getTime() - Date.now()) : undefined;
-          await queue.add(row.name, row.data, { ...JOB_OPTIONS[row.queue as QueueName], jobId: row.jobId, delay });
+          await this.within(PUBLISH_TIMEOUT_MS, queue.add(row.name, row.data, { ...JOB_OPTIONS[row.queue as QueueName], jobId: row.jobId, delay }));
           published.push(row.id);
           settled++;
           this.redisOutage.recovered();
         } catch (error) {
-          // Redis away: nothing is the row's fault; what was published is marked, the rest waits for Redis.
-          if (!(await this.redisAnswers())) {
+          // Redis away: nothing is the row's fault; what was published is marked, the rest waits for Redis. A
+          // publish that timed out may still land: the row is published again later under the same job id, a no-op.
+          if (error instanceof PublishTimedOut || !(await this.redisAnswers())) {
             this.redisOutage.failed(error, 'publishing resumes when it answers');
             break;
           }
@@ -137,6 +147,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       });
     }
     return failed;
+  }
+
+  private async within<T>(ms: number, work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new PublishTimedOut(`no answer within ${ms} ms`)), ms)));
+    try {
+      return await Promise.race([work, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async redisAnswers(): Promise<boolean> {

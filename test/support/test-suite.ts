@@ -1,8 +1,10 @@
 import { AppConfig, AppRole, generateDevKeys, loadConfig } from '@app/config';
 import { dropDatabase, migrateDatabase } from '@app/database';
-import { redisConnection } from '@app/queue';
+import { appWorkers, QueueName, redisConnection } from '@app/queue';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
 import { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { DiscoveryService, NestFactory } from '@nestjs/core';
 import IORedis from 'ioredis';
 import { SignJWT } from 'jose';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
@@ -224,9 +226,55 @@ async function closeWithin(name: string, app: INestApplicationContext | undefine
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the ${name} did not close within ${APP_CLOSE_DEADLINE_MS / 1000} s`)), APP_CLOSE_DEADLINE_MS);
   });
+  const pending = trackShutdownHooks(app);
   try {
     await Promise.race([app.close(), deadline]);
+  } catch (error) {
+    const hooks = [...pending].join(', ') || 'none';
+    throw new Error(`${(error as Error).message}; shutdown hooks not finished: ${hooks}; its BullMQ workers and queues: ${describeQueues(app)}`, {
+      cause: error,
+    });
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The app's providers' shutdown hooks that have started and not finished, by provider and hook, as they run. */
+function trackShutdownHooks(app: INestApplicationContext): Set<string> {
+  const pending = new Set<string>();
+  for (const wrapper of app.get(DiscoveryService, { strict: false }).getProviders()) {
+    const instance = wrapper.instance as Record<string, unknown> | undefined;
+    if (!instance || typeof instance !== 'object') continue;
+    for (const hook of ['beforeApplicationShutdown', 'onApplicationShutdown', 'onModuleDestroy']) {
+      const original = instance[hook];
+      if (typeof original !== 'function') continue;
+      const label = `${String(wrapper.name)}.${hook}`;
+      instance[hook] = async (...args: unknown[]) => {
+        pending.add(label);
+        try {
+          return await (original as (...a: unknown[]) => unknown).apply(instance, args);
+        } finally {
+          pending.delete(label);
+        }
+      };
+    }
+  }
+  return pending;
+}
+
+/** What a hung close was waiting for: each worker's and queue's state and its Redis connections' status. */
+function describeQueues(app: INestApplicationContext): string {
+  type Connection = { status?: string; _client?: { status?: string } } | undefined;
+  const connection = (c: Connection) => (c ? `${c.status}/${c._client?.status}` : '-');
+  const backendOf = (o: object) => (o as { backend?: { connection?: Connection; blockingConnection?: Connection } }).backend;
+  const workers = appWorkers(app.get(DiscoveryService, { strict: false })).map((w) => {
+    const state = w as unknown as { closing?: unknown; closed?: boolean; running?: boolean; mainLoopRunning?: unknown };
+    const backend = backendOf(w);
+    return `worker ${w.name} closing=${Boolean(state.closing)} closed=${state.closed} running=${state.running} mainLoop=${Boolean(state.mainLoopRunning)} conn=${connection(backend?.connection)} blocking=${connection(backend?.blockingConnection)}`;
+  });
+  const queues = Object.values(QueueName).map((name) => {
+    const queue = app.get<Queue>(getQueueToken(name), { strict: false });
+    return `queue ${name} closing=${Boolean((queue as unknown as { closing?: unknown }).closing)} conn=${connection(backendOf(queue)?.connection)}`;
+  });
+  return [...workers, ...queues].join('; ');
 }

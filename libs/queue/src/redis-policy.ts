@@ -1,4 +1,4 @@
-import IORedis from 'ioredis';
+import { StoppableRedis } from './stoppable-redis';
 import { redisConnection } from './redis-connection';
 
 export class RedisPolicyError extends Error {}
@@ -8,7 +8,7 @@ export class RedisPolicyError extends Error {}
  * from INFO, which an app's restricted ACL user may run (CONFIG may not).
  */
 export async function assertRedisNoEviction(redisUrl: string): Promise<void> {
-  const redis = new IORedis({ ...redisConnection(redisUrl), lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new StoppableRedis({ ...redisConnection(redisUrl), lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
     const policy = /^maxmemory_policy:(\S+)/m.exec(await redis.info('memory'))?.[1] ?? 'unknown';

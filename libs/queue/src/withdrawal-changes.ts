@@ -1,13 +1,13 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Transactions } from '@app/database';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import IORedis from 'ioredis';
+import { StoppableRedis } from './stoppable-redis';
 import { OutageLog } from './liveness/outage-log';
 import { redisConnection } from './redis-connection';
 
 /** The connection changes are published on: this app's own Redis user, no offline queue to pile up. */
 @Injectable()
-export class ChangePublisher extends IORedis implements OnApplicationShutdown {
+export class ChangePublisher extends StoppableRedis implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     super({ ...redisConnection(config.app ? config.redisUrls[config.app] : config.redisUrl), enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     // Without a listener an unreachable Redis would be an unhandled 'error' event.

@@ -1,6 +1,6 @@
 import { AppConfig, APP_CONFIG } from '@app/config';
 import { AnomalyCounts, AnomalyKind, RequestRate } from '@app/domain';
-import { redisConnection } from '@app/queue';
+import { redisConnection, StoppableRedis } from '@app/queue';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { createHash } from 'node:crypto';
@@ -73,7 +73,7 @@ export class RiskCounters implements OnApplicationShutdown {
   private readonly prefix: string;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, outages: DependencyOutages) {
-    const redis = new IORedis({ ...redisConnection(config.redisUrls.api), maxRetriesPerRequest: 1, commandTimeout: RISK_COMMAND_TIMEOUT_MS });
+    const redis = new StoppableRedis({ ...redisConnection(config.redisUrls.api), maxRetriesPerRequest: 1, commandTimeout: RISK_COMMAND_TIMEOUT_MS });
     redis.on('error', () => outages.report('redis'));
     redis.defineCommand('riskCount', { lua: COUNT });
     this.redis = redis as Counting;

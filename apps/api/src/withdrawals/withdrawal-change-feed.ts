@@ -1,7 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { redisConnection, WithdrawalChanges } from '@app/queue';
+import { redisConnection, StoppableRedis, WithdrawalChanges } from '@app/queue';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import IORedis from 'ioredis';
 import { DependencyOutages } from '../health/dependency-outages';
 
 /**
@@ -11,7 +10,7 @@ import { DependencyOutages } from '../health/dependency-outages';
 @Injectable()
 export class WithdrawalChangeFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(WithdrawalChangeFeed.name);
-  private readonly subscriber: IORedis;
+  private readonly subscriber: StoppableRedis;
   private readonly watchers = new Map<string, Set<() => void>>();
   private readonly everyChange: ((id: string) => void)[] = [];
   private readonly gapListeners: (() => void)[] = [];
@@ -22,7 +21,7 @@ export class WithdrawalChangeFeed implements OnModuleInit, OnApplicationShutdown
     private readonly changes: WithdrawalChanges,
     outages: DependencyOutages,
   ) {
-    this.subscriber = new IORedis(redisConnection(config.redisUrls.api));
+    this.subscriber = new StoppableRedis(redisConnection(config.redisUrls.api));
     // Reconnects by itself; the streams' own periodic look covers the gap. The outage is logged once.
     this.subscriber.on('error', () => outages.report('redis'));
     this.subscriber.on('message', (_channel: string, id: string) => {

@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import IORedis from 'ioredis';
+import { StoppableRedis } from '../stoppable-redis';
 import { redisConnection } from '../redis-connection';
 
 /** Records a beat at Redis's own clock, so that ages never depend on the hosts' clocks agreeing. */
@@ -26,7 +26,7 @@ const LIVENESS_RECONNECT_CAP_MS = 200;
  * (one retry, a command timeout) where the queues' connections wait forever for Redis to return.
  */
 @Injectable()
-export class LivenessRedis extends IORedis implements OnApplicationShutdown {
+export class LivenessRedis extends StoppableRedis implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     super({
       ...redisConnection(config.app ? config.redisUrls[config.app] : config.redisUrl),

@@ -1,15 +1,14 @@
 import { AppConfig, APP_CONFIG } from '@app/config';
-import { redisConnection } from '@app/queue';
+import { redisConnection, StoppableRedis } from '@app/queue';
 import { Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import IORedis from 'ioredis';
 import { DependencyOutages } from '../../health/dependency-outages';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 
 /** The rate limits' own Redis connection, closed on shutdown; its errors go to the outage log. */
 @Injectable()
-export class RateLimitRedis extends IORedis implements OnApplicationShutdown {
+export class RateLimitRedis extends StoppableRedis implements OnApplicationShutdown {
   constructor(@Inject(APP_CONFIG) config: AppConfig, outages: DependencyOutages) {
     super(redisConnection(config.redisUrls.api));
     this.on('error', () => outages.report('redis'));

@@ -8,6 +8,8 @@ import { SseClient } from './support/sse-client';
 import { enrolCustomer } from './support/customer-factory';
 import { waitUntil } from './support/ledger-checks';
 import { InProcessSuite, TestEnvironment } from './support/test-suite';
+import { OwnRedis } from './support/own-redis';
+import { sleep } from './support/ledger-checks';
 
 /** A push service that, while `holding`, keeps each request open until the test releases it. */
 class HeldPushService {
@@ -136,4 +138,49 @@ describe('graceful shutdown', () => {
     expect(await exited).toBe(0);
     expect(sse.statuses()).toEqual(['pending_confirmation']);
   });
+});
+
+/**
+ * An orchestrator stops the apps during a Redis outage (a node drained while Redis fails over, say): each
+ * must still exit. Its workers' connections are then waiting to reconnect, and a BullMQ close waits for
+ * their end, which ioredis never signals for a connection in that state (ioredis#1247): the process hung.
+ */
+describe('SIGTERM while Redis is away', () => {
+  const env = new TestEnvironment();
+  const redis = new OwnRedis();
+  const apps: AppProcess[] = [];
+  /** The longest a job may take (SMTP_TIMEOUT, PUSH_TIMEOUT): the drain waits that and a margin of 5 s. */
+  const jobTimeout = '2s';
+
+  beforeAll(async () => {
+    await env.start({ REDIS_URL: await redis.start(), SMTP_TIMEOUT: jobTimeout, PUSH_TIMEOUT: jobTimeout });
+    for (const name of ['api', 'notification-worker', 'confirmation-service'] as const) {
+      apps.push(await new AppProcess(name, env.env).start());
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.kill()));
+    await redis.stop();
+    await env.stop();
+  }, 60_000);
+
+  it('each app exits 0 within its drain bound', async () => {
+    await redis.kill();
+    await sleep(3000); // every connection has lost Redis and waits to reconnect
+    const exits = await Promise.all(
+      apps.map(async (app) => {
+        const exited = app.stop();
+        const late = new Promise<string>((resolve) =>
+          setTimeout(() => resolve(`still running after 20 s; its last lines:\n${app.output.slice(-5).join('\n')}`), 20_000).unref(),
+        );
+        return [app.name, await Promise.race([exited, late])];
+      }),
+    );
+    expect(exits).toEqual([
+      ['api', 0],
+      ['notification-worker', 0],
+      ['confirmation-service', 0],
+    ]);
+  }, 60_000);
 });

@@ -4,13 +4,13 @@ import { DiscoveryService } from '@nestjs/core';
 import { Worker } from 'bullmq';
 import { DRAIN_MARGIN_MS, WorkerDrain } from './worker-drain';
 
-/** A worker whose close resolves when `closes` says, and that records a disconnect. */
+/** A worker whose close resolves when `closes` says, and that records a forced close of its connections. */
 function fakeWorker(name: string, closes: 'at once' | 'never') {
   const worker = {
     name,
     disconnected: false,
     close: () => (closes === 'at once' ? Promise.resolve() : new Promise<void>(() => undefined)),
-    disconnect: () => Promise.resolve(void (worker.disconnected = true)),
+    backend: { close: (force?: boolean) => Promise.resolve(void (worker.disconnected = force === true)) },
   };
   return worker;
 }

@@ -21,7 +21,7 @@ export const DRAIN_MARGIN_MS = 5_000;
  * after this one), every BullMQ worker of the app stops taking jobs and waits for those in progress — for as
  * long as the longest job may take (SMTP_TIMEOUT, PUSH_TIMEOUT) and a margin, no longer. A worker that has not
  * closed by then (a close that never resolves was seen after Redis restarts: its connection parked while
- * reconnecting) is disconnected, so that the process still exits: a job it was running is not lost, its lock
+ * reconnecting, or a connection being set up when Redis went away) has its connections closed by force, so that the process still exits: a job it was running is not lost, its lock
  * lapses and the stalled check hands it to another worker, and every consumer is idempotent.
  */
 @Injectable()
@@ -54,7 +54,9 @@ export class WorkerDrain implements BeforeApplicationShutdown {
       this.logger.error(
         `worker ${worker.name} did not close within ${this.deadlineMs / 1000} s: disconnecting it; a job it was running goes back to the queue`,
       );
-      await worker.disconnect();
+      // Its connections closed by force: Worker.disconnect() would first wait for a connection still being set
+      // up, and one set up while Redis went away waits for Redis; a forced close ends it at once.
+      await worker.backend.close(true);
     }
     return closed;
   }

@@ -27,6 +27,10 @@ export class HandOffs implements OnApplicationBootstrap, OnApplicationShutdown {
     this.events = new QueueEvents(QueueName.WithdrawalsPosted, {
       connection: redisConnection(this.config.redisUrls[this.config.app ?? 'confirmer']),
       prefix: this.config.queuePrefix,
+      // Its connection counts as set up at once (a listener needs no version check: the queues made one).
+      // Otherwise a close while Redis is away waits for the connection's setup, which waits for Redis.
+      skipWaitingForReady: true,
+      skipVersionCheck: true,
     });
     this.events.on('completed', ({ jobId }) => {
       this.record(jobId).catch((error: unknown) =>

@@ -26,6 +26,9 @@ ENV NODE_ENV=production \
 # 128 MB. Each app's live heap is about 55 MB; without bounds V8 let it grow to 200-400 MB of RSS under load
 # before collecting. Raise the old generation for an API instance holding thousands of event streams.
 ENV NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=128"
+# Two glibc malloc arenas instead of up to eight per core (one per thread that allocates: libuv's pool, V8's
+# workers): less memory held in half-empty arenas, 2-14 MB less peak RSS per app under the bench, same CPU.
+ENV MALLOC_ARENA_MAX="2"
 WORKDIR /app
 COPY package.json package-lock.json ./
 # typescript survives --omit=dev: it is an optional peer of @nestjs/swagger and valibot, so npm marks it

@@ -189,10 +189,12 @@ for (const m of ["notification-worker/src/notification-worker.module", "confirma
 }'
 )
 PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
-# With the image's heap bounds (its ENV NODE_OPTIONS), as the container runs it.
+# With the image's heap bounds and malloc arenas (its ENV NODE_OPTIONS, MALLOC_ARENA_MAX), as the container runs it.
 IMAGE_NODE_OPTIONS=$(sed -n 's/^ENV NODE_OPTIONS="\(.*\)"$/\1/p' "$ROOT/Dockerfile")
 [ -n "$IMAGE_NODE_OPTIONS" ] || fail "the Dockerfile sets no NODE_OPTIONS"
-(cd "$WORK" && PORT="$PORT" NODE_OPTIONS="$IMAGE_NODE_OPTIONS" exec node dist/apps/api/src/main.js >"$WORK/api.log" 2>&1) &
+IMAGE_MALLOC_ARENA_MAX=$(sed -n 's/^ENV MALLOC_ARENA_MAX="\(.*\)"$/\1/p' "$ROOT/Dockerfile")
+[ -n "$IMAGE_MALLOC_ARENA_MAX" ] || fail "the Dockerfile sets no MALLOC_ARENA_MAX"
+(cd "$WORK" && PORT="$PORT" NODE_OPTIONS="$IMAGE_NODE_OPTIONS" MALLOC_ARENA_MAX="$IMAGE_MALLOC_ARENA_MAX" exec node dist/apps/api/src/main.js >"$WORK/api.log" 2>&1) &
 API_PID=$!
 health=
 for _ in $(seq 1 120); do

@@ -13,7 +13,8 @@
  * BENCH_CUSTOMERS (1200), BENCH_WITHDRAWALS (per closed-loop phase, 600; half of it at half the peak), BENCH_IN_FLIGHT ("16,64"),
  * BENCH_SMTP_GREETING_MS (100), BENCH_DURATION_S (autocannon phases, 8), BENCH_BUILD (1: swc build first),
  * BENCH_CPU_PROFILE_DIR (unset: when set, each app writes a V8 CPU profile there as it stops),
- * BENCH_NODE_OPTIONS (the apps' NODE_OPTIONS; unset: the production image's, read from the Dockerfile).
+ * BENCH_NODE_OPTIONS (the apps' NODE_OPTIONS; unset: the production image's, read from the Dockerfile),
+ * BENCH_MALLOC_ARENA_MAX (likewise; glibc's own default is 8 per core).
  */
 import { verifyLedger } from '@app/database';
 import autocannon from 'autocannon';
@@ -244,8 +245,9 @@ async function main(): Promise<void> {
   const wire = new PgWireCounter('127.0.0.1', Number(new URL(POSTGRES_ADMIN).port || 5432));
   const wirePort = await wire.start();
   const appEnv = { ...env.env, DATABASE_URL: `postgres://${new URL(POSTGRES_ADMIN).username || 'postgres'}@127.0.0.1:${wirePort}/${env.id}` };
-  // The image's node options (heap bounds) unless BENCH_NODE_OPTIONS tries others.
+  // The image's node options (heap bounds) and malloc arenas unless BENCH_NODE_OPTIONS, BENCH_MALLOC_ARENA_MAX try others.
   if (process.env.BENCH_NODE_OPTIONS !== undefined) Object.assign(appEnv, { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS });
+  if (process.env.BENCH_MALLOC_ARENA_MAX !== undefined) Object.assign(appEnv, { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX });
   const apps = APPS.map((name) => new AppProcess(name, appEnv, undefined, true));
   if (CPU_PROFILE_DIR)
     for (const app of apps) app.nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`, `--cpu-prof-name=${app.name}.cpuprofile`];

@@ -6,11 +6,18 @@ export type AppName = 'api' | 'notification-worker' | 'confirmation-service';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** The node options the production image runs the apps with (its `ENV NODE_OPTIONS`): the bench runs them too. */
-export function imageNodeOptions(): string {
-  const options = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
-  if (options === undefined) throw new Error('the Dockerfile sets no NODE_OPTIONS');
-  return options;
+/**
+ * The run-time settings the production image gives the apps (its `ENV NODE_OPTIONS`, heap bounds, and
+ * `ENV MALLOC_ARENA_MAX`): the bench runs them too.
+ */
+export function imageRuntimeEnv(): { NODE_OPTIONS: string; MALLOC_ARENA_MAX: string } {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const value = (name: string) => {
+    const found = new RegExp(`^ENV ${name}="([^"]*)"`, 'm').exec(dockerfile)?.[1];
+    if (found === undefined) throw new Error(`the Dockerfile sets no ${name}`);
+    return found;
+  };
+  return { NODE_OPTIONS: value('NODE_OPTIONS'), MALLOC_ARENA_MAX: value('MALLOC_ARENA_MAX') };
 }
 
 /** One of the three apps as its own operating-system process, run from its TypeScript entry point. */
@@ -45,7 +52,7 @@ export class AppProcess {
     ];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, ...(this.fromDist ? { NODE_OPTIONS: imageNodeOptions() } : {}), ...this.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: { ...process.env, ...(this.fromDist ? imageRuntimeEnv() : {}), ...this.env, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

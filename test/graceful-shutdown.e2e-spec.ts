@@ -138,6 +138,30 @@ describe('graceful shutdown', () => {
     expect(await exited).toBe(0);
     expect(sse.statuses()).toEqual(['pending_confirmation']);
   });
+  it('the notification worker killed while a push is in flight: a worker started after it sends the push within 25 s', async () => {
+    if (notifier.exited) notifier = await new AppProcess('notification-worker', env.env).start();
+    const customer = await enrolCustomer(env, suite.baseUrl, { deposit: '1', subscriptions: [held.subscription()] });
+    await waitUntil(async () => {
+      const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'prioritized')));
+      return counts.every((c) => c.waiting + c.active + c.prioritized === 0);
+    }, 'the enrolment notices sent');
+    held.holding = true;
+    const arrived = held.arrivals.length;
+    const w = (await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: '0.1' }, { 'idempotency-key': 'killed-1' }))
+      .body as { id: string };
+    await waitUntil(() => held.arrivals.length === arrived + 1, 'the challenge push in flight');
+
+    await notifier.kill(); // SIGKILL: the job stays active in Redis under a dead worker's lock, its delivery leased
+    notifier = await new AppProcess('notification-worker', env.env).start();
+    // The job's lock lapses, a stalled check hands it to the new worker, and the push's lease (PUSH_TIMEOUT
+    // and 5 s) runs out: before, a 30 s lock, a 30 s check and a 30 s lease made it 30 to 60 s.
+    await waitUntil(() => held.arrivals.length === arrived + 2, 'the push sent again by the new worker', 25_000);
+    held.release();
+    await waitUntil(async () => {
+      const [challenge] = await env.admin.query(`SELECT sent_at FROM challenges WHERE withdrawal_id = $1 AND factor = 'push'`, [w.id]);
+      return challenge?.sent_at != null;
+    }, 'the push recorded as sent');
+  });
 });
 
 /**

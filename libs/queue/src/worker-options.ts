@@ -9,12 +9,21 @@ export const cappedBackoff: BackoffStrategy = (attemptsMade, type, _error, job) 
   return Math.min(backoff.cap ?? base, base * 2 ** Math.max(0, attemptsMade - 1));
 };
 
+/** How long a job's lock lasts unless its worker renews it (BullMQ renews it every half of that while the job runs). */
+export const JOB_LOCK_MS = 10_000;
+/** How often each worker looks for jobs whose lock lapsed (their worker died) and puts them back to be taken. */
+export const STALLED_CHECK_MS = 5_000;
+
 /**
  * Options every worker shares. BullMQ waits `runRetryDelay` (15 s by default) before it asks Redis for work
  * again after a connection error; with ioredis reconnecting within a second (redis-connection.ts), work
- * resumes within about two seconds of Redis answering again.
+ * resumes within about two seconds of Redis answering again. A job whose worker was killed is taken again
+ * within JOB_LOCK_MS + STALLED_CHECK_MS (BullMQ's defaults, 30 s each, allowed a minute), for one
+ * stalled-jobs script per worker every 5 s.
  */
 export const WORKER_OPTIONS: Partial<WorkerOptions> = {
   runRetryDelay: 500,
+  lockDuration: JOB_LOCK_MS,
+  stalledInterval: STALLED_CHECK_MS,
   settings: { backoffStrategy: cappedBackoff },
 };

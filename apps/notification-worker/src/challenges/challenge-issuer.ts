@@ -1,7 +1,8 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
 import { AuditRepository, ChallengeRepository } from '@app/database';
 import { TokenFactor } from '@app/domain';
-import { Injectable } from '@nestjs/common';
-import { DELIVERY_LEASE_SECONDS, LeasedDelivery } from '../deliveries/leased-delivery';
+import { Inject, Injectable } from '@nestjs/common';
+import { deliveryLeaseSeconds, LeasedDelivery } from '../deliveries/leased-delivery';
 import { WithdrawalMessageFacts, WithdrawalReader } from './withdrawal-reader';
 
 export type IssueOutcome = 'sent' | 'already_sent' | 'withdrawal_closed' | 'not_sent';
@@ -13,6 +14,7 @@ export type IssueOutcome = 'sent' | 'already_sent' | 'withdrawal_closed' | 'not_
 @Injectable()
 export class ChallengeIssuer {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly delivery: LeasedDelivery,
     private readonly challenges: ChallengeRepository,
     private readonly withdrawals: WithdrawalReader,
@@ -30,7 +32,8 @@ export class ChallengeIssuer {
         lock: async (m) => {
           const w = await this.withdrawals.read(m, withdrawalId);
           if (!w || !this.withdrawals.isOpen(w)) return undefined;
-          const delivery = await this.challenges.lockForDelivery(m, withdrawalId, factor, subscriptionId, w.digest, DELIVERY_LEASE_SECONDS);
+          const lease = deliveryLeaseSeconds(factor, this.config.delivery);
+          const delivery = await this.challenges.lockForDelivery(m, withdrawalId, factor, subscriptionId, w.digest, lease);
           return { context: w, delivery };
         },
         claim: (m, id, tokenHash) => this.challenges.claim(m, id, tokenHash),

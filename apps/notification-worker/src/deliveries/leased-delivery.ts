@@ -6,6 +6,19 @@ import { EntityManager } from 'typeorm';
 /** How long one delivery attempt owns a message; a duplicate job waits this out (by retrying) before taking over. */
 export const DELIVERY_LEASE_SECONDS = 30;
 
+/** Beyond a push's own bound, the time to record it as sent. */
+const PUSH_LEASE_MARGIN_MS = 5_000;
+
+/**
+ * The lease of one delivery attempt on a channel. A push is one request under one abort signal, so it never
+ * outlasts PUSH_TIMEOUT: its lease is that and a margin (15 s by default), and a push cut short by a crash
+ * goes out again that much sooner. An email may wait for a pooled connection before its own timeouts start,
+ * so its lease stays DELIVERY_LEASE_SECONDS.
+ */
+export function deliveryLeaseSeconds(channel: 'email' | 'push', delivery: { pushTimeoutMs: number }): number {
+  return channel === 'push' ? Math.ceil((delivery.pushTimeoutMs + PUSH_LEASE_MARGIN_MS) / 1000) : DELIVERY_LEASE_SECONDS;
+}
+
 /** Thrown to a duplicate job while another delivers the same message; BullMQ retries it with backoff. */
 export class DeliveryInProgress extends Error {}
 

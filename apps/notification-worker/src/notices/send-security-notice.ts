@@ -2,7 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { AntiPhishingCodeRepository, AuditRepository, PushSubscriptionRepository, SecurityNoticeRepository } from '@app/database';
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
-import { DELIVERY_LEASE_SECONDS, DeliveryOutcome, LeasedDelivery } from '../deliveries/leased-delivery';
+import { deliveryLeaseSeconds, DeliveryOutcome, LeasedDelivery } from '../deliveries/leased-delivery';
 import { noticeMail } from '../mail/mail-templates';
 import { Mailer } from '../mail/mailer';
 import { DevicePush } from '../push/device-push';
@@ -35,7 +35,10 @@ export class SendSecurityNotice {
     if (notice.channel === 'push' && (!device || device.retiredReason === 'gone')) return 'device_retired';
     return this.delivery.send(
       {
-        lock: async (m) => ({ context: notice, delivery: await this.notices.lockForDelivery(m, deliveryId, DELIVERY_LEASE_SECONDS) }),
+        lock: async (m) => ({
+          context: notice,
+          delivery: await this.notices.lockForDelivery(m, deliveryId, deliveryLeaseSeconds(notice.channel, this.config.delivery)),
+        }),
         claim: (m, id, tokenHash) => this.notices.claim(m, id, tokenHash),
         releaseClaim: (id) => this.notices.releaseClaim(id),
         sent: (id) =>

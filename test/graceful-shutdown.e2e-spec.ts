@@ -88,12 +88,18 @@ describe('graceful shutdown', () => {
     await env.stop();
   }, 60_000);
 
-  it('the notification worker, sent SIGTERM while a push is in flight, delivers it, records it and exits 0', async () => {
+  /** A customer whose one device's pushes go to the held push service, once the enrolment's notices are out. */
+  async function enrolWithHeldDevice() {
     const customer = await enrolCustomer(env, suite.baseUrl, { deposit: '1', subscriptions: [held.subscription()] });
     await waitUntil(async () => {
       const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'prioritized')));
       return counts.every((c) => c.waiting + c.active + c.prioritized === 0);
     }, 'the enrolment notices sent');
+    return customer;
+  }
+
+  it('the notification worker, sent SIGTERM while a push is in flight, delivers it, records it and exits 0', async () => {
+    const customer = await enrolWithHeldDevice();
 
     held.holding = true;
     const before = held.requests;
@@ -138,13 +144,10 @@ describe('graceful shutdown', () => {
     expect(await exited).toBe(0);
     expect(sse.statuses()).toEqual(['pending_confirmation']);
   });
+
   it('the notification worker killed while a push is in flight: a worker started after it sends the push within 25 s', async () => {
     if (notifier.exited) notifier = await new AppProcess('notification-worker', env.env).start();
-    const customer = await enrolCustomer(env, suite.baseUrl, { deposit: '1', subscriptions: [held.subscription()] });
-    await waitUntil(async () => {
-      const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'prioritized')));
-      return counts.every((c) => c.waiting + c.active + c.prioritized === 0);
-    }, 'the enrolment notices sent');
+    const customer = await enrolWithHeldDevice();
     held.holding = true;
     const arrived = held.arrivals.length;
     const w = (await customer.client.post('/v1/withdrawals', { addressId: customer.addressId, amount: '0.1' }, { 'idempotency-key': 'killed-1' }))

@@ -46,10 +46,13 @@ export class DependencyOutages implements OnApplicationShutdown {
     if (!this.isDown(dependency)) void this.probe(dependency);
   }
 
-  /** Probes the dependency now (sharing a probe begun within the last half second, unless `fresh`). */
-  probe(dependency: Dependency, fresh = false): Promise<ProbeResult> {
+  /**
+   * Probes the dependency now, sharing a probe begun within the last half second (unless `fresh`) and,
+   * when `since` is given, only one begun at or after it.
+   */
+  probe(dependency: Dependency, fresh = false, since = 0): Promise<ProbeResult> {
     const last = this.lastProbe.get(dependency);
-    if (!fresh && last && Date.now() - last.at < PROBE_REUSE_MS) return last.result;
+    if (!fresh && last && last.at >= since && Date.now() - last.at < PROBE_REUSE_MS) return last.result;
     const result = this.run(dependency);
     this.lastProbe.set(dependency, { at: Date.now(), result });
     return result;
@@ -60,8 +63,16 @@ export class DependencyOutages implements OnApplicationShutdown {
    * or any error while a probe finds Postgres or Redis unreachable. Undefined: a genuine internal error.
    */
   async explain(error: unknown): Promise<Dependency | 'connection' | undefined> {
+    const failedBy = Date.now();
     const connection = isConnectionFailure(error);
-    const results = await Promise.all(DEPENDENCIES.map((d) => this.probe(d)));
+    // A shared probe that says "down" stands; one that says "up" counts only if it began after the failure:
+    // a probe that answered just before a cut (a /health call) would call the cut's errors internal ones.
+    const results = await Promise.all(
+      DEPENDENCIES.map(async (d) => {
+        const shared = await this.probe(d);
+        return shared.up ? this.probe(d, false, failedBy) : shared;
+      }),
+    );
     const down = DEPENDENCIES.find((_, i) => !results[i].up);
     if (down) return down;
     // A connection lost and already back (a restarted peer, a dropped socket): still a retry, not a bug.

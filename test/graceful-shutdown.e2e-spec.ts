@@ -1,4 +1,4 @@
-import { QueueName, redisConnection } from '@app/queue';
+import { QueueName, redisConnection, settleWithin } from '@app/queue';
 import { Queue } from 'bullmq';
 import { createECDH, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -197,11 +197,8 @@ describe('SIGTERM while Redis is away', () => {
     await sleep(3000); // every connection has lost Redis and waits to reconnect
     const exits = await Promise.all(
       apps.map(async (app) => {
-        const exited = app.stop();
-        const late = new Promise<string>((resolve) =>
-          setTimeout(() => resolve(`still running after 20 s; its last lines:\n${app.output.slice(-5).join('\n')}`), 20_000).unref(),
-        );
-        return [app.name, await Promise.race([exited, late])];
+        const exited = await settleWithin(app.stop(), 20_000, () => `still running after 20 s; its last lines:\n${app.output.slice(-5).join('\n')}`);
+        return [app.name, exited];
       }),
     );
     expect(exits).toEqual([

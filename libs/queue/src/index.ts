@@ -14,6 +14,7 @@ export * from './queue-name';
 export * from './queue.module';
 export * from './redis-connection';
 export * from './redis-policy';
+export * from './settle-within';
 export * from './stoppable-redis';
 export * from './withdrawal-changes';
 export * from './worker-options';

@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import { JOB_OPTIONS } from './job-options';
 import { OutageLog } from './liveness/outage-log';
 import { QueueName } from './queue-name';
+import { settleWithin } from './settle-within';
 
 const BATCH = 100;
 const POLL_MS = 250;
@@ -116,7 +117,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         try {
           if (!queue) throw new Error(`no queue named ${row.queue}`);
           const delay = row.runAt ? Math.max(0, row.runAt.getTime() - Date.now()) : undefined;
-          await this.within(PUBLISH_TIMEOUT_MS, queue.add(row.name, row.data, { ...JOB_OPTIONS[row.queue as QueueName], jobId: row.jobId, delay }));
+          await settleWithin(
+            queue.add(row.name, row.data, { ...JOB_OPTIONS[row.queue as QueueName], jobId: row.jobId, delay }),
+            PUBLISH_TIMEOUT_MS,
+            () => Promise.reject(new PublishTimedOut(`no answer within ${PUBLISH_TIMEOUT_MS} ms`)),
+          );
           published.push(row.id);
           settled++;
           this.redisOutage.recovered();
@@ -149,19 +154,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return failed;
   }
 
-  private async within<T>(ms: number, work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new PublishTimedOut(`no answer within ${ms} ms`)), ms)));
-    try {
-      return await Promise.race([work, late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private async redisAnswers(): Promise<boolean> {
+  private redisAnswers(): Promise<boolean> {
     const probe = this.queues[QueueName.Confirmations].getJobCounts('waiting').then(() => true);
-    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref());
-    return Promise.race([probe.catch(() => false), timeout]);
+    return settleWithin(
+      probe.catch(() => false),
+      PROBE_TIMEOUT_MS,
+      () => false,
+    );
   }
 }

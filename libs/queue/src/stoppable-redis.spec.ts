@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, Server } from 'node:net';
 import IORedis from 'ioredis';
+import { settleWithin } from './settle-within';
 import { StoppableRedis } from './stoppable-redis';
 
 /** A "Redis" on loopback that drops every connection at once: a client of it keeps waiting to reconnect. */
@@ -12,15 +13,7 @@ async function droppingPeer(): Promise<{ port: number; server: Server }> {
 }
 
 /** The promise's value, or 'still waiting' if it has not settled within half a second. */
-async function withinHalfASecond<T>(promise: Promise<T>): Promise<T | 'still waiting'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'still waiting'>((resolve) => (timer = setTimeout(() => resolve('still waiting'), 500)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const withinHalfASecond = <T>(promise: Promise<T>) => settleWithin(promise, 500, () => 'still waiting' as const);
 
 describe('StoppableRedis', () => {
   let peer: { port: number; server: Server };

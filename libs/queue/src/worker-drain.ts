@@ -3,6 +3,7 @@ import { WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Worker } from 'bullmq';
+import { settleWithin } from './settle-within';
 
 /** The BullMQ workers of the app: one per `WorkerHost` provider (its consumers). */
 export function appWorkers(discovery: DiscoveryService): Worker[] {
@@ -46,10 +47,11 @@ export class WorkerDrain implements BeforeApplicationShutdown {
 
   /** Whether the worker closed in time; if not, it is disconnected. */
   private async closeWithin(worker: Worker): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.deadlineMs)));
-    const closed = await Promise.race([worker.close().then(() => true), late]);
-    clearTimeout(timer);
+    const closed = await settleWithin(
+      worker.close().then(() => true),
+      this.deadlineMs,
+      () => false,
+    );
     if (!closed) {
       this.logger.error(
         `worker ${worker.name} did not close within ${this.deadlineMs / 1000} s: disconnecting it; a job it was running goes back to the queue`,

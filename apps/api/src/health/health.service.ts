@@ -11,6 +11,7 @@ import {
   PeerRecord,
   readHeartbeats,
   readPeerOutcomes,
+  settleWithin,
 } from '@app/queue';
 import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
@@ -99,15 +100,11 @@ export class HealthService {
     check: (session: HealthIndicatorSession<K>) => Promise<HealthIndicatorResult<K>>,
   ): Promise<HealthIndicatorResult<K>> {
     const session = this.indicators.check(key);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<HealthIndicatorResult<K>>((resolve) => {
-      timer = setTimeout(() => resolve(session.down({ detail: `no answer within ${CHECK_TIMEOUT_MS} ms` })), CHECK_TIMEOUT_MS);
-    });
-    try {
-      return await Promise.race([check(session).catch((error: unknown) => session.down({ detail: `failed (${failureReason(error)})` })), late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return settleWithin(
+      check(session).catch((error: unknown) => session.down({ detail: `failed (${failureReason(error)})` })),
+      CHECK_TIMEOUT_MS,
+      () => session.down({ detail: `no answer within ${CHECK_TIMEOUT_MS} ms` }),
+    );
   }
 
   private async postgres(s: HealthIndicatorSession<'postgres'>) {

@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AdvisoryLeadership, OpenWithdrawal, OutboxRepository, PendingOutboxEntry, WithdrawalRepository } from '@app/database';
-import { JOB_OPTIONS, jobId, JobSigner, QueueName } from '@app/queue';
+import { JOB_OPTIONS, jobId, JobSigner, QueueName, settleWithin } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
@@ -187,7 +187,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   private redisAnswers(): Promise<boolean> {
     const probe = this.confirmations.getJobCounts('waiting').then(() => true);
-    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref());
-    return Promise.race([probe.catch(() => false), timeout]);
+    return settleWithin(
+      probe.catch(() => false),
+      PROBE_TIMEOUT_MS,
+      () => false,
+    );
   }
 }

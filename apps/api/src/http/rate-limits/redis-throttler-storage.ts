@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { settleWithin } from '@app/queue';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import IORedis from 'ioredis';
 
@@ -50,12 +51,11 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     const base = `${this.keyPrefix}${throttlerName}:${key}`;
-    let timer: NodeJS.Timeout | undefined;
-    const away = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), REDIS_ANSWER_MS)));
-    const counted = await Promise.race([
+    const counted = await settleWithin(
       this.redis.throttlerIncrement(`${base}:hits`, `${base}:blocked`, ttl, limit, blockDuration || ttl).catch(() => undefined),
-      away,
-    ]).finally(() => clearTimeout(timer));
+      REDIS_ANSWER_MS,
+      () => undefined,
+    );
     if (!counted) {
       if (!this.redisAway) this.logger.warn('Redis does not answer: rate limits are counted per API instance until it does');
       this.redisAway = true;

@@ -8,9 +8,9 @@ import { DRAIN_MARGIN_MS, WorkerDrain } from './worker-drain';
 function fakeWorker(name: string, closes: 'at once' | 'never') {
   const worker = {
     name,
-    disconnected: false,
+    forceClosed: false,
     close: () => (closes === 'at once' ? Promise.resolve() : new Promise<void>(() => undefined)),
-    backend: { close: (force?: boolean) => Promise.resolve(void (worker.disconnected = force === true)) },
+    backend: { close: (force?: boolean) => Promise.resolve(void (worker.forceClosed = force === true)) },
   };
   return worker;
 }
@@ -26,13 +26,13 @@ describe('WorkerDrain', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('waits for workers that close, and disconnects none', async () => {
+  it('waits for workers that close, and closes none by force', async () => {
     const a = fakeWorker('notifications', 'at once');
     await drainOf([a]).beforeApplicationShutdown('SIGTERM');
-    expect(a.disconnected).toBe(false);
+    expect(a.forceClosed).toBe(false);
   });
 
-  it('gives a worker whose close never resolves the longest send and a margin, then disconnects it, and shutdown goes on', async () => {
+  it('gives a worker whose close never resolves the longest send and a margin, then closes its connections by force, and shutdown goes on', async () => {
     const stuck = fakeWorker('pushes', 'never');
     const fine = fakeWorker('challenge-emails', 'at once');
     let done = false;
@@ -40,9 +40,9 @@ describe('WorkerDrain', () => {
       .beforeApplicationShutdown('SIGTERM')
       .then(() => (done = true));
     await jest.advanceTimersByTimeAsync(30_000 + DRAIN_MARGIN_MS - 1);
-    expect({ done, disconnected: stuck.disconnected }).toEqual({ done: false, disconnected: false });
+    expect({ done, forceClosed: stuck.forceClosed }).toEqual({ done: false, forceClosed: false });
     await jest.advanceTimersByTimeAsync(1);
     await drain;
-    expect({ done, stuck: stuck.disconnected, fine: fine.disconnected }).toEqual({ done: true, stuck: true, fine: false });
+    expect({ done, stuck: stuck.forceClosed, fine: fine.forceClosed }).toEqual({ done: true, stuck: true, fine: false });
   });
 });

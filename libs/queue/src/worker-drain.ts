@@ -22,8 +22,9 @@ export const DRAIN_MARGIN_MS = 5_000;
  * after this one), every BullMQ worker of the app stops taking jobs and waits for those in progress — for as
  * long as the longest job may take (SMTP_TIMEOUT, PUSH_TIMEOUT) and a margin, no longer. A worker that has not
  * closed by then (a close that never resolves was seen after Redis restarts: its connection parked while
- * reconnecting, or a connection being set up when Redis went away) has its connections closed by force, so that the process still exits: a job it was running is not lost, its lock
- * lapses and the stalled check hands it to another worker, and every consumer is idempotent.
+ * reconnecting, or a connection being set up when Redis went away) has its connections closed by force, so
+ * that the process still exits: a job it was running is not lost, its lock lapses and the stalled check
+ * hands it to another worker, and every consumer is idempotent.
  */
 @Injectable()
 export class WorkerDrain implements BeforeApplicationShutdown {
@@ -41,11 +42,11 @@ export class WorkerDrain implements BeforeApplicationShutdown {
     const workers = appWorkers(this.discovery);
     if (!workers.length) return;
     this.logger.log(`${signal ?? 'shutdown'}: finishing the jobs in progress`);
-    const open = await Promise.all(workers.map((worker) => this.closeWithin(worker)));
-    if (open.every((closed) => closed)) this.logger.log('jobs in progress finished');
+    const closedInTime = await Promise.all(workers.map((worker) => this.closeWithin(worker)));
+    if (closedInTime.every(Boolean)) this.logger.log('jobs in progress finished');
   }
 
-  /** Whether the worker closed in time; if not, it is disconnected. */
+  /** Whether the worker closed in time; if not, its connections are closed by force. */
   private async closeWithin(worker: Worker): Promise<boolean> {
     const closed = await settleWithin(
       worker.close().then(() => true),
@@ -54,7 +55,7 @@ export class WorkerDrain implements BeforeApplicationShutdown {
     );
     if (!closed) {
       this.logger.error(
-        `worker ${worker.name} did not close within ${this.deadlineMs / 1000} s: disconnecting it; a job it was running goes back to the queue`,
+        `worker ${worker.name} did not close within ${this.deadlineMs / 1000} s: closing its connections by force; a job it was running goes back to the queue`,
       );
       // Its connections closed by force: Worker.disconnect() would first wait for a connection still being set
       // up, and one set up while Redis went away waits for Redis; a forced close ends it at once.

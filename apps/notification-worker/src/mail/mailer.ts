@@ -37,6 +37,10 @@ export class Mailer implements OnApplicationShutdown {
       maxConnections: config.smtpMaxConnections,
       // A long-lived connection keeps going; the server may still close it, and the pool reconnects.
       maxMessages: Infinity,
+      // A message whose connection closed is tried once more, on a fresh one (the server may have closed an
+      // idle pooled connection); beyond that the job's own backoff paces retries. nodemailer's default of 5
+      // requeues made every attempt at a relay that is down open six connections over ~1.5 s.
+      maxRequeues: 1,
     });
   }
 

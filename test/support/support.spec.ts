@@ -1,4 +1,4 @@
-import { buildPushRequest } from '@app/crypto';
+import { buildPushRequest } from '@app/crypto/push-encryption';
 import { createTransport } from 'nodemailer';
 import { generateVAPIDKeys } from 'web-push';
 import { oathtoolCode } from './oathtool';

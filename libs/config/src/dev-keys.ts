@@ -1,7 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import webpush from 'web-push';
 
 /** Bump when the set or kind of keys changes: an older file is set aside and a new one made. */
 const DEV_KEYS_VERSION = 2;
@@ -33,8 +32,19 @@ export function generateKeyPairBase64(type: 'x25519' | 'ed25519'): KeyPairBase64
   };
 }
 
+/**
+ * A VAPID pair (RFC 8292): P-256, the public key as its uncompressed point and the private key as its
+ * 32-byte scalar, both base64url, the form web-push and browsers take. Made with node:crypto so that an
+ * app which never sends a push does not load web-push and its ASN.1 and big-number libraries for it.
+ */
+export function generateVapidKeys(): KeyPairBase64 {
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'jwk' });
+  const point = Buffer.concat([Buffer.from([0x04]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+  return { publicKey: point.toString('base64url'), privateKey: jwk.d! };
+}
+
 export function generateDevKeys(): DevKeys {
-  const vapid = webpush.generateVAPIDKeys();
+  const vapid = generateVapidKeys();
   const seal = generateKeyPairBase64('x25519');
   return {
     version: DEV_KEYS_VERSION,

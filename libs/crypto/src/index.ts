@@ -3,7 +3,6 @@ export * from './job-signature';
 export * from './jwt-verifier';
 export * from './keys';
 export * from './match-code';
-export * from './push-encryption';
 export * from './sealed-box';
 export * from './tokens';
 export * from './totp';

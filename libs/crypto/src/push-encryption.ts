@@ -1,5 +1,8 @@
 import { generateRequestDetails, getVapidHeaders } from 'web-push';
 
+// Imported as @app/crypto/push-encryption, not through the lib's index: only the notification worker sends
+// pushes, and web-push (with its ASN.1, big-number and JWS libraries) stays out of the other apps.
+
 /** Keys of a browser PushSubscription, base64url. */
 export interface PushKeys {
   p256dh: string;

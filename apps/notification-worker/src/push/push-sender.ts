@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { buildPushRequest, PushKeys } from '@app/crypto';
+import { buildPushRequest, PushKeys } from '@app/crypto/push-encryption';
 import { PeerOutcomes } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 

@@ -115,9 +115,16 @@ export class OwnRedis {
 }
 
 /** The bare Nest + Fastify route (bare-route.ts) as its own process; resolves with its stop. */
-export async function startBareRoute(port: number): Promise<() => Promise<void>> {
+/**
+ * The bare route as its own process, with `runtime` (NODE_OPTIONS, MALLOC_ARENA_MAX) as the apps have
+ * theirs: compared with the API, it then differs by the route alone, not by heap bounds as well.
+ */
+export async function startBareRoute(port: number, runtime: Record<string, string> = {}): Promise<() => Promise<void>> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...runtime, PORT: String(port) };
+  // An empty value leaves the setting out (Node's, glibc's own default).
+  for (const [name, value] of Object.entries(runtime)) if (value === '') delete env[name];
   const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'bare-route.ts')], {
-    env: { ...process.env, PORT: String(port) },
+    env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -23,7 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { AppName, AppProcess } from '../support/app-processes';
+import { AppName, AppProcess, imageRuntimeEnv } from '../support/app-processes';
 import { ApiClient } from '../support/api-client';
 import { currentStep, totpForStep } from '../support/direct-customer';
 import { freePort, POSTGRES_ADMIN, TestEnvironment } from '../support/test-suite';
@@ -244,15 +244,23 @@ async function main(): Promise<void> {
   });
   const wire = new PgWireCounter('127.0.0.1', Number(new URL(POSTGRES_ADMIN).port || 5432));
   const wirePort = await wire.start();
-  const appEnv = { ...env.env, DATABASE_URL: `postgres://${new URL(POSTGRES_ADMIN).username || 'postgres'}@127.0.0.1:${wirePort}/${env.id}` };
+  const appEnv: Record<string, string> = {
+    ...env.env,
+    DATABASE_URL: `postgres://${new URL(POSTGRES_ADMIN).username || 'postgres'}@127.0.0.1:${wirePort}/${env.id}`,
+  };
   // The image's node options (heap bounds) and malloc arenas unless BENCH_NODE_OPTIONS, BENCH_MALLOC_ARENA_MAX try others.
   if (process.env.BENCH_NODE_OPTIONS !== undefined) Object.assign(appEnv, { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS });
   if (process.env.BENCH_MALLOC_ARENA_MAX !== undefined) Object.assign(appEnv, { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX });
   const apps = APPS.map((name) => new AppProcess(name, appEnv, undefined, true));
+  // What the apps run with (AppProcess gives a built app the image's settings, which appEnv may override).
+  const appRuntime: Record<string, string> = { ...imageRuntimeEnv() };
+  for (const name of ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'] as const) if (appEnv[name] !== undefined) appRuntime[name] = appEnv[name];
   if (CPU_PROFILE_DIR)
     for (const app of apps) app.nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`, `--cpu-prof-name=${app.name}.cpuprofile`];
   const barePort = await freePort();
+  const bareDefaultsPort = await freePort();
   let stopBare = () => Promise.resolve();
+  let stopBareDefaults = () => Promise.resolve();
   const emails = new Inbox();
   const pushes = new Inbox();
   const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
@@ -274,7 +282,7 @@ async function main(): Promise<void> {
   });
   appDied.catch(() => undefined); // observed where it is raced; never an unhandled rejection before that
   const stopAll = async () => {
-    await Promise.all([...apps.map((a) => a.stop()), stopBare()]);
+    await Promise.all([...apps.map((a) => a.stop()), stopBare(), stopBareDefaults()]);
     await wire.stop();
     await env.stop();
     await redis.stop();
@@ -285,7 +293,9 @@ async function main(): Promise<void> {
     const seeded = await seedCustomers(env, CUSTOMERS, 'bench');
     log('starting the three apps and the bare route');
     await Promise.all(apps.map((a) => a.start()));
-    stopBare = await startBareRoute(barePort);
+    stopBare = await startBareRoute(barePort, appRuntime);
+    // For reference only: the same route under Node's default heap sizes and malloc arenas.
+    stopBareDefaults = await startBareRoute(bareDefaultsPort, { NODE_OPTIONS: '', MALLOC_ARENA_MAX: '' });
     const base = env.env.PUBLIC_BASE_URL;
     const customers: Customer[] = await Promise.all(
       seeded.map(async (s) => {
@@ -418,6 +428,7 @@ async function main(): Promise<void> {
     const get304 = await cannon({ ...polls, url: statusUrl, headers: { ...auth, 'if-none-match': etag } });
     const bareAgain = await cannon({ ...polls, url: bareUrl });
     const bareRate = (bare200.requests.average + bareAgain.requests.average) / 2;
+    const bareDefaults = await cannon({ ...polls, url: `http://127.0.0.1:${bareDefaultsPort}/bare/${id}` });
 
     log('POST /v1/withdrawals at 50 connections');
     let k = 0;
@@ -456,7 +467,13 @@ async function main(): Promise<void> {
       baselines: {
         postgres_one_row_commits_per_s_8_clients: round(pgBaseline, 0),
         bullmq_add_and_process_jobs_per_s: round(bullmq, 0),
-        bare_nest_fastify_route: { requests_per_s: round(bareRate, 0), first: rate(bare200), second: rate(bareAgain) },
+        bare_nest_fastify_route: {
+          requests_per_s: round(bareRate, 0),
+          runtime: appRuntime,
+          first: rate(bare200),
+          second: rate(bareAgain),
+          with_node_defaults: rate(bareDefaults),
+        },
       },
       end_to_end: e2e,
       status_polls: { get_200: rate(get200), get_304: rate(get304) },
@@ -493,7 +510,10 @@ function printTable(report: any): void {
   }
   rows.push(['GET 200 /s (ratio to bare)', `${report.status_polls.get_200.requests_per_s} (${report.ratios.get_200_to_bare_route})`]);
   rows.push(['GET 304 /s (ratio to bare)', `${report.status_polls.get_304.requests_per_s} (${report.ratios.get_304_to_bare_route})`]);
-  rows.push(['bare route /s', `${report.baselines.bare_nest_fastify_route.requests_per_s}`]);
+  rows.push([
+    'bare route /s',
+    `${report.baselines.bare_nest_fastify_route.requests_per_s} (with Node's default heap: ${report.baselines.bare_nest_fastify_route.with_node_defaults.requests_per_s})`,
+  ]);
   rows.push([
     'POST /v1/withdrawals /s, 50 conns',
     `${report.create_withdrawals_50_connections.requests_per_s} p99 ${report.create_withdrawals_50_connections.p99_ms} ms (ratio to pg commits ${report.ratios.creates_to_postgres_commits})`,

@@ -113,14 +113,14 @@ describe('email and push are isolated from each other', () => {
   const t = useSuite(overrides);
   afterAll(() => hanging.stop());
 
-  it("a push service that hangs holds every push slot, and another customer's challenge email still goes out while they hang", async () => {
+  it("a push service that hangs holds its share of the push slots, and another customer's challenge email still goes out while they hang", async () => {
     const carol = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const dave = await enrolCustomer(t.env, t.suite.baseUrl, {
       deposit: '1',
       subscriptions: Array.from({ length: 12 }, () => hanging.subscription()),
     });
     await t.channels.requestWithdrawal(dave, '0.1');
-    // More hanging pushes than the worker had slots for email and push together.
+    // Its share of the push slots (half of 16), as many as the worker has email slots.
     await waitUntil(() => hanging.hanging >= 8, 'eight pushes hanging', 15_000);
     expect(hanging.abandoned).toBe(0);
 
@@ -128,5 +128,44 @@ describe('email and push are isolated from each other', () => {
     await t.channels.challengeEmail(carol, w.id);
     // Carol's email went out while every hanging push was still waiting for an answer: none of them had to give up first.
     expect(hanging.abandoned).toBe(0);
+  }, 60_000);
+});
+
+describe('one push service that hangs does not silence the customers of another', () => {
+  const hanging = new HangingPushEndpoint();
+  // Four push slots, and pushes that hang for 20 s, longer than the test needs: no slot frees itself by timing out.
+  const overrides: Record<string, string> = { PUSH_CONCURRENCY: '4', PUSH_TIMEOUT: '20s' };
+  beforeAll(async () => {
+    await hanging.start();
+    overrides.PUSH_SERVICE_HOSTS = hanging.origin;
+  });
+  const t = useSuite(overrides);
+  afterAll(() => hanging.stop());
+
+  it('with more pushes hanging at one service than there are slots, a push to another service goes out while they hang', async () => {
+    const dave = await enrolCustomer(t.env, t.suite.baseUrl, {
+      deposit: '1',
+      subscriptions: Array.from({ length: 8 }, () => hanging.subscription()),
+    });
+    const carol = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const daves = (await t.channels.requestWithdrawal(dave, '0.1')).body;
+    await waitUntil(() => hanging.hanging >= 2, 'pushes hanging', 15_000);
+    // Dave's eight pushes all want the hanging service; a slot or more must stay for the others.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const w = (await t.channels.requestWithdrawal(carol, '0.1')).body;
+    const push = await t.env.push.waitFor((m) => m.endpoint === carol.subscriptions[0].endpoint && m.payload.withdrawalId === w.id, 10_000);
+    expect(push.payload.withdrawalId).toBe(w.id);
+    // Carol's push went out while dave's were still hanging: none had to time out first. Dave's service
+    // held its share of the slots (half of four), his other pushes waiting their turn.
+    expect(hanging.abandoned).toBe(0);
+    expect(hanging.hanging).toBe(2);
+    // Waiting for a slot is not a failed attempt: none of dave's eight push jobs has used one.
+    const queue = new Queue(QueueName.Pushes, { connection: redisConnection(t.env.env.REDIS_URL), prefix: t.env.id });
+    try {
+      const jobs = (await queue.getJobs(['active', 'delayed', 'waiting', 'failed'])).filter((j) => j.id?.includes(daves.id));
+      expect(jobs.map((j) => j.attemptsMade)).toEqual(Array(8).fill(0));
+    } finally {
+      await queue.close();
+    }
   }, 60_000);
 });

@@ -21,6 +21,7 @@ import { LeasedDelivery } from './deliveries/leased-delivery';
 import { SendSecurityNotice } from './notices/send-security-notice';
 import { DevicePush } from './push/device-push';
 import { PushSender } from './push/push-sender';
+import { PushServiceSlots } from './push/push-service-slots';
 
 @Module({})
 export class NotificationWorkerModule {
@@ -47,6 +48,7 @@ export class NotificationWorkerModule {
         LeasedDelivery,
         Mailer,
         PushSender,
+        PushServiceSlots,
         DevicePush,
       ],
     };

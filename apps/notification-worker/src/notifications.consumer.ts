@@ -10,6 +10,7 @@ import { SendChallengePush } from './challenges/send-challenge-push';
 import { SendWithdrawalChallenges } from './challenges/send-withdrawal-challenges';
 import { SendEmailVerification } from './email-verification/send-email-verification';
 import { SendSecurityNotice } from './notices/send-security-notice';
+import { deferWhilePushServiceBusy } from './push/push-service-slots';
 import { SendOutcomeEmail } from './outcomes/send-outcome-email';
 
 /**
@@ -40,8 +41,8 @@ export class NotificationsConsumer extends WorkerHost implements OnApplicationBo
     this.worker.concurrency = this.config.notificationConcurrency;
   }
 
-  process(job: Job): Promise<unknown> {
-    return runJob(job, () => this.handle(job));
+  process(job: Job, token?: string): Promise<unknown> {
+    return runJob(job, () => deferWhilePushServiceBusy(job, token, () => this.handle(job)));
   }
 
   private async handle(job: Job): Promise<unknown> {

@@ -5,6 +5,7 @@ import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { SendChallengePush } from './challenges/send-challenge-push';
 import { SendSecurityNotice } from './notices/send-security-notice';
+import { deferWhilePushServiceBusy } from './push/push-service-slots';
 
 /**
  * Every push, on a queue and worker of its own: a push service that hangs holds these slots (each for at
@@ -29,8 +30,8 @@ export class PushesConsumer extends WorkerHost implements OnApplicationBootstrap
     this.worker.concurrency = this.config.delivery.pushConcurrency;
   }
 
-  process(job: Job): Promise<unknown> {
-    return runJob(job, () => this.handle(job));
+  process(job: Job, token?: string): Promise<unknown> {
+    return runJob(job, () => deferWhilePushServiceBusy(job, token, () => this.handle(job)));
   }
 
   private async handle(job: Job): Promise<unknown> {

@@ -1,6 +1,6 @@
 import { runWithRequestId } from '@app/logging';
 import { Logger } from '@nestjs/common';
-import { Job } from 'bullmq';
+import { DelayedError, Job } from 'bullmq';
 
 const logger = new Logger('Job');
 
@@ -19,7 +19,9 @@ export async function runJob<T>(job: Job, handle: () => Promise<T>): Promise<T> 
       logger.log(`job ${what} done in ${Math.round(performance.now() - started)} ms`);
       return result;
     } catch (error) {
-      logger.warn(`job ${what} failed after ${Math.round(performance.now() - started)} ms: ${(error as Error).message}`);
+      // Moved back to wait on purpose (its turn will come): not a failure, and not an attempt.
+      if (error instanceof DelayedError) logger.debug(`job ${what} deferred after ${Math.round(performance.now() - started)} ms`);
+      else logger.warn(`job ${what} failed after ${Math.round(performance.now() - started)} ms: ${(error as Error).message}`);
       throw error;
     }
   });

@@ -1,11 +1,19 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { AntiPhishingCodeRepository, AuditRepository, PushSubscriptionRepository, SecurityNoticeRepository } from '@app/database';
+import {
+  AntiPhishingCodeRepository,
+  AuditRepository,
+  NoticeDelivery,
+  PushDevice,
+  PushSubscriptionRepository,
+  SecurityNoticeRepository,
+} from '@app/database';
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { deliveryLeaseSeconds, DeliveryOutcome, LeasedDelivery } from '../deliveries/leased-delivery';
 import { noticeMail } from '../mail/mail-templates';
 import { Mailer } from '../mail/mailer';
 import { DevicePush } from '../push/device-push';
+import { PushServiceSlots } from '../push/push-service-slots';
 
 /** A notice is worth delivering for a day: a device offline longer learns of the change from the other messages. */
 const NOTICE_TTL_SECONDS = 24 * 3600;
@@ -25,6 +33,7 @@ export class SendSecurityNotice {
     private readonly push: DevicePush,
     private readonly audit: AuditRepository,
     private readonly antiPhishingCodes: AntiPhishingCodeRepository,
+    private readonly slots: PushServiceSlots,
   ) {}
 
   async execute(deliveryId: string): Promise<DeliveryOutcome | 'device_retired'> {
@@ -33,11 +42,16 @@ export class SendSecurityNotice {
     const device = notice.subscriptionId ? await this.devices.find(notice.subscriptionId) : undefined;
     // A device its push service says is gone gets nothing; one the change itself removed still hears of it.
     if (notice.channel === 'push' && (!device || device.retiredReason === 'gone')) return 'device_retired';
+    // A push takes a slot of its service before the notice is claimed: a busy service leaves nothing to release.
+    return notice.channel === 'push' ? this.slots.run(device!.endpoint, () => this.deliver(notice, device)) : this.deliver(notice, device);
+  }
+
+  private deliver(notice: NoticeDelivery, device: PushDevice | undefined): Promise<DeliveryOutcome> {
     return this.delivery.send(
       {
         lock: async (m) => ({
           context: notice,
-          delivery: await this.notices.lockForDelivery(m, deliveryId, deliveryLeaseSeconds(notice.channel, this.config.delivery)),
+          delivery: await this.notices.lockForDelivery(m, notice.id, deliveryLeaseSeconds(notice.channel, this.config.delivery)),
         }),
         claim: (m, id, tokenHash) => this.notices.claim(m, id, tokenHash),
         releaseClaim: (id) => this.notices.releaseClaim(id),

@@ -5,7 +5,7 @@ import { DelayedError, Job } from 'bullmq';
 /** A push whose service already holds its share of the push slots; its job waits its turn (not an attempt). */
 export class PushServiceBusy extends Error {}
 
-/** How soon a push whose service was busy is tried again. */
+/** How soon a push whose service was busy is tried again: this, up to twice this, spread so that they do not all return at once. */
 export const PUSH_SERVICE_BUSY_DELAY_MS = 1_000;
 
 /**
@@ -39,15 +39,16 @@ export class PushServiceSlots {
 }
 
 /**
- * A job's work; when it meets a busy push service, the job goes back to wait PUSH_SERVICE_BUSY_DELAY_MS and
- * frees its worker slot, without counting an attempt (BullMQ's moveToDelayed and DelayedError).
+ * A job's work; when it meets a busy push service, the job goes back to wait 1-2 s and frees its worker slot,
+ * without counting an attempt (BullMQ's moveToDelayed and DelayedError). While a service hangs, each of its
+ * pending pushes comes round about once a second or so: a Redis script and a fetch each time.
  */
 export async function deferWhilePushServiceBusy<T>(job: Job, token: string | undefined, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (!(error instanceof PushServiceBusy) || token === undefined) throw error;
-    await job.moveToDelayed(Date.now() + PUSH_SERVICE_BUSY_DELAY_MS, token);
+    await job.moveToDelayed(Date.now() + Math.round(PUSH_SERVICE_BUSY_DELAY_MS * (1 + Math.random())), token);
     throw new DelayedError();
   }
 }

@@ -15,13 +15,13 @@ function heldPush() {
 }
 
 describe('PushServiceSlots', () => {
-  it('gives each push service half of the push slots, at least one', () => {
-    expect([slots(16).perService, slots(5).perService, slots(2).perService, slots(1).perService]).toEqual([8, 2, 1, 1]);
+  it('gives each push service all but a quarter of the push slots, all but one at least, and a single slot to all', () => {
+    expect([slots(16).perService, slots(5).perService, slots(4).perService, slots(2).perService, slots(1).perService]).toEqual([12, 4, 3, 1, 1]);
   });
 
   it("refuses a push past its service's share without running it, while another service's pushes still run", async () => {
     const s = slots(4);
-    const held = [heldPush(), heldPush()];
+    const held = [heldPush(), heldPush(), heldPush()];
     const running = held.map((h) => s.run('https://push.one.example/a', h.push));
     const third = jest.fn(() => Promise.resolve('pushed'));
     await expect(s.run('https://push.one.example/b', third)).rejects.toBeInstanceOf(PushServiceBusy);

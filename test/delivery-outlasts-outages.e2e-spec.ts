@@ -103,15 +103,21 @@ describe('a re-send after a crash leaves no dead link', () => {
   }, 60_000);
 });
 
-describe('email and push are isolated from each other', () => {
+/** A suite whose apps may push to a service that never answers, besides the test's push service. */
+function useSuiteWithHangingPushService(overrides: Record<string, string> = {}) {
   const hanging = new HangingPushEndpoint();
-  const overrides: Record<string, string> = {};
+  const settings = { ...overrides };
   beforeAll(async () => {
     await hanging.start();
-    overrides.PUSH_SERVICE_HOSTS = hanging.origin;
+    settings.PUSH_SERVICE_HOSTS = hanging.origin;
   });
-  const t = useSuite(overrides);
+  const t = useSuite(settings);
   afterAll(() => hanging.stop());
+  return { t, hanging };
+}
+
+describe('email and push are isolated from each other', () => {
+  const { t, hanging } = useSuiteWithHangingPushService();
 
   it("a push service that hangs holds its share of the push slots, and another customer's challenge email still goes out while they hang", async () => {
     const carol = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
@@ -132,15 +138,8 @@ describe('email and push are isolated from each other', () => {
 });
 
 describe('one push service that hangs does not silence the customers of another', () => {
-  const hanging = new HangingPushEndpoint();
   // Four push slots, and pushes that hang for 20 s, longer than the test needs: no slot frees itself by timing out.
-  const overrides: Record<string, string> = { PUSH_CONCURRENCY: '4', PUSH_TIMEOUT: '20s' };
-  beforeAll(async () => {
-    await hanging.start();
-    overrides.PUSH_SERVICE_HOSTS = hanging.origin;
-  });
-  const t = useSuite(overrides);
-  afterAll(() => hanging.stop());
+  const { t, hanging } = useSuiteWithHangingPushService({ PUSH_CONCURRENCY: '4', PUSH_TIMEOUT: '20s' });
 
   it('with more pushes hanging at one service than there are slots, a push to another service goes out while they hang', async () => {
     const dave = await enrolCustomer(t.env, t.suite.baseUrl, {

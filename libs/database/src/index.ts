@@ -26,3 +26,4 @@ export * from './withdrawals/withdrawal.repository';
 export * from './passkeys/passkey.repository';
 export * from './anti-phishing-codes/anti-phishing-code.repository';
 export * from './leadership/advisory-leadership';
+export * from './recorded-changes';

@@ -72,13 +72,13 @@ export class DecideToken {
         await this.settlement.finish(m, w, 'denied', 'details_changed');
         return TOKEN_INVALID;
       }
-      await this.challenges.consume(m, challenge.id);
-      const decided = await this.settlement.decideFactor(m, w, challenge.factor, {
-        status: 'approved',
-        evidence: `challenge:${challenge.id}`,
-        digest: challenge.digest,
-        challengeId: challenge.id,
-      });
+      const decided = await this.settlement.decideFactor(
+        m,
+        w,
+        challenge.factor,
+        { status: 'approved', evidence: `challenge:${challenge.id}`, digest: challenge.digest, challengeId: challenge.id },
+        [this.challenges.consumeChange(challenge.id)],
+      );
       if (passkey.kind === 'valid') {
         await this.passkeys.recordUse(m, passkey.passkeyId, passkey.counter);
         await this.passkeys.recordApproval(m, w.id, passkey.passkeyId, passkey.assertion);
@@ -90,12 +90,13 @@ export class DecideToken {
   }
 
   private async deny(m: EntityManager, w: LockedWithdrawal, challenge: ChallengeRow): Promise<Verdict> {
-    await this.challenges.consume(m, challenge.id);
-    const decided = await this.settlement.decideFactor(m, w, challenge.factor, {
-      status: 'denied',
-      evidence: `challenge:${challenge.id}`,
-      challengeId: challenge.id,
-    });
+    const decided = await this.settlement.decideFactor(
+      m,
+      w,
+      challenge.factor,
+      { status: 'denied', evidence: `challenge:${challenge.id}`, challengeId: challenge.id },
+      [this.challenges.consumeChange(challenge.id)],
+    );
     await this.settlement.evaluate(m, w, decided);
     await this.notMe.raise(m, w, challenge.factor);
     return { ok: true, factor: challenge.factor, status: 'denied' };
@@ -104,12 +105,13 @@ export class DecideToken {
   /** An assertion that failed: the push factor is denied (which denies the withdrawal); the account is not frozen. */
   private async passkeyRefused(m: EntityManager, w: LockedWithdrawal, challenge: ChallengeRow, reason: string): Promise<Verdict> {
     await this.audit.append(m, { event: 'passkey_refused', userId: w.userId, withdrawalId: w.id, detail: { reason } });
-    await this.challenges.consume(m, challenge.id);
-    const decided = await this.settlement.decideFactor(m, w, challenge.factor, {
-      status: 'denied',
-      evidence: `passkey-invalid:${reason}`,
-      challengeId: challenge.id,
-    });
+    const decided = await this.settlement.decideFactor(
+      m,
+      w,
+      challenge.factor,
+      { status: 'denied', evidence: `passkey-invalid:${reason}`, challengeId: challenge.id },
+      [this.challenges.consumeChange(challenge.id)],
+    );
     await this.settlement.evaluate(m, w, decided);
     return problem('passkey_invalid', 'the passkey approval could not be verified: the confirmation is denied and the withdrawal stopped');
   }
@@ -120,12 +122,13 @@ export class DecideToken {
     if (picks < WRONG_MATCH_PICKS_LIMIT) {
       return problem('match_code_wrong', `${WRONG_MATCH_PICKS_LIMIT - picks} pick(s) left`);
     }
-    await this.challenges.consume(m, challenge.id);
-    const decided = await this.settlement.decideFactor(m, w, challenge.factor, {
-      status: 'denied',
-      evidence: `match-code-wrong:${picks}`,
-      challengeId: challenge.id,
-    });
+    const decided = await this.settlement.decideFactor(
+      m,
+      w,
+      challenge.factor,
+      { status: 'denied', evidence: `match-code-wrong:${picks}`, challengeId: challenge.id },
+      [this.challenges.consumeChange(challenge.id)],
+    );
     await this.settlement.evaluate(m, w, decided);
     return problem('match_code_wrong', `wrong code: the ${challenge.factor} confirmation is denied and the withdrawal stopped`);
   }

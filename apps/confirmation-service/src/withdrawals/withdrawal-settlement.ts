@@ -5,6 +5,7 @@ import {
   LedgerRepository,
   PasskeyApprovalProof,
   PasskeyRepository,
+  RecordedChange,
   WithdrawalPauseRepository,
   WithdrawalRepository,
 } from '@app/database';
@@ -41,10 +42,18 @@ export class WithdrawalSettlement {
   }
 
   /** Records the factor's outcome; returns all the withdrawal's factors as they now are (for `evaluate`). The caller holds the factors' locks. */
-  async decideFactor(m: EntityManager, w: LockedWithdrawal, factor: Factor, outcome: FactorOutcome): Promise<Record<Factor, FactorState>> {
-    const factors = await this.withdrawals.decideFactor(m, w.id, factor, outcome);
-    await this.audit.append(m, { event: `factor_${outcome.status}`, userId: w.userId, withdrawalId: w.id, detail: { factor } });
-    return factors;
+  async decideFactor(
+    m: EntityManager,
+    w: LockedWithdrawal,
+    factor: Factor,
+    outcome: FactorOutcome,
+    alongside: RecordedChange[] = [],
+  ): Promise<Record<Factor, FactorState>> {
+    // The decision, its audit entry and `alongside` (the challenge it used) in one statement.
+    return this.withdrawals.decideFactor(m, w.id, factor, outcome, [
+      ...alongside,
+      this.audit.entryChange({ event: `factor_${outcome.status}`, userId: w.userId, withdrawalId: w.id, detail: { factor } }),
+    ]);
   }
 
   /**

@@ -2,6 +2,7 @@ import { AppRole } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
 import { APP_ROLE } from '../app-role';
 import { AuditEventEntity } from './audit-event.entity';
@@ -20,12 +21,6 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
   /** The operator whose verified action this is; otherwise the entry is the app's own. */
   operatorId?: string;
-}
-
-/** An INSERT, UPDATE or DELETE (no RETURNING needed) that an audit entry records: see AuditRepository.appendWith. */
-export interface RecordedChange {
-  sql: string;
-  params: unknown[];
 }
 
 /**
@@ -55,6 +50,11 @@ export class AuditRepository extends Repository {
    */
   async append(m: EntityManager, e: AuditEntry): Promise<void> {
     await m.query('INSERT INTO audit_events (actor, event, user_id, withdrawal_id, detail) VALUES ($1, $2, $3, $4, $5)', this.values(e));
+  }
+
+  /** The entry as a change of its own, for a statement that makes it with others (changesAsWithClauses). */
+  entryChange(e: AuditEntry): RecordedChange {
+    return { sql: 'INSERT INTO audit_events (actor, event, user_id, withdrawal_id, detail) VALUES ($1, $2, $3, $4, $5)', params: this.values(e) };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { FactorStatus, TokenFactor, WithdrawalStatus } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { RecordedChange } from '../audit/audit.repository';
+import { RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
 import { ChallengeEntity } from './challenge.entity';
 
@@ -71,7 +71,13 @@ export class ChallengeRepository extends Repository {
   }
 
   async consume(m: EntityManager, id: string): Promise<void> {
-    await m.query('UPDATE challenges SET consumed_at = now() WHERE id = $1', [id]);
+    const change = this.consumeChange(id);
+    await m.query(change.sql, change.params);
+  }
+
+  /** Its token used: the challenge answers no further decision. */
+  consumeChange(id: string): RecordedChange {
+    return { sql: 'UPDATE challenges SET consumed_at = now() WHERE id = $1', params: [id] };
   }
 
   /**

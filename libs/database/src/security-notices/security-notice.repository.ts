@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DeliveryClaim } from '../challenges/challenge.repository';
-import { RecordedChange } from '../audit/audit.repository';
+import { RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
 import { NoticeDeliveryEntity, SecurityChange, SecurityNoticeEntity } from './security-notice.entity';
 

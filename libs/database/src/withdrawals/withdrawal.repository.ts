@@ -1,6 +1,7 @@
 import { EndStatus, Factor, FactorDecision, FactorStatus, HoldReason, WithdrawalStatus } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { changesAsWithClauses, RecordedChange } from '../recorded-changes';
 import { withdrawalChanged } from '../transactions';
 import type { WithdrawalAddress } from '../addresses/withdrawal-address.repository';
 import { PG, refusedBy } from '../postgres-error';
@@ -266,19 +267,28 @@ export class WithdrawalRepository extends Repository {
 
   /**
    * Records a factor's outcome and the evidence that decided it (an approval is bound to `digest`); returns
-   * all the withdrawal's factors as they now are, in the same statement. The caller holds the factors' locks
+   * all the withdrawal's factors as they now are, in the same statement, with `alongside` (the challenge
+   * used, the audit entry) made by it too: one round trip. The caller holds the factors' locks
    * (lockFactors), so the others cannot have changed since this transaction read them.
    */
-  async decideFactor(m: EntityManager, id: string, factor: Factor, decision: FactorOutcome): Promise<Record<Factor, FactorState>> {
+  async decideFactor(
+    m: EntityManager,
+    id: string,
+    factor: Factor,
+    decision: FactorOutcome,
+    alongside: RecordedChange[] = [],
+  ): Promise<Record<Factor, FactorState>> {
+    const own = [id, factor, decision.status, decision.digest ?? null, decision.evidence, decision.challengeId ?? null, decision.enrolmentId ?? null];
+    const changes = changesAsWithClauses(alongside, own.length + 1);
     const rows = await this.rows<FactorState>(
-      `WITH decided AS (
+      `WITH ${changes.clauses}decided AS (
          UPDATE withdrawal_factors SET status = $3, digest = $4, decided_at = now(), evidence = $5, challenge_id = $6, enrolment_id = $7
           WHERE withdrawal_id = $1 AND factor = $2
           RETURNING factor, status, digest, failures, wrong_match_picks)
        SELECT factor, status, digest, failures, wrong_match_picks AS "wrongMatchPicks" FROM decided
        UNION ALL
        SELECT factor, status, digest, failures, wrong_match_picks FROM withdrawal_factors WHERE withdrawal_id = $1 AND factor <> $2`,
-      [id, factor, decision.status, decision.digest ?? null, decision.evidence, decision.challengeId ?? null, decision.enrolmentId ?? null],
+      [...own, ...changes.params],
       m,
     );
     withdrawalChanged(m, id);

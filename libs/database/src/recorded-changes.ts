@@ -1,0 +1,27 @@
+/** An INSERT, UPDATE or DELETE (no RETURNING needed), its parameters numbered from $1. */
+export interface RecordedChange {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * `changes` as data-modifying WITH clauses ahead of a statement whose own parameters are `firstFree - 1` in
+ * number: each change's parameters renumbered after those (and after the changes before it). Postgres runs
+ * every data-modifying WITH once and to completion whether or not the statement reads it, so the changes
+ * and the statement are one round trip, atomic together. Returns the clauses (each followed by a comma,
+ * for a statement that goes on with its own WITH clauses) and the parameters to append.
+ */
+export function changesAsWithClauses(changes: RecordedChange[], firstFree: number): { clauses: string; params: unknown[] } {
+  let next = firstFree;
+  const clauses = changes.map((change, i) => {
+    const offset = next - 1;
+    next += change.params.length;
+    const sql = change.sql.replace(/\$(\d+)/g, (_, n: string) => {
+      if (Number(n) < 1 || Number(n) > change.params.length)
+        throw new RangeError(`$${n} is not one of the change's ${change.params.length} parameters`);
+      return `$${Number(n) + offset}`;
+    });
+    return `change_${i} AS (${sql}), `;
+  });
+  return { clauses: clauses.join(''), params: changes.flatMap((c) => c.params) };
+}

@@ -8,8 +8,8 @@ import { SendSecurityNotice } from './notices/send-security-notice';
 import { deferWhilePushServiceBusy } from './push/push-service-slots';
 
 /**
- * Every push, on a queue and worker of its own: a push service that hangs holds these slots (each for at
- * most PUSH_TIMEOUT) and never an email's. Challenge pushes are retried (capped backoff) until delivered
+ * Every push, on a queue and worker of its own: a push service that hangs holds its share of these slots
+ * (PushServiceSlots; each for at most PUSH_TIMEOUT) and never an email's. Challenge pushes are retried (capped backoff) until delivered
  * or their withdrawal ends.
  */
 @Processor(QueueName.Pushes, { ...WORKER_OPTIONS, concurrency: 16 })

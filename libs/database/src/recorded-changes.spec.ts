@@ -9,19 +9,20 @@ describe('changesAsWithClauses', () => {
       ],
       8,
     );
-    expect(clauses).toBe(
-      'change_0 AS (UPDATE challenges SET consumed_at = now() WHERE id = $8), change_1 AS (INSERT INTO audit_events (actor, event) VALUES ($9, $10)), ',
-    );
+    expect(clauses).toEqual([
+      'change_0 AS (UPDATE challenges SET consumed_at = now() WHERE id = $8)',
+      'change_1 AS (INSERT INTO audit_events (actor, event) VALUES ($9, $10))',
+    ]);
     expect(params).toEqual(['c1', 'confirmer', 'factor_approved']);
   });
 
   it('renumbers a parameter used twice, and past $9 without confusing $1 with $10', () => {
     const change = { sql: 'SELECT $1, $10, $1', params: Array.from({ length: 10 }, (_, i) => i) };
-    expect(changesAsWithClauses([change], 3).clauses).toBe('change_0 AS (SELECT $3, $12, $3), ');
+    expect(changesAsWithClauses([change], 3).clauses).toEqual(['change_0 AS (SELECT $3, $12, $3)']);
   });
 
   it('adds nothing for no change', () => {
-    expect(changesAsWithClauses([], 1)).toEqual({ clauses: '', params: [] });
+    expect(changesAsWithClauses([], 1)).toEqual({ clauses: [], params: [] });
   });
 
   it('refuses a change that names a parameter it does not have', () => {

@@ -8,10 +8,10 @@ export interface RecordedChange {
  * `changes` as data-modifying WITH clauses ahead of a statement whose own parameters are `firstFree - 1` in
  * number: each change's parameters renumbered after those (and after the changes before it). Postgres runs
  * every data-modifying WITH once and to completion whether or not the statement reads it, so the changes
- * and the statement are one round trip, atomic together. Returns the clauses (each followed by a comma,
- * for a statement that goes on with its own WITH clauses) and the parameters to append.
+ * and the statement are one round trip, atomic together. Returns the clauses (`name AS (…)`, to join with
+ * the statement's own WITH clauses, if any) and the parameters to append.
  */
-export function changesAsWithClauses(changes: RecordedChange[], firstFree: number): { clauses: string; params: unknown[] } {
+export function changesAsWithClauses(changes: RecordedChange[], firstFree: number): { clauses: string[]; params: unknown[] } {
   let next = firstFree;
   const clauses = changes.map((change, i) => {
     const offset = next - 1;
@@ -21,7 +21,7 @@ export function changesAsWithClauses(changes: RecordedChange[], firstFree: numbe
         throw new RangeError(`$${n} is not one of the change's ${change.params.length} parameters`);
       return `$${Number(n) + offset}`;
     });
-    return `change_${i} AS (${sql}), `;
+    return `change_${i} AS (${sql})`;
   });
-  return { clauses: clauses.join(''), params: changes.flatMap((c) => c.params) };
+  return { clauses, params: changes.flatMap((c) => c.params) };
 }

@@ -2,7 +2,7 @@ import { AppRole } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { RecordedChange } from '../recorded-changes';
+import { changesAsWithClauses, RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
 import { APP_ROLE } from '../app-role';
 import { AuditEventEntity } from './audit-event.entity';
@@ -49,7 +49,8 @@ export class AuditRepository extends Repository {
    * written by the app that carried it out, the operator named in the detail.
    */
   async append(m: EntityManager, e: AuditEntry): Promise<void> {
-    await m.query('INSERT INTO audit_events (actor, event, user_id, withdrawal_id, detail) VALUES ($1, $2, $3, $4, $5)', this.values(e));
+    const entry = this.entryChange(e);
+    await m.query(entry.sql, entry.params);
   }
 
   /** The entry as a change of its own, for a statement that makes it with others (changesAsWithClauses). */
@@ -63,12 +64,9 @@ export class AuditRepository extends Repository {
    * take four. `change` numbers its own parameters from $1.
    */
   async appendWith(change: RecordedChange, e: AuditEntry, m?: EntityManager): Promise<void> {
-    const at = change.params.length;
-    await this.db(m).query(
-      `WITH change AS (${change.sql})
-       INSERT INTO audit_events (actor, event, user_id, withdrawal_id, detail) VALUES ($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5})`,
-      [...change.params, ...this.values(e)],
-    );
+    const entry = this.entryChange(e);
+    const changes = changesAsWithClauses([change], entry.params.length + 1);
+    await this.db(m).query(`WITH ${changes.clauses.join(', ')} ${entry.sql}`, [...entry.params, ...changes.params]);
   }
 
   private values(e: AuditEntry): unknown[] {

@@ -280,11 +280,12 @@ export class WithdrawalRepository extends Repository {
   ): Promise<Record<Factor, FactorState>> {
     const own = [id, factor, decision.status, decision.digest ?? null, decision.evidence, decision.challengeId ?? null, decision.enrolmentId ?? null];
     const changes = changesAsWithClauses(alongside, own.length + 1);
-    const rows = await this.rows<FactorState>(
-      `WITH ${changes.clauses}decided AS (
+    const decided = `decided AS (
          UPDATE withdrawal_factors SET status = $3, digest = $4, decided_at = now(), evidence = $5, challenge_id = $6, enrolment_id = $7
           WHERE withdrawal_id = $1 AND factor = $2
-          RETURNING factor, status, digest, failures, wrong_match_picks)
+          RETURNING factor, status, digest, failures, wrong_match_picks)`;
+    const rows = await this.rows<FactorState>(
+      `WITH ${[...changes.clauses, decided].join(', ')}
        SELECT factor, status, digest, failures, wrong_match_picks AS "wrongMatchPicks" FROM decided
        UNION ALL
        SELECT factor, status, digest, failures, wrong_match_picks FROM withdrawal_factors WHERE withdrawal_id = $1 AND factor <> $2`,

@@ -1,4 +1,5 @@
 import { defaultRoleUrl } from '@app/config';
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { AppName, AppProcess } from './support/app-processes';
 import { ConfirmationChannels } from './support/confirmation-channels';
@@ -87,6 +88,8 @@ describe('Postgres or Redis gone: 503 unavailable with Retry-After, logged once 
         expect(JSON.stringify(r.body)).not.toMatch(/ECONNREFUSED|at .*\.js|\.ts:/); // nothing of the driver's error
         const doc = await customer.client.get('/v1/withdrawals');
         expect([doc.status, doc.body.code]).toEqual([503, 'unavailable']);
+        const poll = await customer.client.get(`/v1/withdrawals/${randomUUID()}`); // not cached: read from Postgres
+        expect([poll.status, poll.body.code, poll.headers.get('retry-after')]).toEqual([503, 'unavailable', '5']);
         await sleep(100);
       }
       const health = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(3000) });

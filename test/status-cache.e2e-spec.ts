@@ -64,6 +64,38 @@ describe('status document cache', () => {
     expect((await new ApiClient(t.suite.baseUrl).get(`/v1/withdrawals/${w.id}`, { 'if-none-match': etag })).status).toBe(401);
   });
 
+  it('answers as every route does: problems for a bad token or id, the request id echoed, HEAD, the documented operation', async () => {
+    const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const w = (await t.channels.requestWithdrawal(c, '0.1')).body;
+    const path = `/v1/withdrawals/${w.id}`;
+    expect((await c.client.get(path)).status).toBe(200); // cached from here on: the refusals below are not the database's
+    const token = c.client.bearer as string;
+    const [header, payload, signature] = token.split('.');
+    const forged = `${header}.${payload}.${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
+    const expired = await t.env.sign({ roles: [] }, { sub: c.id, lifetime: Math.floor(Date.now() / 1000) - 60 });
+    for (const bearer of [forged, expired, 'not-a-token']) {
+      const refused = await new ApiClient(t.suite.baseUrl, bearer).get(path);
+      expect([refused.status, refused.body.code, refused.body.instance, refused.headers.get('etag')]).toEqual([401, 'unauthorized', path, null]);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+    for (const id of ['not-a-uuid', `${w.id}0`, "1' OR '1'='1"]) {
+      const missing = await c.client.get(`/v1/withdrawals/${encodeURIComponent(id)}`);
+      expect([missing.status, missing.body.code]).toEqual([404, 'not_found']);
+      expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+
+    const traced = await c.client.get(path, { 'x-request-id': 'poll-trace-0001' });
+    expect([traced.status, traced.headers.get('x-request-id')]).toEqual([200, 'poll-trace-0001']);
+    const head = await fetch(`${t.suite.baseUrl}${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${token}` } });
+    expect([head.status, head.headers.get('etag')]).toEqual([200, traced.headers.get('etag')]);
+
+    const doc = (await (await fetch(`${t.suite.baseUrl}/docs-json`)).json()) as { paths: Record<string, Record<string, any>> };
+    const operation = doc.paths['/v1/withdrawals/{id}']?.get;
+    expect(Object.keys(operation?.responses ?? {}).sort()).toEqual(['200', '304', 'default']);
+    expect(operation.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/WithdrawalStatusDocument' });
+    expect(operation.security).toEqual([{ bearer: [] }]);
+  });
+
   it('shows a change made by another app (an approval, the posting) once the change feed tells of it', async () => {
     const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = (await t.channels.requestWithdrawal(c, '0.1')).body;

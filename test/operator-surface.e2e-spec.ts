@@ -1,6 +1,7 @@
 import { PROBLEM_STATUS } from '@app/domain';
 import { QueueName } from '@app/queue';
 import { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApiApp } from '../apps/api/src/api-app';
@@ -155,6 +156,13 @@ describe('operator surface: metrics, queue dashboard, CORS, OpenAPI', () => {
       const simple = await fetch(`${t.suite.baseUrl}/v1/push/vapid-public-key`, { headers: { origin: FRONTEND } });
       expect(simple.headers.get('access-control-allow-origin')).toBe(FRONTEND);
       expect(simple.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('x-request-id');
+      // The status poll is a Fastify route of its own (outside Nest's pipeline): the same CORS answer.
+      const poll = `${t.suite.baseUrl}/v1/withdrawals/${randomUUID()}`;
+      const polled = await fetch(poll, { headers: { origin: FRONTEND } });
+      expect([polled.status, polled.headers.get('access-control-allow-origin')]).toEqual([401, FRONTEND]);
+      expect(polled.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('etag');
+      const polledElsewhere = await fetch(poll, { headers: { origin: 'https://evil.example' } });
+      expect(polledElsewhere.headers.get('access-control-allow-origin')).toBeNull();
 
       for (const origin of ['https://evil.example', 'https://app.exchange.test.evil.example', 'http://app.exchange.test', 'null']) {
         const other = await preflight(origin);

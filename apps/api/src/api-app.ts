@@ -11,6 +11,7 @@ import { withProblems } from './http/openapi-problems';
 import { ProblemFilter } from './http/problem.filter';
 import { registerJsonBodyParser, TextFieldsPipe } from './http/request-body';
 import { mountQueueDashboard } from './operators/queue-dashboard';
+import { WithdrawalStatusRoute, withWithdrawalStatusRoute } from './withdrawals/withdrawal-status.route';
 
 /** A hop count trusts that many proxies nearest to us (proxy-addr's meaning); Fastify's types take it as a function. */
 function fastifyTrustProxy(trust: AppConfig['trustProxy']) {
@@ -46,6 +47,7 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   app.useGlobalFilters(app.get(ProblemFilter));
   registerJsonBodyParser(app.getHttpAdapter().getInstance());
   app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES });
+  app.get(WithdrawalStatusRoute).register(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(
     new TextFieldsPipe(),
     new ValidationPipe({
@@ -57,14 +59,16 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
     }),
   );
   const document = withProblems(
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Countersign')
-        .setDescription('Out-of-band withdrawal confirmation: email, web push and TOTP, three of three. See shared/API.md.')
-        .setVersion('1')
-        .addBearerAuth()
-        .build(),
+    withWithdrawalStatusRoute(
+      SwaggerModule.createDocument(
+        app,
+        new DocumentBuilder()
+          .setTitle('Countersign')
+          .setDescription('Out-of-band withdrawal confirmation: email, web push and TOTP, three of three. See shared/API.md.')
+          .setVersion('1')
+          .addBearerAuth()
+          .build(),
+      ),
     ),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -11,6 +11,20 @@ export const OperatorOnly = () => SetMetadata(OPERATOR_ONLY, true);
 
 type AuthenticatedRequest = FastifyRequest & { caller?: Caller; bearer?: string };
 
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
+
+/**
+ * The caller an Authorization header proves, with its bearer token; `unauthorized` for a header that is
+ * missing or malformed or a token that is not valid. BearerGuard and the routes served outside Nest's
+ * pipeline (the status poll) both authenticate here.
+ */
+export async function authenticate(verifier: JwtVerifier, authorization: string | undefined): Promise<{ caller: Caller; bearer: string }> {
+  const match = BEARER.exec(authorization ?? '');
+  const caller = match ? await verifier.verify(match[1]) : undefined;
+  if (!caller) throw new Problem('unauthorized', 'a valid bearer token is required');
+  return { caller, bearer: match![1] };
+}
+
 /** Customer and operator endpoints: a valid bearer JWT is required; `sub` is the customer id. */
 @Injectable()
 export class BearerGuard implements CanActivate {
@@ -21,14 +35,11 @@ export class BearerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
-    const caller = match ? await this.verifier.verify(match[1]) : undefined;
-    if (!caller) throw new Problem('unauthorized', 'a valid bearer token is required');
+    const { caller, bearer } = await authenticate(this.verifier, request.headers.authorization);
     const operatorOnly = this.reflector.getAllAndOverride<boolean>(OPERATOR_ONLY, [context.getHandler(), context.getClass()]);
     if (operatorOnly && !caller.roles.includes('operator')) throw new Problem('forbidden', 'operators only');
     request.caller = caller;
-    request.bearer = match![1];
+    request.bearer = bearer;
     return true;
   }
 }

@@ -13,6 +13,6 @@ import { VerdictClient } from './verdict-client';
   imports: [RateLimitModule],
   controllers: [AssetsController],
   providers: [JwtVerifier, BearerGuard, VerdictClient, ProblemFilter, HtmlProblemFilter],
-  exports: [JwtVerifier, BearerGuard, VerdictClient, RateLimitModule],
+  exports: [JwtVerifier, BearerGuard, VerdictClient, ProblemFilter, RateLimitModule],
 })
 export class HttpModule {}

@@ -45,6 +45,15 @@ export function knownProblem(error: unknown): Problem | undefined {
   return undefined;
 }
 
+/** A problem as application/problem+json, with its headers (Retry-After), for the request at `url`. */
+export function sendProblem(reply: FastifyReply, problem: Problem, url: string): FastifyReply {
+  for (const [name, value] of Object.entries(problem.headers)) reply.header(name, value);
+  return reply
+    .status(problem.getStatus())
+    .header('content-type', 'application/problem+json')
+    .send(problem.body(url.split('?')[0]));
+}
+
 /**
  * Every error leaves as application/problem+json. One with no meaning of its own is either Postgres or
  * Redis gone (a connection failure by its codes, or any error while a probe finds one unreachable): a
@@ -60,12 +69,7 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const problem = await this.toProblem(error, request);
-    for (const [name, value] of Object.entries(problem.headers)) reply.header(name, value);
-    reply
-      .status(problem.getStatus())
-      .header('content-type', 'application/problem+json')
-      .send(problem.body(request.url.split('?')[0]));
+    sendProblem(reply, await this.toProblem(error, request), request.url);
   }
 
   /** Any error as the problem it answers with. */

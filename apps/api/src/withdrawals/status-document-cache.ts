@@ -7,11 +7,13 @@ import { WithdrawalStatusDocument } from './withdrawal.dto';
 export interface CachedDocument {
   ownerId: string;
   doc: WithdrawalStatusDocument;
+  /** The document as sent: serialized once, not on every poll. */
+  json: string;
   etag: string;
   storedAt: number;
 }
 
-export const etagOf = (doc: WithdrawalStatusDocument) => `"${createHash('sha256').update(JSON.stringify(doc)).digest('base64url').slice(0, 27)}"`;
+const etagOfJson = (json: string) => `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
 
 /** Entries kept; the least recently used go first. */
 const MAX_ENTRIES = 20_000;
@@ -69,7 +71,8 @@ export class StatusDocumentCache implements OnModuleInit {
   }
 
   store(id: string, ownerId: string, doc: WithdrawalStatusDocument, mark: number): CachedDocument {
-    const entry = { ownerId, doc, etag: etagOf(doc), storedAt: Date.now() };
+    const json = JSON.stringify(doc);
+    const entry = { ownerId, doc, json, etag: etagOfJson(json), storedAt: Date.now() };
     const changed = this.changedAt.get(id);
     if (!this.feed.live || mark < this.forgottenUpTo || (changed !== undefined && changed > mark)) return entry;
     this.entries.delete(id);

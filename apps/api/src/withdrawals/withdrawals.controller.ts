@@ -1,6 +1,6 @@
 import { Caller } from '@app/crypto';
 import { DEVICE_ID_PATTERN, isPositiveAmount } from '@app/domain';
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { CUSTOMER_PAGE_SIZE } from '../api-constants';
@@ -12,12 +12,12 @@ import { CreateWithdrawalDto, ListWithdrawalsQuery, Page, WithdrawalStatusDocume
 import { WithdrawalDecisions } from './withdrawal-decisions.service';
 import { WithdrawalStatusService } from './withdrawal-status.service';
 import { WithdrawalEventsService } from './withdrawal-events.service';
-import { StatusDocumentCache } from './status-document-cache';
+import { WITHDRAWAL_ID } from './withdrawal-id';
 import { CustomerWrite } from '../http/rate-limits/rate-limit.guard';
 
-/** Any malformed id is simply not found, like another customer's. */
-const WithdrawalId = () => Param('id', new ParseUUIDPipe({ exceptionFactory: () => new Problem('not_found') }));
+const WithdrawalId = () => Param('id', WITHDRAWAL_ID);
 
+/** Customers' withdrawals. `GET /v1/withdrawals/:id`, the status poll, is WithdrawalStatusRoute's, outside Nest's pipeline. */
 @ApiTags('customer: withdrawals')
 @ApiBearerAuth()
 @UseGuards(BearerGuard)
@@ -28,7 +28,6 @@ export class WithdrawalsController {
     private readonly status: WithdrawalStatusService,
     private readonly decisions: WithdrawalDecisions,
     private readonly eventStreams: WithdrawalEventsService,
-    private readonly cache: StatusDocumentCache,
   ) {}
 
   @CustomerWrite()
@@ -79,33 +78,6 @@ export class WithdrawalsController {
       reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), ...headers });
       return reply.raw;
     });
-  }
-
-  /**
-   * Frontends poll this: an unchanged document answers 304 to If-None-Match. The owner's document comes
-   * from the cache the change feed keeps current, so a poll of an unchanged withdrawal needs no query.
-   */
-  @Get(':id')
-  @ApiResponse({ status: 200, type: WithdrawalStatusDocument })
-  @ApiResponse({ status: 304, description: 'unchanged since the ETag given in If-None-Match' })
-  async get(
-    @CurrentCaller() caller: Caller,
-    @WithdrawalId() id: string,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<WithdrawalStatusDocument | undefined> {
-    let cached = this.cache.get(id, caller.id);
-    if (!cached) {
-      const mark = this.cache.mark();
-      cached = this.cache.store(id, caller.id, await this.status.forOwner(caller.id, id), mark);
-    }
-    const { doc, etag } = cached;
-    reply.header('etag', etag).header('cache-control', 'private, no-cache');
-    if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
-      reply.status(304);
-      return undefined;
-    }
-    return doc;
   }
 
   @CustomerWrite()

@@ -1,8 +1,8 @@
 import { AppConfig } from '@app/config';
-import { requestIdOf } from '@app/logging';
+import { requestIdOf, requestLogHook } from '@app/logging';
 import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ApiModule } from './api.module';
@@ -47,7 +47,13 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   app.useGlobalFilters(app.get(ProblemFilter));
   registerJsonBodyParser(app.getHttpAdapter().getInstance());
   app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES });
-  app.get(WithdrawalStatusRoute).register(app.getHttpAdapter().getInstance());
+  const fastify = app.getHttpAdapter().getInstance();
+  // Every request's id and its line in the log, for Nest's routes and the poll route alike (request-log.ts).
+  fastify.addHook(
+    'onRequest',
+    requestLogHook(() => PinoLogger.root),
+  );
+  app.get(WithdrawalStatusRoute).register(fastify);
   app.useGlobalPipes(
     new TextFieldsPipe(),
     new ValidationPipe({

@@ -1,10 +1,9 @@
 import type { LogLevel } from '@app/config';
-import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { LoggerModule, PinoLogger } from 'nestjs-pino';
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
 import pino, { LoggerOptions } from 'pino';
 import { redactUrl, SECRET_SERIALIZERS, withoutSecrets } from './log-redaction';
 import { currentRequestContext } from './request-context';
-import { requestLogMiddleware } from './request-log';
 
 /** One JSON object a line, the same shape in every app: `app`, `requestId` when there is one, secrets redacted. */
 export function pinoOptions(app: string, level: LogLevel): LoggerOptions {
@@ -40,23 +39,11 @@ export function bootLogger(app: string): pino.Logger {
   return pino(pinoOptions(app, level && pino.levels.values[level] !== undefined ? level : 'info'));
 }
 
-/** Every route. nestjs-pino's default pattern, `{/*splat}`, matches nothing under NestJS 12's Fastify adapter. */
-const EVERY_ROUTE = { path: '*path', method: RequestMethod.ALL };
-
-/** Each HTTP request: its id current for the rest of it, and one line when it ends (see request-log.ts). */
-@Module({})
-class RequestLogModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    // The root logger nestjs-pino builds from pinoOptions (set before any request comes).
-    consumer.apply(requestLogMiddleware(() => PinoLogger.root)).forRoutes(EVERY_ROUTE);
-  }
-}
-
 /**
  * pino through nestjs-pino for an app: Nest's own logs and ours as JSON lines, each with the request id of
- * the request or job it belongs to (the mixin). For the API, also a line per request and the request id,
- * taken from a well-formed `X-Request-Id` or generated, echoed in the response. pino-http's middleware is
- * not mounted: it built two child loggers per request whether or not its line would be written.
+ * the request or job it belongs to (the mixin). The API adds the request log (request-log.ts) as a Fastify
+ * hook. pino-http's middleware is not mounted: it built two child loggers per request whether or not its
+ * line would be written.
  */
 @Module({})
 export class LoggingModule {
@@ -68,7 +55,6 @@ export class LoggingModule {
           forRoutes: [],
           pinoHttp: httpLoggerOptions(app, level),
         }),
-        RequestLogModule,
       ],
     };
   }

@@ -39,3 +39,12 @@ export function requestLogMiddleware(loggerOf: () => Logger) {
     runWithRequestId(requestId, next);
   };
 }
+
+/**
+ * The same as a Fastify `onRequest` hook (the API adds it to its Fastify instance): every route, Nest's and
+ * the Fastify routes beside them, without @fastify/middie's connect-style chain per request.
+ */
+export function requestLogHook(loggerOf: () => Logger) {
+  const log = requestLogMiddleware(loggerOf);
+  return (request: { raw: IncomingMessage }, reply: { raw: ServerResponse }, done: () => void): void => log(request.raw, reply.raw, done);
+}

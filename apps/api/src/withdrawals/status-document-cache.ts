@@ -6,8 +6,7 @@ import { WithdrawalStatusDocument } from './withdrawal.dto';
 
 export interface CachedDocument {
   ownerId: string;
-  doc: WithdrawalStatusDocument;
-  /** The document as sent: serialized once, not on every poll. */
+  /** The document as sent, serialized once: not on every poll, and kept smaller than the object. */
   json: string;
   etag: string;
   storedAt: number;
@@ -72,7 +71,7 @@ export class StatusDocumentCache implements OnModuleInit {
 
   store(id: string, ownerId: string, doc: WithdrawalStatusDocument, mark: number): CachedDocument {
     const json = JSON.stringify(doc);
-    const entry = { ownerId, doc, json, etag: etagOfJson(json), storedAt: Date.now() };
+    const entry = { ownerId, json, etag: etagOfJson(json), storedAt: Date.now() };
     const changed = this.changedAt.get(id);
     if (!this.feed.live || mark < this.forgottenUpTo || (changed !== undefined && changed > mark)) return entry;
     this.entries.delete(id);

@@ -1,4 +1,5 @@
 import { defaultRoleUrl } from '@app/config';
+import { OUTBOX_SWEEP_MS } from '@app/queue';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { AppName, AppProcess } from './support/app-processes';
@@ -79,8 +80,8 @@ describe('Postgres or Redis gone: 503 unavailable with Retry-After, logged once 
     await postgresProxy.cut();
     let requests = 0;
     try {
-      // Three seconds of a customer's retries: a dozen polls of each app's outbox relay, many requests.
-      for (const until = Date.now() + 3000; Date.now() < until; requests += 2) {
+      // Five seconds of a customer's retries: two or three sweeps of each app's outbox relay (OUTBOX_SWEEP_MS), many requests.
+      for (const until = Date.now() + 2.5 * OUTBOX_SWEEP_MS; Date.now() < until; requests += 2) {
         const r = await channels.requestWithdrawal(customer, '0.01');
         expect([r.status, r.body.code]).toEqual([503, 'unavailable']);
         expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);

@@ -19,7 +19,7 @@ describe('status document cache', () => {
 
   beforeAll(() => {
     // The status document's read from Postgres (the API's only query for this route), counted; the API's
-    // other work (its outbox relay polling every 250 ms) is not what is measured.
+    // other work (its outbox relay's sweeps) is not what is measured.
     const repository = t.suite.api.get(WithdrawalRepository);
     const view = repository.view.bind(repository);
     jest.spyOn(repository, 'view').mockImplementation((...args) => {

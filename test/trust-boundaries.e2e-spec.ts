@@ -91,6 +91,19 @@ describe('trust boundaries: what Redis, a customer id or a dashboard login can d
       );
     });
 
+    it("a committed row no relay was told of (its app crashed before publishing) is published by the relays' sweep, with nothing else happening", async () => {
+      const jobId = `sweep-${randomBytes(6).toString('hex')}`;
+      const [{ id }] = await t.env.admin.query(
+        `INSERT INTO outbox (queue, name, job_id, data) VALUES ('confirmations', 'expire-withdrawal', $1, '{}') RETURNING id::text`,
+        [jobId],
+      );
+      await waitUntil(
+        async () => (await t.env.admin.query(`SELECT published_at FROM outbox WHERE id = $1`, [id]))[0].published_at !== null,
+        10_000,
+        'the row published by a sweep',
+      );
+    });
+
     it('a row that can never be published is set aside as failed, audited, counted in /metrics and listed for operators, while the relay goes on', async () => {
       // BullMQ refuses this id ("Custom Id cannot contain :"): as a row written by an older release would be.
       const [{ id: poisonId }] = await t.env.admin.query(

@@ -1,4 +1,4 @@
-import { OutboxRepository } from '@app/database';
+import { OutboxRepository, RecordedChange } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { QueueJob } from './job-contracts';
@@ -23,9 +23,15 @@ export class Outbox {
   ) {}
 
   add(m: EntityManager, entries: OutboxEntry[]): Promise<void> {
-    return this.entries.insert(
-      m,
-      entries.map((e) => ({ ...e, data: this.signer.sign(e.queue, e.name, e.jobId, e.data) })),
-    );
+    return this.entries.insert(m, this.signed(entries));
+  }
+
+  /** The same as a change for a statement of `m`'s transaction that makes it with others (changesAsWithClauses). */
+  addChange(m: EntityManager, entries: OutboxEntry[]): RecordedChange {
+    return this.entries.insertChange(m, this.signed(entries));
+  }
+
+  private signed(entries: OutboxEntry[]) {
+    return entries.map((e) => ({ ...e, data: this.signer.sign(e.queue, e.name, e.jobId, e.data) }));
   }
 }

@@ -1,5 +1,5 @@
 import { AppConfig, APP_CONFIG } from '@app/config';
-import { AuditRepository, WithdrawalRiskKeys, WithdrawalRiskRepository } from '@app/database';
+import { AuditRepository, RecordedChange, WithdrawalRiskKeys, WithdrawalRiskRepository } from '@app/database';
 import {
   ANOMALY_REASON,
   AnomalyKind,
@@ -108,16 +108,19 @@ export class RiskControls {
     return velocity.exceeds ? { reason: 'velocity', velocity: { total: formatAmount(velocity.total), limit } } : undefined;
   }
 
-  /** Keeps the withdrawal's keys; a hold is audited and, once per key and window, mailed to the operators. */
-  async record(
+  /** The keys the withdrawal is counted under, as a change for the request's statement that makes it with others. */
+  recordChange(withdrawalId: string, screening: Screening): RecordedChange {
+    return this.risk.recordChange(withdrawalId, screening.keys);
+  }
+
+  /** A held withdrawal's audit entry and, once per key and window, the operators' alert (an anomaly, the velocity limit). */
+  async recordHold(
     m: EntityManager,
     withdrawalId: string,
     request: RiskRequest,
     screening: Screening,
-    hold: { reason: HoldReason; velocity?: { total: string; limit: string } } | undefined,
+    hold: { reason: HoldReason; velocity?: { total: string; limit: string } },
   ): Promise<void> {
-    await this.risk.record(m, withdrawalId, screening.keys);
-    if (!hold) return;
     const { anomalyWindowMs, anomalyMaxAccounts } = this.config.risk;
     const kind = screening.anomaly;
     const key = kind ? { kind, value: this.keyValue(screening.keys, kind) } : undefined;

@@ -98,24 +98,27 @@ export class CreateWithdrawal {
           expiresAt,
           heldFor: hold?.reason,
         });
-        await this.ledger.reserve(m, withdrawalId);
-        await this.outbox.add(m, [
-          { queue: QueueName.Notifications, name: 'send-withdrawal-challenges', jobId: jobId('challenges', withdrawalId), data: { withdrawalId } },
-          {
-            queue: QueueName.Confirmations,
-            name: 'expire-withdrawal',
-            jobId: jobId('expire', withdrawalId),
-            data: { withdrawalId },
-            runAt: expiresAt,
-          },
+        // The hold, the jobs, the audit entry and the risk keys: one statement (step 22 in the README).
+        await this.ledger.reserve(m, withdrawalId, [
+          this.outbox.addChange(m, [
+            { queue: QueueName.Notifications, name: 'send-withdrawal-challenges', jobId: jobId('challenges', withdrawalId), data: { withdrawalId } },
+            {
+              queue: QueueName.Confirmations,
+              name: 'expire-withdrawal',
+              jobId: jobId('expire', withdrawalId),
+              data: { withdrawalId },
+              runAt: expiresAt,
+            },
+          ]),
+          this.audit.entryChange({
+            event: 'withdrawal_requested',
+            userId: input.userId,
+            withdrawalId,
+            detail: { ip: input.requestIp, ...(input.deviceId ? { device: input.deviceId } : {}) },
+          }),
+          this.risk.recordChange(withdrawalId, screening),
         ]);
-        await this.audit.append(m, {
-          event: 'withdrawal_requested',
-          userId: input.userId,
-          withdrawalId,
-          detail: { ip: input.requestIp, ...(input.deviceId ? { device: input.deviceId } : {}) },
-        });
-        await this.risk.record(m, withdrawalId, riskRequest, screening, hold);
+        if (hold) await this.risk.recordHold(m, withdrawalId, riskRequest, screening, hold);
         return withdrawalId;
       });
     } catch (error) {

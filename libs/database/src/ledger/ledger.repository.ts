@@ -2,6 +2,7 @@ import { formatAmount } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PG, refusedBy } from '../postgres-error';
+import { changesAsWithClauses, RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
 
 export interface Balance {
@@ -22,9 +23,14 @@ export interface DepositResult {
  */
 @Injectable()
 export class LedgerRepository extends Repository {
-  /** Places the withdrawal's hold; fails with ledger_accounts_no_overdraft when funds are short. */
-  async reserve(m: EntityManager, withdrawalId: string): Promise<string> {
-    const [row] = await this.rows<{ id: string }>('SELECT ledger_reserve($1) AS id', [withdrawalId], m);
+  /**
+   * Places the withdrawal's hold; fails with ledger_accounts_no_overdraft when funds are short. `alongside`
+   * are made in the same statement (changesAsWithClauses): one round trip, and nothing of them if it fails.
+   */
+  async reserve(m: EntityManager, withdrawalId: string, alongside: RecordedChange[] = []): Promise<string> {
+    const changes = changesAsWithClauses(alongside, 2);
+    const withClauses = changes.clauses.length ? `WITH ${changes.clauses.join(', ')} ` : '';
+    const [row] = await this.rows<{ id: string }>(`${withClauses}SELECT ledger_reserve($1) AS id`, [withdrawalId, ...changes.params], m);
     return row.id;
   }
 

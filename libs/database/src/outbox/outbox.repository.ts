@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
 import { outboxWritten } from '../transactions';
 import { OutboxEntryEntity } from './outbox-entry.entity';
@@ -24,12 +25,22 @@ export type FailedOutboxEntry = Pick<
 export class OutboxRepository extends Repository {
   async insert(m: EntityManager, entries: NewOutboxEntry[]): Promise<void> {
     if (!entries.length) return;
+    const change = this.insertChange(m, entries);
+    await m.query(change.sql, change.params);
+  }
+
+  /**
+   * The entries' INSERT as a change for a statement of `m`'s transaction that makes it with others
+   * (changesAsWithClauses); the transaction's commit kicks the relay as insert's does. Not for no entries.
+   */
+  insertChange(m: EntityManager, entries: NewOutboxEntry[]): RecordedChange {
+    if (!entries.length) throw new RangeError('an outbox change needs entries');
     const values = entries.map((_, i) => `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}, $${i * 5 + 5})`).join(', ');
-    await m.query(
-      `INSERT INTO outbox (queue, name, job_id, data, run_at) VALUES ${values}`,
-      entries.flatMap((e) => [e.queue, e.name, e.jobId, JSON.stringify(e.data), e.runAt ?? null]),
-    );
     outboxWritten(m);
+    return {
+      sql: `INSERT INTO outbox (queue, name, job_id, data, run_at) VALUES ${values}`,
+      params: entries.flatMap((e) => [e.queue, e.name, e.jobId, JSON.stringify(e.data), e.runAt ?? null]),
+    };
   }
 
   /** Up to `limit` unpublished entries, oldest first, locked so that relays in other apps skip them. */

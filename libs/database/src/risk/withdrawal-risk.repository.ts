@@ -1,6 +1,7 @@
 import { AnomalyKind } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
 import { WithdrawalRiskEntity } from './withdrawal-risk.entity';
 
@@ -36,14 +37,12 @@ const relatedBy = (column: string) => `
  */
 @Injectable()
 export class WithdrawalRiskRepository extends Repository {
-  async record(m: EntityManager, withdrawalId: string, keys: WithdrawalRiskKeys): Promise<void> {
-    await m.query('INSERT INTO withdrawal_risk (withdrawal_id, ip_key, device_key, destination_key, distinct_accounts) VALUES ($1, $2, $3, $4, $5)', [
-      withdrawalId,
-      keys.ipKey,
-      keys.deviceKey,
-      keys.destinationKey,
-      JSON.stringify(keys.distinctAccounts),
-    ]);
+  /** A withdrawal's keys as a change for the statement that makes it with others (changesAsWithClauses): the request's ledger hold. */
+  recordChange(withdrawalId: string, keys: WithdrawalRiskKeys): RecordedChange {
+    return {
+      sql: 'INSERT INTO withdrawal_risk (withdrawal_id, ip_key, device_key, destination_key, distinct_accounts) VALUES ($1, $2, $3, $4, $5)',
+      params: [withdrawalId, keys.ipKey, keys.deviceKey, keys.destinationKey, JSON.stringify(keys.distinctAccounts)],
+    };
   }
 
   /**

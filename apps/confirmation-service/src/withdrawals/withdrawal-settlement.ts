@@ -140,30 +140,32 @@ export class WithdrawalSettlement {
 
   private async postUnder(m: EntityManager, w: LockedWithdrawal, passkey?: PasskeyProof): Promise<void> {
     // Postgres refuses this unless three approvals match the current digest (ledger_three_of_three).
-    const transferId = await this.ledger.post(m, w.id);
-    const postedAt = await this.withdrawals.markPosted(m, w.id);
-    await this.audit.append(m, { event: 'withdrawal_posted', userId: w.userId, withdrawalId: w.id });
-    logger.log(`withdrawal ${w.id} posted`);
-    await this.outbox.add(m, [
-      {
-        queue: QueueName.WithdrawalsPosted,
-        name: 'withdrawal-posted',
-        jobId: w.id,
-        data: {
-          withdrawalId: w.id,
-          transferId,
-          userId: w.userId,
-          asset: w.asset,
-          network: w.network,
-          amount: formatAmount(w.amount),
-          address: w.address,
-          postedAt: postedAt.toISOString(),
-          fee: formatAmount(w.fee),
-          ...(passkey ? { passkey } : {}),
+    const { transferId, at: postedAt } = await this.ledger.post(m, w.id);
+    // The status, its audit entry and the wallet's and the customer's jobs: one statement.
+    await this.withdrawals.markPosted(m, w.id, [
+      this.audit.entryChange({ event: 'withdrawal_posted', userId: w.userId, withdrawalId: w.id }),
+      this.outbox.addChange(m, [
+        {
+          queue: QueueName.WithdrawalsPosted,
+          name: 'withdrawal-posted',
+          jobId: w.id,
+          data: {
+            withdrawalId: w.id,
+            transferId,
+            userId: w.userId,
+            asset: w.asset,
+            network: w.network,
+            amount: formatAmount(w.amount),
+            address: w.address,
+            postedAt: postedAt.toISOString(),
+            fee: formatAmount(w.fee),
+            ...(passkey ? { passkey } : {}),
+          },
         },
-      },
-      this.outcomeEmail(w.id),
+        this.outcomeEmail(w.id),
+      ]),
     ]);
+    logger.log(`withdrawal ${w.id} posted`);
   }
 
   private outcomeEmail(withdrawalId: string) {

@@ -49,18 +49,21 @@ export class LedgerRepository extends Repository {
     return refusedBy(error, PG.uniqueViolation, 'ledger_deposit_reference_conflict');
   }
 
-  /** Posts the withdrawal's hold. Postgres refuses unless three approvals match its current digest. */
-  /** Posts the withdrawal's hold; returns the id of the posting transfer (the wallet's reference). */
-  async post(m: EntityManager, withdrawalId: string): Promise<string> {
-    const row = await this.row<{ id: string }>(
+  /**
+   * Posts the withdrawal's hold. Postgres refuses unless three approvals match its current digest. Returns
+   * the id of the posting transfer (the wallet's reference) and the transaction's time, `now()`, which every
+   * statement of the transaction sees: the `posted_at` that markPosted then writes.
+   */
+  async post(m: EntityManager, withdrawalId: string): Promise<{ transferId: string; at: Date }> {
+    const row = await this.row<{ id: string; at: Date }>(
       `INSERT INTO ledger_transfers (kind, pending_id)
          SELECT 'post_pending', id FROM ledger_transfers WHERE withdrawal_id = $1 AND kind = 'pending'
-       RETURNING id::text`,
+       RETURNING id::text, now() AS at`,
       [withdrawalId],
       m,
     );
     if (!row) throw new Error(`withdrawal ${withdrawalId} has no hold to post`);
-    return row.id;
+    return { transferId: row.id, at: row.at };
   }
 
   /** Releases the withdrawal's hold if it is still open; returns whether it did. */

@@ -304,15 +304,18 @@ export class WithdrawalRepository extends Repository {
     await m.query(`UPDATE withdrawal_factors SET failures = $2 WHERE withdrawal_id = $1 AND factor = 'totp'`, [id, failures]);
   }
 
-  /** Marks it posted (the ledger posting is in the same transaction); returns when. */
-  async markPosted(m: EntityManager, id: string): Promise<Date> {
-    const [row] = await this.updateReturning<{ posted_at: Date }>(
-      m,
-      `UPDATE withdrawals SET status = 'posted', posted_at = now(), decided_at = now() WHERE id = $1 RETURNING posted_at`,
-      [id],
-    );
+  /**
+   * Marks it posted at the transaction's time (the ledger posting is in the same transaction). `alongside`
+   * (its audit entry, its jobs) are made in the same statement (changesAsWithClauses).
+   */
+  async markPosted(m: EntityManager, id: string, alongside: RecordedChange[] = []): Promise<void> {
+    const changes = changesAsWithClauses(alongside, 2);
+    const withClauses = changes.clauses.length ? `WITH ${changes.clauses.join(', ')} ` : '';
+    await m.query(`${withClauses}UPDATE withdrawals SET status = 'posted', posted_at = now(), decided_at = now() WHERE id = $1`, [
+      id,
+      ...changes.params,
+    ]);
     withdrawalChanged(m, id);
-    return row.posted_at;
   }
 
   /** Ends it with a final status; on expiry its still-pending factors expire too. */

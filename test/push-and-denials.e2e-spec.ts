@@ -14,6 +14,7 @@ import {
   transfersOf,
   waitUntil,
 } from './support/attack-kit';
+import { SendWithdrawalChallenges } from '../apps/notification-worker/src/challenges/send-withdrawal-challenges';
 import { ConfirmationChannels } from './support/confirmation-channels';
 import { enrolCustomer, TestCustomer } from './support/customer-factory';
 import { GonePushEndpoint } from './support/gone-push-endpoint';
@@ -304,5 +305,23 @@ describe('push budget per customer per hour (PUSHES_PER_HOUR=2)', () => {
     await queueIdle(notifications);
     const pushes = env.push.messages.filter((m) => ids.includes(String(m.payload.withdrawalId)));
     expect(pushes.length).toBeLessThanOrEqual(2);
+  });
+
+  it('eight fan-outs for one customer at the same moment (as on several notification workers) still grant at most two pushes', async () => {
+    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    await notifications.pause(); // the fan-outs below are the first for these withdrawals
+    try {
+      const created = await Promise.all(Array.from({ length: 8 }, () => channels.requestWithdrawal(c, '0.1')));
+      const fanOut = suite.notifier!.get(SendWithdrawalChallenges);
+      await Promise.all(created.map((r) => fanOut.execute(r.body.id as string)));
+    } finally {
+      await notifications.resume();
+    }
+    await queueIdle(notifications);
+    const [{ granted }] = await env.admin.query(
+      `SELECT count(*)::int AS granted FROM challenges c JOIN withdrawals w ON w.id = c.withdrawal_id WHERE w.user_id = $1 AND c.factor = 'push'`,
+      [c.id],
+    );
+    expect(granted).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { AuditRepository, ChallengeRepository, Transactions, WithdrawalRepository } from '@app/database';
+import { AuditRepository, ChallengeRepository, Transactions } from '@app/database';
 import { challengeJobOptions, jobId, JobSigner, QueueName } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
@@ -16,7 +16,6 @@ export class SendWithdrawalChallenges {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly transactions: Transactions,
-    private readonly withdrawals: WithdrawalRepository,
     private readonly challenges: ChallengeRepository,
     private readonly audit: AuditRepository,
     @InjectQueue(QueueName.ChallengeEmails) private readonly emails: Queue,
@@ -28,9 +27,8 @@ export class SendWithdrawalChallenges {
     // Counted and spent under one lock per customer, in one transaction: concurrent fan-outs for one customer
     // take turns, and each reserves its pushes (challenge rows) before the next one counts.
     const fanOut = await this.transactions.run(async (m) => {
-      const userId = await this.withdrawals.ownerOf(withdrawalId, m);
+      const userId = await this.challenges.ownerWithPushBudgetLock(m, withdrawalId);
       if (!userId) return undefined;
-      await this.challenges.lockPushBudget(m, userId);
       const { live, pushed, recent } = await this.challenges.pushFanOut(m, withdrawalId, userId);
       const fresh = live.filter((d) => !pushed.has(d));
       const granted = fresh.slice(0, Math.max(0, this.config.pushesPerHour - recent));

@@ -147,9 +147,18 @@ export class ChallengeRepository extends Repository {
     return { live: row.live, pushed: new Set(row.pushed), recent: row.recent };
   }
 
-  /** Takes the customer's push budget lock for the rest of the transaction: fan-outs for one customer take turns. */
-  async lockPushBudget(m: EntityManager, userId: string): Promise<void> {
-    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`push-budget:${userId}`]);
+  /**
+   * The withdrawal's owner, with the owner's push budget lock taken for the rest of the transaction (fan-outs
+   * for one customer take turns); undefined for no such withdrawal. One statement: the statements after it
+   * read with a snapshot taken once the lock is held.
+   */
+  async ownerWithPushBudgetLock(m: EntityManager, withdrawalId: string): Promise<string | undefined> {
+    const row = await this.row<{ user_id: string }>(
+      `SELECT user_id, pg_advisory_xact_lock(hashtext('push-budget:' || user_id)) FROM withdrawals WHERE id = $1`,
+      [withdrawalId],
+      m,
+    );
+    return row?.user_id;
   }
 
   /** A push challenge for the device, bound to the withdrawal's current digest. */

@@ -217,11 +217,6 @@ export class WithdrawalRepository extends Repository {
     );
   }
 
-  async ownerOf(id: string, m?: EntityManager): Promise<string | undefined> {
-    const row = await this.row<{ user_id: string }>('SELECT user_id FROM withdrawals WHERE id = $1', [id], m);
-    return row?.user_id;
-  }
-
   /**
    * Locks the withdrawal's row. Decisions lock its owner first (CustomerRepository.lock), then this, then
    * its factors: one order everywhere, so concurrent verdicts on one customer never deadlock.

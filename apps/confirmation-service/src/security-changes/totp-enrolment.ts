@@ -34,9 +34,8 @@ export class TotpEnrolment {
   activate(input: { userId: string; code: string }): Promise<Verdict> {
     return this.transactions.run(async (m): Promise<Verdict> => {
       const before = await this.stepUp.before(m, input.userId);
-      const lockout = await this.attempts.userLockout(m, input.userId);
+      const { lockout, enrolment } = await this.attempts.beforeCheck(m, input.userId, 'pending');
       if (lockout) return lockout;
-      const enrolment = await this.totp.newestSealed(m, input.userId, 'pending');
       if (!enrolment) return problem('factor_not_enrolled');
       const check = await this.attempts.check(m, input.userId, enrolment.sealedSecret, input.code, null);
       if (check.kind === 'reused') return problem('code_reused');

@@ -1,11 +1,18 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { matchTotpStep, openTotpSecret } from '@app/crypto';
-import { AuditRepository, TotpRepository } from '@app/database';
+import { AuditRepository, RecentFailures, TotpRepository } from '@app/database';
 import { problem, VerdictProblem } from '@app/domain';
 import { jobId, Outbox, QueueName } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { TOTP_FAILURE_WINDOW_SECONDS, TOTP_FAILURES_PER_USER } from './totp-policy';
+
+/** too_many_attempts, with when to retry, once the customer's failures fill the window. */
+function lockoutOf({ failures, oldest }: RecentFailures): VerdictProblem | undefined {
+  if (failures < TOTP_FAILURES_PER_USER || !oldest) return undefined;
+  const retryAfterSeconds = Math.max(1, Math.ceil((oldest.getTime() + TOTP_FAILURE_WINDOW_SECONDS * 1000 - Date.now()) / 1000));
+  return problem('too_many_attempts', undefined, retryAfterSeconds);
+}
 
 export type CodeCheck = { kind: 'matched'; step: number } | { kind: 'reused'; step: number } | { kind: 'wrong' };
 
@@ -29,10 +36,20 @@ export class TotpAttempts {
 
   /** The too_many_attempts verdict when the customer has used up the window, else undefined. */
   async userLockout(m: EntityManager, userId: string): Promise<VerdictProblem | undefined> {
-    const { failures, oldest } = await this.totp.recentFailures(m, userId, TOTP_FAILURE_WINDOW_SECONDS, TOTP_FAILURES_PER_USER);
-    if (failures < TOTP_FAILURES_PER_USER || !oldest) return undefined;
-    const retryAfterSeconds = Math.max(1, Math.ceil((oldest.getTime() + TOTP_FAILURE_WINDOW_SECONDS * 1000 - Date.now()) / 1000));
-    return problem('too_many_attempts', undefined, retryAfterSeconds);
+    return lockoutOf(await this.totp.recentFailures(m, userId, TOTP_FAILURE_WINDOW_SECONDS, TOTP_FAILURES_PER_USER));
+  }
+
+  /**
+   * What a check needs first, read in one statement: the lockout verdict (as userLockout) and the customer's
+   * newest enrolment in `status`, whose sealed secret check() opens.
+   */
+  async beforeCheck(
+    m: EntityManager,
+    userId: string,
+    status: 'active' | 'pending',
+  ): Promise<{ lockout?: VerdictProblem; enrolment?: { id: string; sealedSecret: string } }> {
+    const read = await this.totp.beforeCheck(m, userId, status, TOTP_FAILURE_WINDOW_SECONDS, TOTP_FAILURES_PER_USER);
+    return { lockout: lockoutOf(read), enrolment: read.enrolment };
   }
 
   async recordFailure(m: EntityManager, userId: string, withdrawalId: string | null): Promise<void> {

@@ -1,4 +1,4 @@
-import { TotpRepository, Transactions, WithdrawalRepository } from '@app/database';
+import { Transactions, WithdrawalRepository } from '@app/database';
 import { isOpen, problem, Verdict } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { WithdrawalLocks } from '../withdrawals/withdrawal-locks';
@@ -13,7 +13,6 @@ export class VerifyWithdrawalTotp {
     private readonly transactions: Transactions,
     private readonly locks: WithdrawalLocks,
     private readonly withdrawals: WithdrawalRepository,
-    private readonly totp: TotpRepository,
     private readonly settlement: WithdrawalSettlement,
     private readonly attempts: TotpAttempts,
   ) {}
@@ -32,9 +31,8 @@ export class VerifyWithdrawalTotp {
         await this.settlement.finish(m, w, 'expired', 'confirmation_window_passed');
         return problem('withdrawal_not_pending');
       }
-      const lockout = await this.attempts.userLockout(m, w.userId);
+      const { lockout, enrolment } = await this.attempts.beforeCheck(m, w.userId, 'active');
       if (lockout) return lockout;
-      const enrolment = await this.totp.newestSealed(m, w.userId, 'active');
       if (!enrolment) return problem('factor_not_enrolled');
 
       const check = await this.attempts.check(m, w.userId, enrolment.sealedSecret, input.code, w.id);

@@ -3,6 +3,17 @@ import { EntityManager } from 'typeorm';
 import { Repository } from '../repository';
 import { TotpEnrolmentStatus } from './totp.entity';
 
+export interface RecentFailures {
+  failures: number;
+  oldest: Date | null;
+}
+
+/** The customer's ($1) failures in the last $2 seconds, at most $3 of them, counted, with the oldest's time. */
+const RECENT_FAILURES = `(SELECT count(*)::int AS failures, min(failed_at) AS oldest FROM (
+    SELECT failed_at FROM totp_failures
+     WHERE user_id = $1 AND failed_at > now() - make_interval(secs => $2)
+     ORDER BY failed_at DESC LIMIT $3) recent) f`;
+
 /** `totp_enrolments`, `totp_used_steps` and `totp_failures`: authenticators, their used codes, and wrong ones. */
 @Injectable()
 export class TotpRepository extends Repository {
@@ -62,15 +73,30 @@ export class TotpRepository extends Repository {
   }
 
   /** Up to `limit` of the customer's failures in the last `windowSeconds`, and when the oldest of those was. */
-  async recentFailures(m: EntityManager, userId: string, windowSeconds: number, limit: number): Promise<{ failures: number; oldest: Date | null }> {
-    const [row] = await this.rows<{ failures: number; oldest: Date | null }>(
-      `SELECT count(*)::int AS failures, min(failed_at) AS oldest FROM (
-         SELECT failed_at FROM totp_failures
-          WHERE user_id = $1 AND failed_at > now() - make_interval(secs => $2)
-          ORDER BY failed_at DESC LIMIT $3) recent`,
-      [userId, windowSeconds, limit],
+  async recentFailures(m: EntityManager, userId: string, windowSeconds: number, limit: number): Promise<RecentFailures> {
+    const [row] = await this.rows<RecentFailures>(`SELECT failures, oldest FROM ${RECENT_FAILURES}`, [userId, windowSeconds, limit], m);
+    return { failures: row.failures, oldest: row.oldest ? new Date(row.oldest) : null };
+  }
+
+  /** recentFailures and newestSealed in one statement: what a code's check reads before it opens the secret. */
+  async beforeCheck(
+    m: EntityManager,
+    userId: string,
+    status: TotpEnrolmentStatus,
+    windowSeconds: number,
+    limit: number,
+  ): Promise<RecentFailures & { enrolment?: { id: string; sealedSecret: string } }> {
+    const [row] = await this.rows<RecentFailures & { id: string | null; sealedSecret: string | null }>(
+      `SELECT f.failures, f.oldest, e.id, e.sealed_secret AS "sealedSecret" FROM ${RECENT_FAILURES}
+         LEFT JOIN LATERAL (SELECT id, sealed_secret FROM totp_enrolments WHERE user_id = $1 AND status = $4
+                             ORDER BY created_at DESC LIMIT 1) e ON true`,
+      [userId, windowSeconds, limit, status],
       m,
     );
-    return { failures: row.failures, oldest: row.oldest ? new Date(row.oldest) : null };
+    return {
+      failures: row.failures,
+      oldest: row.oldest ? new Date(row.oldest) : null,
+      ...(row.id && row.sealedSecret ? { enrolment: { id: row.id, sealedSecret: row.sealedSecret } } : {}),
+    };
   }
 }

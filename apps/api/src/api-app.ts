@@ -45,9 +45,9 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
     });
   }
   app.useGlobalFilters(app.get(ProblemFilter));
-  registerJsonBodyParser(app.getHttpAdapter().getInstance());
-  app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES });
   const fastify = app.getHttpAdapter().getInstance();
+  registerJsonBodyParser(fastify);
+  app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES });
   // Every request's id and its line in the log, for Nest's routes and the poll route alike (request-log.ts).
   fastify.addHook(
     'onRequest',

@@ -1,4 +1,4 @@
-import { changesAsWithClauses } from './recorded-changes';
+import { changesAsWithClauses, withChanges } from './recorded-changes';
 
 describe('changesAsWithClauses', () => {
   it('numbers each change’s parameters after the statement’s own and the changes before it', () => {
@@ -27,5 +27,29 @@ describe('changesAsWithClauses', () => {
 
   it('refuses a change that names a parameter it does not have', () => {
     expect(() => changesAsWithClauses([{ sql: 'DELETE FROM outbox WHERE id = $2', params: [1] }], 1)).toThrow(RangeError);
+  });
+});
+
+describe('withChanges', () => {
+  const consumed = { sql: 'UPDATE challenges SET consumed_at = now() WHERE id = $1', params: ['c1'] };
+
+  it('puts the changes ahead of the statement, their parameters after its own', () => {
+    expect(withChanges([consumed], 'SELECT ledger_reserve($1) AS id', ['w1'])).toEqual({
+      sql: 'WITH change_0 AS (UPDATE challenges SET consumed_at = now() WHERE id = $2) SELECT ledger_reserve($1) AS id',
+      params: ['w1', 'c1'],
+    });
+  });
+
+  it("puts them before the statement's own WITH clauses, which may read what comes before them", () => {
+    expect(withChanges([consumed], 'SELECT * FROM decided', ['w1', 'email'], ['decided AS (UPDATE f SET s = $2 WHERE id = $1 RETURNING *)'])).toEqual(
+      {
+        sql: 'WITH change_0 AS (UPDATE challenges SET consumed_at = now() WHERE id = $3), decided AS (UPDATE f SET s = $2 WHERE id = $1 RETURNING *) SELECT * FROM decided',
+        params: ['w1', 'email', 'c1'],
+      },
+    );
+  });
+
+  it('leaves a statement without changes or clauses as it is', () => {
+    expect(withChanges([], 'SELECT 1 WHERE $1', [true])).toEqual({ sql: 'SELECT 1 WHERE $1', params: [true] });
   });
 });

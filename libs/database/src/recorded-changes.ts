@@ -25,3 +25,19 @@ export function changesAsWithClauses(changes: RecordedChange[], firstFree: numbe
   });
   return { clauses, params: changes.flatMap((c) => c.params) };
 }
+
+/**
+ * `statement` (its parameters `params`, numbered from $1) made in one round trip with `changes`: they go
+ * ahead of it as data-modifying WITH clauses (changesAsWithClauses), before the statement's own `ownWith`
+ * clauses, if it has any. No changes and no clauses: the statement as it is.
+ */
+export function withChanges(
+  changes: RecordedChange[],
+  statement: string,
+  params: unknown[],
+  ownWith: string[] = [],
+): { sql: string; params: unknown[] } {
+  const added = changesAsWithClauses(changes, params.length + 1);
+  const clauses = [...added.clauses, ...ownWith];
+  return { sql: clauses.length ? `WITH ${clauses.join(', ')} ${statement}` : statement, params: [...params, ...added.params] };
+}

@@ -2,7 +2,7 @@ import { AppRole } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { changesAsWithClauses, RecordedChange } from '../recorded-changes';
+import { RecordedChange, withChanges } from '../recorded-changes';
 import { Repository } from '../repository';
 import { APP_ROLE } from '../app-role';
 import { AuditEventEntity } from './audit-event.entity';
@@ -65,8 +65,8 @@ export class AuditRepository extends Repository {
    */
   async appendWith(change: RecordedChange, e: AuditEntry, m?: EntityManager): Promise<void> {
     const entry = this.entryChange(e);
-    const changes = changesAsWithClauses([change], entry.params.length + 1);
-    await this.db(m).query(`WITH ${changes.clauses.join(', ')} ${entry.sql}`, [...entry.params, ...changes.params]);
+    const both = withChanges([change], entry.sql, entry.params);
+    await this.db(m).query(both.sql, both.params);
   }
 
   private values(e: AuditEntry): unknown[] {

@@ -2,7 +2,7 @@ import { formatAmount } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PG, refusedBy } from '../postgres-error';
-import { changesAsWithClauses, RecordedChange } from '../recorded-changes';
+import { RecordedChange, withChanges } from '../recorded-changes';
 import { Repository } from '../repository';
 
 export interface Balance {
@@ -28,9 +28,8 @@ export class LedgerRepository extends Repository {
    * are made in the same statement (changesAsWithClauses): one round trip, and nothing of them if it fails.
    */
   async reserve(m: EntityManager, withdrawalId: string, alongside: RecordedChange[] = []): Promise<string> {
-    const changes = changesAsWithClauses(alongside, 2);
-    const withClauses = changes.clauses.length ? `WITH ${changes.clauses.join(', ')} ` : '';
-    const [row] = await this.rows<{ id: string }>(`${withClauses}SELECT ledger_reserve($1) AS id`, [withdrawalId, ...changes.params], m);
+    const reserve = withChanges(alongside, 'SELECT ledger_reserve($1) AS id', [withdrawalId]);
+    const [row] = await this.rows<{ id: string }>(reserve.sql, reserve.params, m);
     return row.id;
   }
 

@@ -1,7 +1,7 @@
 import { EndStatus, Factor, FactorDecision, FactorStatus, HoldReason, WithdrawalStatus } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { changesAsWithClauses, RecordedChange } from '../recorded-changes';
+import { RecordedChange, withChanges } from '../recorded-changes';
 import { withdrawalChanged } from '../transactions';
 import type { WithdrawalAddress } from '../addresses/withdrawal-address.repository';
 import { PG, refusedBy } from '../postgres-error';
@@ -274,19 +274,19 @@ export class WithdrawalRepository extends Repository {
     alongside: RecordedChange[] = [],
   ): Promise<Record<Factor, FactorState>> {
     const own = [id, factor, decision.status, decision.digest ?? null, decision.evidence, decision.challengeId ?? null, decision.enrolmentId ?? null];
-    const changes = changesAsWithClauses(alongside, own.length + 1);
     const decided = `decided AS (
          UPDATE withdrawal_factors SET status = $3, digest = $4, decided_at = now(), evidence = $5, challenge_id = $6, enrolment_id = $7
           WHERE withdrawal_id = $1 AND factor = $2
           RETURNING factor, status, digest, failures, wrong_match_picks)`;
-    const rows = await this.rows<FactorState>(
-      `WITH ${[...changes.clauses, decided].join(', ')}
-       SELECT factor, status, digest, failures, wrong_match_picks AS "wrongMatchPicks" FROM decided
+    const statement = withChanges(
+      alongside,
+      `SELECT factor, status, digest, failures, wrong_match_picks AS "wrongMatchPicks" FROM decided
        UNION ALL
        SELECT factor, status, digest, failures, wrong_match_picks FROM withdrawal_factors WHERE withdrawal_id = $1 AND factor <> $2`,
-      [...own, ...changes.params],
-      m,
+      own,
+      [decided],
     );
+    const rows = await this.rows<FactorState>(statement.sql, statement.params, m);
     withdrawalChanged(m, id);
     return byFactor(rows);
   }
@@ -304,12 +304,8 @@ export class WithdrawalRepository extends Repository {
    * (its audit entry, its jobs) are made in the same statement (changesAsWithClauses).
    */
   async markPosted(m: EntityManager, id: string, alongside: RecordedChange[] = []): Promise<void> {
-    const changes = changesAsWithClauses(alongside, 2);
-    const withClauses = changes.clauses.length ? `WITH ${changes.clauses.join(', ')} ` : '';
-    await m.query(`${withClauses}UPDATE withdrawals SET status = 'posted', posted_at = now(), decided_at = now() WHERE id = $1`, [
-      id,
-      ...changes.params,
-    ]);
+    const posted = withChanges(alongside, `UPDATE withdrawals SET status = 'posted', posted_at = now(), decided_at = now() WHERE id = $1`, [id]);
+    await m.query(posted.sql, posted.params);
     withdrawalChanged(m, id);
   }
 

@@ -1,4 +1,4 @@
-import { JOB_OPTIONS, QueueName } from '@app/queue';
+import { JOB_OPTIONS, jobId, QueueName } from '@app/queue';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import {
@@ -14,7 +14,10 @@ import {
   transfersOf,
   waitUntil,
 } from './support/attack-kit';
+import { SendChallengeEmail } from '../apps/notification-worker/src/challenges/send-challenge-email';
+import { SendChallengePush } from '../apps/notification-worker/src/challenges/send-challenge-push';
 import { SendWithdrawalChallenges } from '../apps/notification-worker/src/challenges/send-withdrawal-challenges';
+import { DeliveryInProgress } from '../apps/notification-worker/src/deliveries/leased-delivery';
 import { ConfirmationChannels } from './support/confirmation-channels';
 import { enrolCustomer, TestCustomer } from './support/customer-factory';
 import { GonePushEndpoint } from './support/gone-push-endpoint';
@@ -256,6 +259,58 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
       expect((await statusOf(c, w.id)).status).not.toBe('posted');
       expect((await transfersOf(env, w.id)).post_pending).toBeUndefined();
     });
+  });
+
+  it('eight deliveries of one challenge email and of one push at the same moment (a duplicated job, a replay) send one of each, and both links work', async () => {
+    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    await Promise.all([emails.pause(), pushes.pause()]); // the genuine jobs wait until the copies below have run
+    let w: { id: string; matchCode: string };
+    let device: string;
+    const outcomes: string[] = [];
+    try {
+      w = await withdrawal(c);
+      [device] = await subscriptionIds(c);
+      await waitUntil(async () => (await pushes.getJob(jobId('push', w.id, device))) !== undefined, 'the fan-out', 15_000);
+      const outcome = (p: Promise<string>) => p.then(String, (e: Error) => (e instanceof DeliveryInProgress ? 'in_progress' : e.message));
+      const email = suite.notifier!.get(SendChallengeEmail);
+      const push = suite.notifier!.get(SendChallengePush);
+      outcomes.push(
+        ...(await Promise.all([
+          ...Array.from({ length: 8 }, () => outcome(email.execute(w.id))),
+          ...Array.from({ length: 8 }, () => outcome(push.execute(w.id, device))),
+        ])),
+      );
+    } finally {
+      await Promise.all([emails.resume(), pushes.resume()]);
+    }
+    await Promise.all([queueIdle(emails), queueIdle(pushes)]);
+    // One copy of each sent; every other copy was told another one is delivering, or that it went out already.
+    expect(outcomes.filter((o) => o === 'sent')).toHaveLength(2);
+    expect(outcomes.filter((o) => o !== 'sent' && o !== 'in_progress' && o !== 'already_sent')).toEqual([]);
+    expect(env.smtp.count((m) => sentTo(m, c.email) && /Confirm your withdrawal/.test(m.subject ?? '') && (m.text ?? '').includes(w.id))).toBe(1);
+    expect(pushesFor(c.subscriptions[0].endpoint, w.id)).toHaveLength(1);
+    expect((await channels.approveEmail(c, w.id, w.matchCode)).body).toEqual({ factor: 'email', status: 'approved' });
+    expect((await channels.approvePush(c, w.id, w.matchCode)).body).toEqual({ factor: 'push', status: 'approved' });
+  });
+
+  it('a challenge for a withdrawal no longer open is not made, and nothing is sent', async () => {
+    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    await Promise.all([emails.pause(), pushes.pause()]);
+    let w: { id: string };
+    try {
+      w = await withdrawal(c);
+      expect((await c.client.post(`/v1/withdrawals/${w.id}/cancel`)).status).toBe(200);
+      const [device] = await subscriptionIds(c);
+      expect(await suite.notifier!.get(SendChallengeEmail).execute(w.id)).toBe('withdrawal_closed');
+      expect(await suite.notifier!.get(SendChallengePush).execute(w.id, device)).toBe('withdrawal_closed');
+    } finally {
+      await Promise.all([emails.resume(), pushes.resume()]);
+    }
+    await Promise.all([queueIdle(emails), queueIdle(pushes)]);
+    const [{ n }] = await env.admin.query(`SELECT count(*)::int AS n FROM challenges WHERE withdrawal_id = $1 AND factor = 'email'`, [w.id]);
+    expect(n).toBe(0);
+    expect(env.smtp.count((m) => sentTo(m, c.email) && (m.text ?? '').includes(w.id) && /Confirm your withdrawal/.test(m.subject ?? ''))).toBe(0);
+    expect(pushesFor(c.subscriptions[0].endpoint, w.id)).toHaveLength(0);
   });
 });
 

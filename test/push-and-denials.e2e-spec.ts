@@ -270,7 +270,7 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     try {
       w = await withdrawal(c);
       [device] = await subscriptionIds(c);
-      await waitUntil(async () => (await pushes.getJob(jobId('push', w.id, device))) !== undefined, 'the fan-out', 15_000);
+      await waitUntil(async () => (await pushes.getJob(jobId('push', w.id, device))) !== undefined, 15_000, 'the fan-out');
       const outcome = (p: Promise<string>) => p.then(String, (e: Error) => (e instanceof DeliveryInProgress ? 'in_progress' : e.message));
       const email = suite.notifier!.get(SendChallengeEmail);
       const push = suite.notifier!.get(SendChallengePush);

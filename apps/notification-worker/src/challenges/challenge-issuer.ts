@@ -29,14 +29,11 @@ export class ChallengeIssuer {
   ): Promise<IssueOutcome> {
     const outcome = await this.delivery.send<WithdrawalMessageFacts>(
       {
-        lock: async (m) => {
-          const w = await this.withdrawals.read(m, withdrawalId);
-          if (!w || !this.withdrawals.isOpen(w)) return undefined;
+        take: async (tokenHash) => {
           const lease = deliveryLeaseSeconds(factor, this.config.delivery);
-          const delivery = await this.challenges.lockForDelivery(m, withdrawalId, factor, subscriptionId, w.digest, lease);
-          return { context: w, delivery };
+          const taken = await this.challenges.take(withdrawalId, factor, subscriptionId, tokenHash, lease);
+          return taken && { context: this.withdrawals.facts(taken.withdrawal), delivery: taken.delivery };
         },
-        claim: (m, id, tokenHash) => this.challenges.claim(m, id, tokenHash),
         releaseClaim: (id) => this.challenges.releaseClaim(id),
         sent: (id, w) =>
           this.audit.appendWith(this.challenges.sentChange(id), {

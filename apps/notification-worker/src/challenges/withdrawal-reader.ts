@@ -1,5 +1,5 @@
 import { WithdrawalForMessage, WithdrawalRepository } from '@app/database';
-import { formatAmount, isOpen } from '@app/domain';
+import { formatAmount } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
@@ -17,12 +17,11 @@ export class WithdrawalReader {
   /** One statement: the withdrawal, its owner's address and anti-phishing code. */
   async read(m: EntityManager | undefined, withdrawalId: string): Promise<WithdrawalMessageFacts | undefined> {
     const w = await this.withdrawals.forMessage(m, withdrawalId);
-    if (!w) return undefined;
-    return { ...w, amount: formatAmount(w.amount), antiPhishingCode: w.antiPhishingCode ?? undefined };
+    return w && this.facts(w);
   }
 
-  /** Still collecting confirmations: awaiting them, or held for review (a held withdrawal collects them too). */
-  isOpen(w: WithdrawalMessageFacts): boolean {
-    return isOpen(w.status) && w.expiresAt.getTime() > Date.now();
+  /** The row as messages show it (the amount formatted), read here or by a statement that delivers the message. */
+  facts(w: WithdrawalForMessage): WithdrawalMessageFacts {
+    return { ...w, amount: formatAmount(w.amount), antiPhishingCode: w.antiPhishingCode ?? undefined };
   }
 }

@@ -1,7 +1,6 @@
 import { hashToken, newToken } from '@app/crypto';
-import { DeliveryClaim, Transactions } from '@app/database';
+import { DeliveryTake } from '@app/database';
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 
 /** How long one delivery attempt owns a message; a duplicate job waits this out (by retrying) before taking over. */
 export const DELIVERY_LEASE_SECONDS = 30;
@@ -26,9 +25,11 @@ export type DeliveryOutcome = 'sent' | 'already_sent' | 'closed' | 'not_sent';
 
 /** Where a message with a single-use link is recorded: challenges, security-notice deliveries. */
 export interface TokenDeliveryStore<C> {
-  /** In the claiming transaction: the message's context and its locked delivery record, or undefined when it is no longer wanted. */
-  lock(m: EntityManager): Promise<{ context: C; delivery: DeliveryClaim } | undefined>;
-  claim(m: EntityManager, id: string, tokenHash: Buffer): Promise<void>;
+  /**
+   * In one statement, atomic by itself: the message's context and its delivery record, taken with `tokenHash`
+   * unless it was sent or another attempt holds its lease; undefined when the message is no longer wanted.
+   */
+  take(tokenHash: Buffer): Promise<{ context: C; delivery: DeliveryTake } | undefined>;
   releaseClaim(id: string): Promise<void>;
   /** Marks it sent and audits it, in one statement (atomic by itself). */
   sent(id: string, context: C): Promise<void>;
@@ -42,32 +43,24 @@ export interface TokenDeliveryStore<C> {
  */
 @Injectable()
 export class LeasedDelivery {
-  constructor(private readonly transactions: Transactions) {}
-
   async send<C>(store: TokenDeliveryStore<C>, deliver: (context: C, token: string) => Promise<boolean>): Promise<DeliveryOutcome> {
-    const claimed = await this.transactions.run(async (m) => {
-      const locked = await store.lock(m);
-      if (!locked) return undefined;
-      const { delivery } = locked;
-      if (delivery.sentAt) return { ...locked, token: undefined };
-      // A duplicate of this job is delivering this very message right now: let it finish, look again later.
-      if (delivery.leased) throw new DeliveryInProgress(`delivery ${delivery.id} is in progress elsewhere`);
-      const token = newToken();
-      await store.claim(m, delivery.id, hashToken(token));
-      return { ...locked, token };
-    });
-    if (!claimed) return 'closed';
-    if (!claimed.token) return 'already_sent';
+    const token = newToken();
+    const taken = await store.take(hashToken(token));
+    if (!taken) return 'closed';
+    const { context, delivery } = taken;
+    if (delivery.sentAt) return 'already_sent';
+    // A duplicate of this job is delivering this very message right now: let it finish, look again later.
+    if (!delivery.claimed) throw new DeliveryInProgress(`delivery ${delivery.id} is in progress elsewhere`);
     let delivered: boolean;
     try {
-      delivered = await deliver(claimed.context, claimed.token);
+      delivered = await deliver(context, token);
     } catch (error) {
       // Release the claim so that this job's own retry delivers at once; after a crash the lease runs out instead.
-      await store.releaseClaim(claimed.delivery.id);
+      await store.releaseClaim(delivery.id);
       throw error;
     }
     if (!delivered) return 'not_sent';
-    await store.sent(claimed.delivery.id, claimed.context);
+    await store.sent(delivery.id, context);
     return 'sent';
   }
 }

@@ -49,11 +49,10 @@ export class SendSecurityNotice {
   private deliver(notice: NoticeDelivery, device: PushDevice | undefined): Promise<DeliveryOutcome> {
     return this.delivery.send(
       {
-        lock: async (m) => ({
-          context: notice,
-          delivery: await this.notices.lockForDelivery(m, notice.id, deliveryLeaseSeconds(notice.channel, this.config.delivery)),
-        }),
-        claim: (m, id, tokenHash) => this.notices.claim(m, id, tokenHash),
+        take: async (tokenHash) => {
+          const delivery = await this.notices.take(notice.id, tokenHash, deliveryLeaseSeconds(notice.channel, this.config.delivery));
+          return delivery && { context: notice, delivery };
+        },
         releaseClaim: (id) => this.notices.releaseClaim(id),
         sent: (id) =>
           this.audit.appendWith(this.notices.sentChange(id), {

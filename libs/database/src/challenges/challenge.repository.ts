@@ -1,8 +1,9 @@
-import { FactorStatus, TokenFactor, WithdrawalStatus } from '@app/domain';
+import { FactorStatus, OPEN_STATUSES, TokenFactor, WithdrawalStatus } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
+import { WITHDRAWAL_FOR_MESSAGE, WithdrawalForMessage } from '../withdrawals/withdrawal.repository';
 import { ChallengeEntity } from './challenge.entity';
 
 export type ChallengeRow = Pick<ChallengeEntity, 'id' | 'withdrawalId' | 'factor' | 'tokenHash' | 'digest' | 'consumedAt'>;
@@ -31,12 +32,26 @@ type ChallengePageRow = Omit<ChallengePage, 'withdrawal'> & {
   withdrawal: Omit<ChallengePage['withdrawal'], 'createdAt' | 'expiresAt'> & { createdAt: string; expiresAt: string };
 };
 
-/** A challenge's delivery state, read under its row lock. */
-export interface DeliveryClaim {
+/** A message's delivery record as one delivery attempt found it, and whether that attempt took it. */
+export interface DeliveryTake {
   id: string;
   sentAt: Date | null;
-  /** Another delivery of it started less than the lease ago. */
-  leased: boolean;
+  /**
+   * This attempt took it (a lease and its token stored): it was not sent, and no other delivery of it
+   * started less than the lease ago. False for one sent already or leased to another attempt.
+   */
+  claimed: boolean;
+}
+
+/**
+ * The SET list that takes a delivery record `t` with the token hash `tokenHash` unless it was sent or is
+ * leased (claimed less than `lease` seconds ago); `t.token_hash = tokenHash` afterwards says it was taken.
+ * For an UPDATE, or an INSERT's ON CONFLICT DO UPDATE: both see the row's newest version, under its lock.
+ */
+export function takeDeliverySet(t: string, tokenHash: string, lease: string): string {
+  const free = `${t}.sent_at IS NULL AND (${t}.claimed_at IS NULL OR ${t}.claimed_at <= now() - make_interval(secs => ${lease}))`;
+  return `token_hash = CASE WHEN ${free} THEN ${tokenHash} ELSE ${t}.token_hash END,
+          claimed_at = CASE WHEN ${free} THEN now() ELSE ${t}.claimed_at END`;
 }
 
 /**
@@ -81,38 +96,34 @@ export class ChallengeRepository extends Repository {
   }
 
   /**
-   * The challenge for this withdrawal, factor and device — made, bound to `digest`, if it is not there yet —
-   * locked for its delivery, in one statement: the no-op update of an existing row is what locks it (and
-   * waits out a concurrent maker), as SELECT … FOR UPDATE would.
+   * One delivery attempt of the challenge for this withdrawal, factor and device, in one statement (atomic by
+   * itself): the withdrawal as its message shows it, and the challenge (made bound to the withdrawal's digest
+   * the first time) taken with `tokenHash` unless it went out already or another attempt holds its lease, its
+   * token stored beside any sent before (a message that went out before a crash keeps a working link; either
+   * token consumes the challenge, once). Undefined, and nothing made, when the withdrawal is gone, finished or
+   * past its window.
    */
-  async lockForDelivery(
-    m: EntityManager,
+  async take(
     withdrawalId: string,
     factor: TokenFactor,
     subscriptionId: string | null,
-    digest: Buffer,
+    tokenHash: Buffer,
     leaseSeconds: number,
-  ): Promise<DeliveryClaim> {
-    const [row] = await this.rows<DeliveryClaim>(
-      `INSERT INTO challenges (withdrawal_id, factor, subscription_id, digest) VALUES ($1, $2, $3, $4)
-         ON CONFLICT ON CONSTRAINT challenges_one_per_device DO UPDATE SET claimed_at = challenges.claimed_at
-       RETURNING id, sent_at AS "sentAt", coalesce(claimed_at > now() - make_interval(secs => $5), false) AS leased`,
-      [withdrawalId, factor, subscriptionId, digest, leaseSeconds],
-      m,
+  ): Promise<{ withdrawal: WithdrawalForMessage; delivery: DeliveryTake } | undefined> {
+    const row = await this.row<WithdrawalForMessage & { deliveryId: string; sentAt: Date | null; claimed: boolean }>(
+      `WITH w AS (${WITHDRAWAL_FOR_MESSAGE}),
+       taken AS (
+         INSERT INTO challenges AS c (withdrawal_id, factor, subscription_id, digest, token_hash, claimed_at)
+           SELECT w.id, $2, $3, w.digest, $4, now() FROM w WHERE w.status = ANY($6::text[]) AND w."expiresAt" > now()
+         ON CONFLICT ON CONSTRAINT challenges_one_per_device DO UPDATE SET ${takeDeliverySet('c', '$4', '$5')}
+         RETURNING c.id, c.sent_at, c.token_hash = $4 AS claimed),
+       token AS (INSERT INTO challenge_tokens (token_hash, challenge_id) SELECT $4, id FROM taken WHERE claimed)
+       SELECT w.*, taken.id AS "deliveryId", taken.sent_at AS "sentAt", taken.claimed FROM w JOIN taken ON true`,
+      [withdrawalId, factor, subscriptionId, tokenHash, leaseSeconds, OPEN_STATUSES],
     );
-    return row;
-  }
-
-  /**
-   * Takes the delivery: the lease, and a fresh token beside any sent before. A message that went out before a
-   * crash (its "sent" never recorded) keeps a working link: either token consumes the challenge, once. One statement.
-   */
-  async claim(m: EntityManager, id: string, tokenHash: Buffer): Promise<void> {
-    await m.query(
-      `WITH token AS (INSERT INTO challenge_tokens (token_hash, challenge_id) VALUES ($2, $1))
-       UPDATE challenges SET token_hash = $2, claimed_at = now() WHERE id = $1`,
-      [id, tokenHash],
-    );
+    if (!row) return undefined;
+    const { deliveryId, sentAt, claimed, ...withdrawal } = row;
+    return { withdrawal, delivery: { id: deliveryId, sentAt, claimed } };
   }
 
   /** Gives the delivery back after a failed send, so that the job's own retry delivers at once. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DeliveryClaim } from '../challenges/challenge.repository';
+import { DeliveryTake, takeDeliverySet } from '../challenges/challenge.repository';
 import { RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
 import { NoticeDeliveryEntity, SecurityChange, SecurityNoticeEntity } from './security-notice.entity';
@@ -48,18 +48,15 @@ export class SecurityNoticeRepository extends Repository {
     );
   }
 
-  async lockForDelivery(m: EntityManager, id: string, leaseSeconds: number): Promise<DeliveryClaim> {
-    const [row] = await this.rows<DeliveryClaim>(
-      `SELECT id, sent_at AS "sentAt", coalesce(claimed_at > now() - make_interval(secs => $2), false) AS leased
-         FROM notice_deliveries WHERE id = $1 FOR UPDATE`,
-      [id, leaseSeconds],
-      m,
+  /** One delivery attempt of the notice, in one statement: taken with `tokenHash` as ChallengeRepository.take takes a challenge. */
+  async take(id: string, tokenHash: Buffer, leaseSeconds: number): Promise<DeliveryTake | undefined> {
+    const [row] = await this.updateReturning<DeliveryTake>(
+      this.db(),
+      `UPDATE notice_deliveries d SET ${takeDeliverySet('d', '$2', '$3')} WHERE d.id = $1
+       RETURNING d.id, d.sent_at AS "sentAt", coalesce(d.token_hash = $2, false) AS claimed`,
+      [id, tokenHash, leaseSeconds],
     );
     return row;
-  }
-
-  async claim(m: EntityManager, id: string, tokenHash: Buffer): Promise<void> {
-    await m.query('UPDATE notice_deliveries SET token_hash = $2, claimed_at = now() WHERE id = $1', [id, tokenHash]);
   }
 
   async releaseClaim(id: string): Promise<void> {

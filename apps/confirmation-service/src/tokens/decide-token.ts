@@ -41,11 +41,10 @@ export class DecideToken {
   async execute(input: { token: string; decision: Decision; matchCode?: string; passkey?: PasskeyAssertionJson }): Promise<Verdict> {
     const hash = hashToken(input.token);
     return this.transactions.run(async (m) => {
-      // Customer, withdrawal and factors in one round trip, then the challenge: the order WithdrawalLocks keeps.
-      const locked = await this.locks.lockForDecision(m, { tokenHash: hash });
-      const challenge = locked && (await this.challenges.lockByToken(m, hash));
-      if (!locked || !challenge?.tokenHash || !safeEqual(challenge.tokenHash, hash) || challenge.consumedAt) return TOKEN_INVALID;
-      const { withdrawal: w, factors } = locked;
+      // Customer, withdrawal, factors and then the challenge, in one round trip: the order WithdrawalLocks keeps.
+      const locked = await this.locks.lockForTokenDecision(m, hash);
+      if (!locked || !safeEqual(locked.challenge.tokenHash, hash) || locked.challenge.consumedAt) return TOKEN_INVALID;
+      const { withdrawal: w, factors, challenge } = locked;
       // A held withdrawal still collects its confirmations; it posts only once an operator releases it.
       if (!isOpen(w.status)) return TOKEN_INVALID;
       if (this.settlement.isExpired(w)) {

@@ -1,4 +1,4 @@
-import { CustomerRepository, DecisionLocks, FactorState, WithdrawalRepository, WithdrawalRow } from '@app/database';
+import { CustomerRepository, DecisionLocks, FactorState, TokenChallenge, WithdrawalRepository, WithdrawalRow } from '@app/database';
 import { Factor } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -26,12 +26,14 @@ export class WithdrawalLocks {
     return row ? { ...row, accountFrozen: customer.withdrawalsFrozenAt !== null } : undefined;
   }
 
-  /**
-   * What a confirmation decides on, in one round trip: the withdrawal found by id (and owner) or by a
-   * challenge token's hash, locked in the same order with its factors. Undefined as for lockWithdrawal.
-   */
-  lockForDecision(m: EntityManager, by: { withdrawalId: string; ownerId?: string } | { tokenHash: Buffer }): Promise<DecisionLocks | undefined> {
+  /** What a confirmation decides on, in one round trip: the withdrawal found by id (and owner), locked in the same order with its factors. */
+  lockForDecision(m: EntityManager, by: { withdrawalId: string; ownerId?: string }): Promise<DecisionLocks | undefined> {
     return this.withdrawals.lockForDecision(m, by);
+  }
+
+  /** The same, found by a challenge token's hash, with the token's challenge locked last. */
+  lockForTokenDecision(m: EntityManager, tokenHash: Buffer): Promise<(DecisionLocks & { challenge: TokenChallenge }) | undefined> {
+    return this.withdrawals.lockForTokenDecision(m, tokenHash);
   }
 
   lockFactors(m: EntityManager, id: string): Promise<Record<Factor, FactorState>> {

@@ -76,15 +76,6 @@ export class ChallengeRepository extends Repository {
     return { ...row, withdrawal: { ...w, createdAt: new Date(w.createdAt), expiresAt: new Date(w.expiresAt) } };
   }
 
-  async lockByToken(m: EntityManager, tokenHash: Buffer): Promise<ChallengeRow | undefined> {
-    return this.row<ChallengeRow>(
-      `SELECT c.id, c.withdrawal_id AS "withdrawalId", c.factor, t.token_hash AS "tokenHash", c.digest, c.consumed_at AS "consumedAt"
-         FROM challenge_tokens t JOIN challenges c ON c.id = t.challenge_id WHERE t.token_hash = $1 FOR UPDATE OF c`,
-      [tokenHash],
-      m,
-    );
-  }
-
   async consume(m: EntityManager, id: string): Promise<void> {
     const change = this.consumeChange(id);
     await m.query(change.sql, change.params);

@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { RecordedChange, withChanges } from '../recorded-changes';
 import { withdrawalChanged } from '../transactions';
 import type { WithdrawalAddress } from '../addresses/withdrawal-address.repository';
+import type { ChallengeRow } from '../challenges/challenge.repository';
 import { PG, refusedBy } from '../postgres-error';
 import { Repository } from '../repository';
 import { WithdrawalEntity, WithdrawalFactorEntity } from './withdrawal.entity';
@@ -61,6 +62,12 @@ export interface DecisionLocks {
 /** A withdrawal's factor rows, keyed by factor. */
 const byFactor = (rows: FactorState[]) => Object.fromEntries(rows.map((r) => [r.factor, r])) as Record<Factor, FactorState>;
 
+/** A challenge found by one of its tokens: the token's hash is there. */
+export type TokenChallenge = ChallengeRow & { tokenHash: Buffer };
+
+/** A challenge as lockForTokenDecision reads it: in JSON, its hashes hex and its time a string. */
+type ChallengeJson = Omit<ChallengeRow, 'tokenHash' | 'digest' | 'consumedAt'> & { tokenHash: string; digest: string; consumedAt: string | null };
+
 /** The factors as withdrawal_decision_locks answers them: in JSON, the digest hex. */
 type FactorJson = Omit<FactorState, 'digest'> & { digest: string | null };
 
@@ -77,7 +84,6 @@ export interface FactorOutcome {
   enrolmentId?: string;
 }
 
-/** What a message about a withdrawal shows (the page shows the same, where it was requested from included). */
 /**
  * The withdrawal $1 as a message shows it (WithdrawalForMessage), with its owner's address and anti-phishing
  * code: a statement of its own, or the first clause of one that delivers the message (ChallengeRepository.take).
@@ -90,6 +96,7 @@ export const WITHDRAWAL_FOR_MESSAGE = `SELECT w.id, w.user_id AS "userId", w.ass
     LEFT JOIN anti_phishing_codes a ON a.user_id = w.user_id
    WHERE w.id = $1`;
 
+/** What a message about a withdrawal shows (the page shows the same, where it was requested from included). */
 export type WithdrawalForMessage = Pick<
   WithdrawalEntity,
   'id' | 'userId' | 'asset' | 'network' | 'amount' | 'address' | 'digest' | 'status' | 'reason' | 'createdAt' | 'expiresAt' | 'requestIp'
@@ -248,18 +255,50 @@ export class WithdrawalRepository extends Repository {
    * its factors in that order, and reads them: one round trip (withdrawal_decision_locks). Undefined when
    * there is no such withdrawal, token or owner.
    */
-  async lockForDecision(
-    m: EntityManager,
-    by: { withdrawalId: string; ownerId?: string } | { tokenHash: Buffer },
-  ): Promise<DecisionLocks | undefined> {
-    const row = await this.row<DecisionLocks['withdrawal'] & { factors: FactorJson[] }>(
-      'SELECT * FROM withdrawal_decision_locks($1, $2, $3)',
-      'tokenHash' in by ? [null, by.tokenHash, null] : [by.withdrawalId, null, by.ownerId ?? null],
+  async lockForDecision(m: EntityManager, by: { withdrawalId: string; ownerId?: string }): Promise<DecisionLocks | undefined> {
+    return (await this.decisionLocks(m, 'SELECT * FROM withdrawal_decision_locks($1, NULL, $2)', [by.withdrawalId, by.ownerId ?? null]))?.locks;
+  }
+
+  /**
+   * As lockForDecision, by a challenge token's hash, and then the token's challenge locked too (last, the
+   * order WithdrawalLocks keeps), in the same round trip. The challenge is read under its lock: one decided
+   * while this waited for the owner's lock is seen consumed. Undefined for an unknown token.
+   */
+  async lockForTokenDecision(m: EntityManager, tokenHash: Buffer): Promise<(DecisionLocks & { challenge: TokenChallenge }) | undefined> {
+    // The LATERAL refers to the function's row, so it runs after the function has taken its locks.
+    const found = await this.decisionLocks(
       m,
+      `SELECT d.*, c.challenge FROM withdrawal_decision_locks(NULL, $1, NULL) d
+         LEFT JOIN LATERAL (
+           SELECT jsonb_build_object('id', c.id, 'withdrawalId', c.withdrawal_id, 'factor', c.factor, 'tokenHash', encode(t.token_hash, 'hex'),
+                                     'digest', encode(c.digest, 'hex'), 'consumedAt', c.consumed_at) AS challenge
+             FROM challenge_tokens t JOIN challenges c ON c.id = t.challenge_id
+            WHERE t.token_hash = $1 AND c.withdrawal_id = d.id
+              FOR UPDATE OF c) c ON true`,
+      [tokenHash],
     );
+    const c = found?.challenge;
+    if (!c) return undefined;
+    const challenge: TokenChallenge = {
+      ...c,
+      tokenHash: Buffer.from(c.tokenHash, 'hex'),
+      digest: Buffer.from(c.digest, 'hex'),
+      consumedAt: c.consumedAt === null ? null : new Date(c.consumedAt),
+    };
+    return { ...found.locks, challenge };
+  }
+
+  /** A withdrawal_decision_locks row, and the challenge a statement read beside it, as the callers use them. */
+  private async decisionLocks(
+    m: EntityManager,
+    sql: string,
+    params: unknown[],
+  ): Promise<{ locks: DecisionLocks; challenge: ChallengeJson | null } | undefined> {
+    const row = await this.row<DecisionLocks['withdrawal'] & { factors: FactorJson[]; challenge?: ChallengeJson | null }>(sql, params, m);
     if (!row) return undefined;
-    const { factors, ...withdrawal } = row;
-    return { withdrawal, factors: byFactor(factors.map((f) => ({ ...f, digest: f.digest === null ? null : Buffer.from(f.digest, 'hex') }))) };
+    const { factors, challenge = null, ...withdrawal } = row;
+    const locks = { withdrawal, factors: byFactor(factors.map((f) => ({ ...f, digest: f.digest === null ? null : Buffer.from(f.digest, 'hex') }))) };
+    return { locks, challenge };
   }
 
   async lockFactors(m: EntityManager, id: string): Promise<Record<Factor, FactorState>> {

@@ -16,6 +16,7 @@ import { WithdrawalRequestIds1764820000000 } from './migrations/1764820000000-wi
 import { LedgerHotPath1764900000000 } from './migrations/1764900000000-ledger-hot-path';
 import { OutcomeEmailLease1764900000001 } from './migrations/1764900000001-outcome-email-lease';
 import { DecisionLocks1765000000000 } from './migrations/1765000000000-decision-locks';
+import { PushFanOut1765100000000 } from './migrations/1765100000000-push-fan-out';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   LedgerHotPath1764900000000,
   OutcomeEmailLease1764900000001,
   DecisionLocks1765000000000,
+  PushFanOut1765100000000,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { AuditRepository, ChallengeRepository, Transactions } from '@app/database';
+import { ChallengeRepository } from '@app/database';
 import { challengeJobOptions, jobId, JobSigner, QueueName } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
@@ -15,28 +15,16 @@ import { Queue } from 'bullmq';
 export class SendWithdrawalChallenges {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly transactions: Transactions,
     private readonly challenges: ChallengeRepository,
-    private readonly audit: AuditRepository,
     @InjectQueue(QueueName.ChallengeEmails) private readonly emails: Queue,
     @InjectQueue(QueueName.Pushes) private readonly pushes: Queue,
     private readonly signer: JobSigner,
   ) {}
 
   async execute(withdrawalId: string): Promise<{ email: number; push: number; pushSkipped: number }> {
-    // Counted and spent under one lock per customer, in one transaction: concurrent fan-outs for one customer
+    // Counted and spent under one lock per customer, in one statement: concurrent fan-outs for one customer
     // take turns, and each reserves its pushes (challenge rows) before the next one counts.
-    const fanOut = await this.transactions.run(async (m) => {
-      const userId = await this.challenges.ownerWithPushBudgetLock(m, withdrawalId);
-      if (!userId) return undefined;
-      const { live, pushed, recent } = await this.challenges.pushFanOut(m, withdrawalId, userId);
-      const fresh = live.filter((d) => !pushed.has(d));
-      const granted = fresh.slice(0, Math.max(0, this.config.pushesPerHour - recent));
-      for (const d of granted) await this.challenges.ensurePush(m, withdrawalId, d);
-      const skipped = fresh.length - granted.length;
-      if (skipped > 0) await this.audit.append(m, { event: 'push_rate_limited', userId, withdrawalId, detail: { skipped } });
-      return { allowed: [...live.filter((d) => pushed.has(d)), ...granted], skipped };
-    });
+    const fanOut = await this.challenges.fanOutPushes(withdrawalId, this.config.pushesPerHour);
     if (!fanOut) return { email: 0, push: 0, pushSkipped: 0 };
     const { allowed, skipped } = fanOut;
     const options = challengeJobOptions(this.config);

@@ -128,48 +128,11 @@ export class ChallengeRepository extends Repository {
   }
 
   /**
-   * What a push fan-out weighs, in one statement (under the push budget lock): the customer's live devices,
-   * oldest first; those this withdrawal already has a push challenge for; and the customer's push challenges
-   * of the last hour for withdrawals still open (the push-bombing budget: a withdrawal created and cancelled
-   * gives its pushes back, so a flood of them cannot use up the budget of the next real one; creations are
-   * rate-limited per customer as well).
+   * A withdrawal's push fan-out, in one statement (push_fan_out): under the owner's push budget lock, the
+   * devices to push (those already challenged, then the fresh ones within PUSHES_PER_HOUR, each given its
+   * challenge now) and how many were skipped (audited); undefined for no such withdrawal.
    */
-  async pushFanOut(m: EntityManager, withdrawalId: string, userId: string): Promise<{ live: string[]; pushed: Set<string>; recent: number }> {
-    const [row] = await this.rows<{ live: string[]; pushed: string[]; recent: number }>(
-      `SELECT (SELECT coalesce(array_agg(id::text ORDER BY created_at), '{}') FROM push_subscriptions
-                WHERE user_id = $2 AND retired_at IS NULL) AS live,
-              (SELECT coalesce(array_agg(subscription_id::text), '{}') FROM challenges
-                WHERE withdrawal_id = $1 AND factor = 'push') AS pushed,
-              (SELECT count(*)::int FROM challenges c JOIN withdrawals w ON w.id = c.withdrawal_id
-                WHERE w.user_id = $2 AND c.factor = 'push' AND c.created_at > now() - interval '1 hour'
-                  AND w.status IN ('pending_confirmation', 'held')) AS recent`,
-      [withdrawalId, userId],
-      m,
-    );
-    return { live: row.live, pushed: new Set(row.pushed), recent: row.recent };
-  }
-
-  /**
-   * The withdrawal's owner, with the owner's push budget lock taken for the rest of the transaction (fan-outs
-   * for one customer take turns); undefined for no such withdrawal. One statement: the statements after it
-   * read with a snapshot taken once the lock is held.
-   */
-  async ownerWithPushBudgetLock(m: EntityManager, withdrawalId: string): Promise<string | undefined> {
-    const row = await this.row<{ user_id: string }>(
-      `SELECT user_id, pg_advisory_xact_lock(hashtext('push-budget:' || user_id)) FROM withdrawals WHERE id = $1`,
-      [withdrawalId],
-      m,
-    );
-    return row?.user_id;
-  }
-
-  /** A push challenge for the device, bound to the withdrawal's current digest. */
-  async ensurePush(m: EntityManager, withdrawalId: string, subscriptionId: string): Promise<void> {
-    await m.query(
-      `INSERT INTO challenges (withdrawal_id, factor, subscription_id, digest)
-         SELECT id, 'push', $2, digest FROM withdrawals WHERE id = $1
-       ON CONFLICT ON CONSTRAINT challenges_one_per_device DO NOTHING`,
-      [withdrawalId, subscriptionId],
-    );
+  async fanOutPushes(withdrawalId: string, perHour: number): Promise<{ userId: string; allowed: string[]; skipped: number } | undefined> {
+    return this.row('SELECT * FROM push_fan_out($1, $2)', [withdrawalId, perHour]);
   }
 }

@@ -34,9 +34,16 @@ export class PasskeyApproval {
     private readonly policy: PasskeyPolicy,
   ) {}
 
-  async check(m: EntityManager, w: LockedWithdrawal, challenge: ChallengeRow, assertion: PasskeyAssertionJson | undefined): Promise<PasskeyCheck> {
+  /** `passkeys`: how many of the owner's passkeys may approve `w` (read under the decision's locks). */
+  async check(
+    m: EntityManager,
+    w: LockedWithdrawal,
+    challenge: ChallengeRow,
+    assertion: PasskeyAssertionJson | undefined,
+    passkeys: number,
+  ): Promise<PasskeyCheck> {
     if (!assertion) {
-      const needed = this.policy.requiresPasskey(w) || (await this.passkeys.credentialsForWithdrawal(w.id, m)).length > 0;
+      const needed = this.policy.requiresPasskey(w) || passkeys > 0;
       return needed ? { kind: 'missing' } : { kind: 'not_needed' };
     }
     // Any assertion given is verified, needed or not: one from a passkey too young for this withdrawal is refused.

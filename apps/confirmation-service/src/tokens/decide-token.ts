@@ -62,7 +62,7 @@ export class DecideToken {
       }
       // The push factor of a customer with a passkey (or above PASSKEY_REQUIRED_ABOVE) is approved only by an assertion over this withdrawal.
       const passkey: PasskeyCheck =
-        challenge.factor === 'push' ? await this.passkeyApproval.check(m, w, challenge, input.passkey) : { kind: 'not_needed' };
+        challenge.factor === 'push' ? await this.passkeyApproval.check(m, w, challenge, input.passkey, locked.passkeys) : { kind: 'not_needed' };
       if (passkey.kind === 'missing') return problem('passkey_required', 'approve with your passkey');
       if (passkey.kind === 'invalid') return this.passkeyRefused(m, w, challenge, passkey.reason);
       if (!safeEqual(challenge.digest, w.digest)) {

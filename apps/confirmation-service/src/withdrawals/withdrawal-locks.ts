@@ -31,8 +31,8 @@ export class WithdrawalLocks {
     return this.withdrawals.lockForDecision(m, by);
   }
 
-  /** The same, found by a challenge token's hash, with the token's challenge locked last. */
-  lockForTokenDecision(m: EntityManager, tokenHash: Buffer): Promise<(DecisionLocks & { challenge: TokenChallenge }) | undefined> {
+  /** The same, found by a challenge token's hash, with the token's challenge locked last and how many passkeys may approve it. */
+  lockForTokenDecision(m: EntityManager, tokenHash: Buffer): Promise<(DecisionLocks & { challenge: TokenChallenge; passkeys: number }) | undefined> {
     return this.withdrawals.lockForTokenDecision(m, tokenHash);
   }
 

@@ -4,9 +4,7 @@ import {
   FactorState,
   LedgerRepository,
   PasskeyApprovalProof,
-  PasskeyRepository,
   RecordedChange,
-  WithdrawalPauseRepository,
   WithdrawalRepository,
 } from '@app/database';
 import { EndReason, EndStatus, Factor, FACTORS, formatAmount, isOpen, settle, SettlementFacts, WithdrawalStatus } from '@app/domain';
@@ -29,11 +27,9 @@ export class WithdrawalSettlement {
   constructor(
     private readonly locks: WithdrawalLocks,
     private readonly withdrawals: WithdrawalRepository,
-    private readonly pause: WithdrawalPauseRepository,
     private readonly ledger: LedgerRepository,
     private readonly outbox: Outbox,
     private readonly audit: AuditRepository,
-    private readonly passkeys: PasskeyRepository,
     private readonly passkeyPolicy: PasskeyPolicy,
   ) {}
 
@@ -72,8 +68,10 @@ export class WithdrawalSettlement {
       ) as SettlementFacts['factors'],
     };
     let decision = settle(facts);
-    // The pause only ever holds back a posting (settle weighs it last): read it when there is one to hold back.
-    if (decision.action === 'post' && (await this.pause.current(m)) !== undefined) decision = settle({ ...facts, paused: true });
+    // The pause only ever holds back a posting (settle weighs it last): read it, with the passkey approval
+    // the posting carries, when there is one to hold back.
+    const posting = decision.action === 'post' ? await this.withdrawals.beforePosting(m, w.id) : undefined;
+    if (posting?.paused) decision = settle({ ...facts, paused: true });
     switch (decision.action) {
       case 'none':
       case 'wait':
@@ -82,7 +80,7 @@ export class WithdrawalSettlement {
         await this.finish(m, w, decision.status, decision.reason);
         return decision.status;
       case 'post': {
-        const passkey = await this.passkeys.approvalOf(m, w.id);
+        const passkey = posting?.approval;
         // PASSKEY_REQUIRED_ABOVE, checked again here whatever let the withdrawal in (the API checks it at creation).
         if (!passkey && this.passkeyPolicy.requiresPasskey(w)) {
           await this.finish(m, w, 'denied', 'passkey_required');

@@ -165,15 +165,4 @@ export class PasskeyRepository extends Repository {
       [tokenHash],
     );
   }
-
-  /** The passkey approval of the withdrawal's push factor, if it had one. */
-  async approvalOf(m: EntityManager, withdrawalId: string): Promise<PasskeyApprovalProof | undefined> {
-    return this.row<PasskeyApprovalProof>(
-      `SELECT p.credential_id AS "credentialId", p.public_key AS "publicKey", f.passkey_assertion AS assertion, f.challenge_id AS "challengeId"
-         FROM withdrawal_factors f JOIN passkeys p ON p.id = f.passkey_id
-        WHERE f.withdrawal_id = $1 AND f.factor = 'push' AND f.status = 'approved'`,
-      [withdrawalId],
-      m,
-    );
-  }
 }

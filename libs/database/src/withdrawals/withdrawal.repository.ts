@@ -5,6 +5,7 @@ import { RecordedChange, withChanges } from '../recorded-changes';
 import { withdrawalChanged } from '../transactions';
 import type { WithdrawalAddress } from '../addresses/withdrawal-address.repository';
 import type { ChallengeRow } from '../challenges/challenge.repository';
+import type { PasskeyApprovalProof } from '../passkeys/passkey.repository';
 import { PG, refusedBy } from '../postgres-error';
 import { Repository } from '../repository';
 import { WithdrawalEntity, WithdrawalFactorEntity } from './withdrawal.entity';
@@ -262,19 +263,26 @@ export class WithdrawalRepository extends Repository {
   /**
    * As lockForDecision, by a challenge token's hash, and then the token's challenge locked too (last, the
    * order WithdrawalLocks keeps), in the same round trip. The challenge is read under its lock: one decided
-   * while this waited for the owner's lock is seen consumed. Undefined for an unknown token.
+   * while this waited for the owner's lock is seen consumed. With it, how many of the owner's passkeys may
+   * approve the withdrawal (PasskeyRepository.credentialsForWithdrawal's). Undefined for an unknown token.
    */
-  async lockForTokenDecision(m: EntityManager, tokenHash: Buffer): Promise<(DecisionLocks & { challenge: TokenChallenge }) | undefined> {
+  async lockForTokenDecision(
+    m: EntityManager,
+    tokenHash: Buffer,
+  ): Promise<(DecisionLocks & { challenge: TokenChallenge; passkeys: number }) | undefined> {
     // The LATERAL refers to the function's row, so it runs after the function has taken its locks.
     const found = await this.decisionLocks(
       m,
-      `SELECT d.*, c.challenge FROM withdrawal_decision_locks(NULL, $1, NULL) d
+      `SELECT d.*, c.challenge, k.passkeys FROM withdrawal_decision_locks(NULL, $1, NULL) d
          LEFT JOIN LATERAL (
            SELECT jsonb_build_object('id', c.id, 'withdrawalId', c.withdrawal_id, 'factor', c.factor, 'tokenHash', encode(t.token_hash, 'hex'),
                                      'digest', encode(c.digest, 'hex'), 'consumedAt', c.consumed_at) AS challenge
              FROM challenge_tokens t JOIN challenges c ON c.id = t.challenge_id
             WHERE t.token_hash = $1 AND c.withdrawal_id = d.id
-              FOR UPDATE OF c) c ON true`,
+              FOR UPDATE OF c) c ON true
+         CROSS JOIN LATERAL (
+           SELECT count(*)::int AS passkeys FROM passkeys p JOIN withdrawals w ON w.user_id = p.user_id
+            WHERE w.id = d.id AND p.revoked_at IS NULL AND p.created_at <= w.created_at) k`,
       [tokenHash],
     );
     const c = found?.challenge;
@@ -285,7 +293,7 @@ export class WithdrawalRepository extends Repository {
       digest: Buffer.from(c.digest, 'hex'),
       consumedAt: c.consumedAt === null ? null : new Date(c.consumedAt),
     };
-    return { ...found.locks, challenge };
+    return { ...found.locks, challenge, passkeys: found.passkeys ?? 0 };
   }
 
   /** A withdrawal_decision_locks row, and the challenge a statement read beside it, as the callers use them. */
@@ -293,12 +301,35 @@ export class WithdrawalRepository extends Repository {
     m: EntityManager,
     sql: string,
     params: unknown[],
-  ): Promise<{ locks: DecisionLocks; challenge: ChallengeJson | null } | undefined> {
-    const row = await this.row<DecisionLocks['withdrawal'] & { factors: FactorJson[]; challenge?: ChallengeJson | null }>(sql, params, m);
+  ): Promise<{ locks: DecisionLocks; challenge: ChallengeJson | null; passkeys?: number } | undefined> {
+    const row = await this.row<DecisionLocks['withdrawal'] & { factors: FactorJson[]; challenge?: ChallengeJson | null; passkeys?: number }>(
+      sql,
+      params,
+      m,
+    );
     if (!row) return undefined;
-    const { factors, challenge = null, ...withdrawal } = row;
+    const { factors, challenge = null, passkeys, ...withdrawal } = row;
     const locks = { withdrawal, factors: byFactor(factors.map((f) => ({ ...f, digest: f.digest === null ? null : Buffer.from(f.digest, 'hex') }))) };
-    return { locks, challenge };
+    return { locks, challenge, passkeys };
+  }
+
+  /**
+   * What a posting checks last, in one statement: whether withdrawals are paused (withdrawal_pause), and the
+   * passkey approval of the withdrawal's push factor, if it had one.
+   */
+  async beforePosting(m: EntityManager, id: string): Promise<{ paused: boolean; approval?: PasskeyApprovalProof }> {
+    const [row] = await this.rows<{ paused: boolean } & { [K in keyof PasskeyApprovalProof]: PasskeyApprovalProof[K] | null }>(
+      `SELECT EXISTS (SELECT 1 FROM withdrawal_pause) AS paused,
+              p.credential_id AS "credentialId", p.public_key AS "publicKey", f.passkey_assertion AS assertion, f.challenge_id AS "challengeId"
+         FROM (SELECT 1) one
+         LEFT JOIN (withdrawal_factors f JOIN passkeys p ON p.id = f.passkey_id)
+           ON f.withdrawal_id = $1 AND f.factor = 'push' AND f.status = 'approved'`,
+      [id],
+      m,
+    );
+    const { paused, credentialId, publicKey, assertion, challengeId } = row;
+    const approval = credentialId && publicKey && assertion && challengeId ? { credentialId, publicKey, assertion, challengeId } : undefined;
+    return { paused, approval };
   }
 
   async lockFactors(m: EntityManager, id: string): Promise<Record<Factor, FactorState>> {

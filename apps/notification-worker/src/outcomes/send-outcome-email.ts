@@ -23,12 +23,13 @@ export class SendOutcomeEmail {
 
   async execute(withdrawalId: string): Promise<'sent' | 'already_sent'> {
     const key = `outcome-${withdrawalId}`;
-    const lease = await this.sent.lease(key, DELIVERY_LEASE_SECONDS);
-    if (lease === 'already_sent') return 'already_sent';
-    if (lease === 'in_progress') throw new DeliveryInProgress(`outcome email of ${withdrawalId} is being sent elsewhere`);
+    // The lease and the withdrawal as the message shows it, in one statement.
+    const lease = await this.sent.leaseWithdrawalMessage(key, DELIVERY_LEASE_SECONDS, withdrawalId);
+    if (lease.state === 'already_sent') return 'already_sent';
+    if (lease.state === 'in_progress') throw new DeliveryInProgress(`outcome email of ${withdrawalId} is being sent elsewhere`);
     try {
-      const w = await this.withdrawals.read(undefined, withdrawalId);
-      if (!w) throw new UnrecoverableError('withdrawal not found');
+      if (!lease.withdrawal) throw new UnrecoverableError('withdrawal not found');
+      const w = this.withdrawals.facts(lease.withdrawal);
       if (w.status === 'pending_confirmation' || w.status === 'held' || w.status === 'cancelled') {
         throw new UnrecoverableError(`withdrawal is ${w.status}, not an outcome to mail`);
       }

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
-import { WITHDRAWAL_FOR_MESSAGE, WithdrawalForMessage } from '../withdrawals/withdrawal.repository';
+import { withdrawalForMessage, WithdrawalForMessage } from '../withdrawals/withdrawal.repository';
 import { ChallengeEntity } from './challenge.entity';
 
 export type ChallengeRow = Pick<ChallengeEntity, 'id' | 'withdrawalId' | 'factor' | 'tokenHash' | 'digest' | 'consumedAt'>;
@@ -102,7 +102,7 @@ export class ChallengeRepository extends Repository {
     leaseSeconds: number,
   ): Promise<{ withdrawal: WithdrawalForMessage; delivery: DeliveryTake } | undefined> {
     const row = await this.row<WithdrawalForMessage & { deliveryId: string; sentAt: Date | null; claimed: boolean }>(
-      `WITH w AS (${WITHDRAWAL_FOR_MESSAGE}),
+      `WITH w AS (${withdrawalForMessage('$1')}),
        taken AS (
          INSERT INTO challenges AS c (withdrawal_id, factor, subscription_id, digest, token_hash, claimed_at)
            SELECT w.id, $2, $3, w.digest, $4, now() FROM w WHERE w.status = ANY($6::text[]) AND w."expiresAt" > now()

@@ -86,16 +86,19 @@ export interface FactorOutcome {
 }
 
 /**
- * The withdrawal $1 as a message shows it (WithdrawalForMessage), with its owner's address and anti-phishing
- * code: a statement of its own, or the first clause of one that delivers the message (ChallengeRepository.take).
+ * The withdrawal whose id is the parameter `id` ("$1") as a message shows it (WithdrawalForMessage), with its
+ * owner's address and anti-phishing code: a statement of its own, or a clause of one that also delivers the
+ * message (ChallengeRepository.take, SentNotificationRepository.leaseWithdrawalMessage).
  */
-export const WITHDRAWAL_FOR_MESSAGE = `SELECT w.id, w.user_id AS "userId", w.asset, w.network, w.amount::text AS amount, w.address, w.digest, w.status, w.reason,
+export const withdrawalForMessage = (
+  id: string,
+) => `SELECT w.id, w.user_id AS "userId", w.asset, w.network, w.amount::text AS amount, w.address, w.digest, w.status, w.reason,
          w.created_at AS "createdAt", w.expires_at AS "expiresAt", w.request_ip AS "requestIp",
          u.email, u.email_verified_at IS NOT NULL AS "emailVerified", a.code AS "antiPhishingCode"
     FROM withdrawals w
     LEFT JOIN users u ON u.id = w.user_id
     LEFT JOIN anti_phishing_codes a ON a.user_id = w.user_id
-   WHERE w.id = $1`;
+   WHERE w.id = ${id}`;
 
 /** What a message about a withdrawal shows (the page shows the same, where it was requested from included). */
 export type WithdrawalForMessage = Pick<
@@ -480,7 +483,7 @@ export class WithdrawalRepository extends Repository {
    * code, in one statement; in `m`'s transaction when given, otherwise a statement of its own.
    */
   async forMessage(m: EntityManager | undefined, id: string): Promise<WithdrawalForMessage | undefined> {
-    return this.row<WithdrawalForMessage>(WITHDRAWAL_FOR_MESSAGE, [id], m);
+    return this.row<WithdrawalForMessage>(withdrawalForMessage('$1'), [id], m);
   }
 
   async countByStatus(): Promise<{ status: WithdrawalStatus; count: number }[]> {

@@ -1,4 +1,9 @@
-import { outboxWritten, Transactions } from '@app/database';
+import { OutboxRepository, outboxWritten, Transactions } from '@app/database';
+import { Outbox, QueueName } from '@app/queue';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { waitUntil } from './support/ledger-checks';
 import { useSuite } from './support/use-suite';
 
 /**
@@ -33,5 +38,28 @@ describe('the outbox relay is kicked by the commits that record jobs', () => {
     ).rejects.toThrow('changed its mind');
 
     expect(kicks).toEqual(['recorded jobs']);
+  });
+});
+
+describe("a commit's jobs are published from memory", () => {
+  const t = useSuite({}, { notifier: false });
+
+  it('they reach their queue and their rows are marked published by one statement, by queue and job id', async () => {
+    const confirmer = t.suite.confirmer!;
+    const rows = confirmer.get(OutboxRepository);
+    const marks = jest.spyOn(rows, 'markPublishedJobs');
+    const notifications = confirmer.get<Queue>(getQueueToken(QueueName.Notifications));
+    const id = `outcome-${randomUUID()}`;
+    await confirmer
+      .get(Transactions)
+      .run((m) =>
+        confirmer
+          .get(Outbox)
+          .add(m, [{ queue: QueueName.Notifications, name: 'send-outcome-email', jobId: id, data: { withdrawalId: randomUUID() } }]),
+      );
+    await waitUntil(async () => (await notifications.getJob(id)) !== undefined, 'the job in its queue', 5_000);
+    const published = async () => (await t.env.admin.query('SELECT published_at FROM outbox WHERE job_id = $1', [id]))[0].published_at !== null;
+    await waitUntil(published, 'its row marked published', 5_000);
+    expect(marks.mock.calls.flat(2)).toContainEqual({ queue: QueueName.Notifications, jobId: id });
   });
 });

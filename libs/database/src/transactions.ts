@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { NewOutboxEntry } from './outbox/outbox.repository';
 
 /** What an open transaction did that someone must hear of once it commits, by its manager. */
 interface Consequences {
@@ -8,6 +9,8 @@ interface Consequences {
   changedWithdrawals: Set<string>;
   /** Whether it recorded jobs in the outbox. */
   wroteOutbox: boolean;
+  /** The jobs it recorded, as recorded: published from memory once it commits. */
+  outboxEntries: NewOutboxEntry[];
 }
 
 const OPEN = new WeakMap<EntityManager, Consequences>();
@@ -17,29 +20,31 @@ export function withdrawalChanged(m: EntityManager, withdrawalId: string): void 
   OPEN.get(m)?.changedWithdrawals.add(withdrawalId);
 }
 
-/** Notes that the transaction of `m` recorded jobs in the outbox: the relay is kicked after it commits. */
-export function outboxWritten(m: EntityManager): void {
+/** Notes that the transaction of `m` recorded these jobs in the outbox: the relay hears of them after it commits. */
+export function outboxWritten(m: EntityManager, entries: readonly NewOutboxEntry[] = []): void {
   const open = OPEN.get(m);
-  if (open) open.wroteOutbox = true;
+  if (!open) return;
+  open.wroteOutbox = true;
+  open.outboxEntries.push(...entries);
 }
 
 /** Runs a unit of work in one Postgres transaction; the repositories it calls take its manager. */
 @Injectable()
 export class Transactions {
   private readonly commitListeners: ((changedWithdrawals: readonly string[]) => void)[] = [];
-  private readonly outboxListeners: (() => void)[] = [];
+  private readonly outboxListeners: ((entries: readonly NewOutboxEntry[]) => void)[] = [];
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async run<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
     let open: Consequences | undefined;
     const result = await this.dataSource.transaction((m) => {
-      open = { changedWithdrawals: new Set(), wroteOutbox: false };
+      open = { changedWithdrawals: new Set(), wroteOutbox: false, outboxEntries: [] };
       OPEN.set(m, open);
       return work(m);
     });
     // Only after the commit: a rolled-back change is never announced, and its jobs never existed.
-    if (open?.wroteOutbox) for (const listener of this.outboxListeners) listener();
+    if (open?.wroteOutbox) for (const listener of this.outboxListeners) listener(open.outboxEntries);
     if (open?.changedWithdrawals.size) for (const listener of this.commitListeners) listener([...open.changedWithdrawals]);
     return result;
   }
@@ -50,10 +55,10 @@ export class Transactions {
   }
 
   /**
-   * Called after every commit that recorded outbox jobs (the relay: it publishes them at once instead of at
-   * its next poll, and runs no pass for a commit that recorded none).
+   * Called after every commit that recorded outbox jobs, with the jobs it recorded (the relay: it publishes
+   * them at once instead of at its next sweep, and does nothing for a commit that recorded none).
    */
-  afterOutboxCommit(listener: () => void): void {
+  afterOutboxCommit(listener: (entries: readonly NewOutboxEntry[]) => void): void {
     this.outboxListeners.push(listener);
   }
 

@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AuditRepository, OutboxRepository, PendingOutboxEntry, Transactions } from '@app/database';
+import { AuditRepository, NewOutboxEntry, OutboxRepository, PendingOutboxEntry, Transactions } from '@app/database';
 import { EntityManager } from 'typeorm';
 import { Queue } from 'bullmq';
 import { JOB_OPTIONS } from './job-options';
@@ -10,9 +10,9 @@ import { settleWithin } from './settle-within';
 
 const BATCH = 100;
 /**
- * The sweep: rows are published right after the commit that recorded them (kick); the sweep finds only
- * what a crash between a commit and its publish, a Redis outage or a failed attempt left behind. At 250 ms
- * it was three statements and a commit four times a second in every app, idle or not (README, step 22).
+ * The sweep: a commit's jobs are published from memory right after it (publishCommitted); the sweep finds
+ * only what a crash between a commit and its publish, a Redis outage or a failed attempt left behind. At
+ * 250 ms it was three statements and a commit four times a second in every app, idle or not (README, step 22).
  */
 export const OUTBOX_SWEEP_MS = 2000;
 /** Publishing a row may fail this often, with Redis answering, before the row is set aside as failed. */
@@ -29,11 +29,14 @@ export const PUBLISH_TIMEOUT_MS = 5000;
 class PublishTimedOut extends Error {}
 
 /**
- * Publishes committed outbox rows to BullMQ. Every app runs one; SKIP LOCKED lets them share the work.
- * A crash between publishing and marking republishes the row: job ids are deterministic and every
- * consumer is idempotent, so that is harmless. Rows are published one by one: a row that fails while
- * Redis answers is the row's fault, and after OUTBOX_ATTEMPTS it is marked failed (its reason kept,
- * audited, counted in /metrics) so that it never holds back anyone else's jobs.
+ * Publishes committed outbox rows to BullMQ. A commit's own jobs are published from memory right after it,
+ * then marked published in one statement shared with the other commits' marks of that moment; the sweep
+ * passes over the outbox for the rest. Every app runs one; SKIP LOCKED lets the sweeps share the work.
+ * A crash between publishing and marking republishes the row, as does a sweep that meets a row while it is
+ * published from memory: job ids are deterministic (BullMQ ignores a job id it holds, and keeps finished
+ * ones a day) and every consumer is idempotent, so that is harmless. A sweep publishes rows one by one: a
+ * row that fails while Redis answers is the row's fault, and after OUTBOX_ATTEMPTS it is marked failed (its
+ * reason kept, audited, counted in /metrics) so that it never holds back anyone else's jobs.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -46,6 +49,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  /** Commits' jobs being published from memory, awaited at shutdown. */
+  private readonly committed = new Set<Promise<void>>();
+  /** Published jobs waiting for their mark, and the mark statement in flight. */
+  private unmarked: { queue: string; jobId: string }[] = [];
+  private marking?: Promise<void>;
 
   constructor(
     private readonly transactions: Transactions,
@@ -67,8 +75,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     // Without a listener BullMQ prints each connection error of a queue while Redis is away; the relay's own
     // publishing failures already tell the outage once, so these only keep it from being told per reconnect.
     for (const queue of Object.values(this.queues)) queue.on('error', (error: unknown) => void this.redisOutage.failed(error, 'queue connection'));
-    // Right after each commit that recorded jobs, and only then: no empty pass after a commit that recorded none.
-    transactions.afterOutboxCommit(() => this.kick());
+    // Right after each commit that recorded jobs, and only then: nothing after a commit that recorded none.
+    transactions.afterOutboxCommit((entries) => this.publishCommitted(entries));
   }
 
   onApplicationBootstrap(): void {
@@ -79,7 +87,48 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    await Promise.all([this.running, ...this.committed]);
+    await this.marking;
+  }
+
+  /**
+   * Publishes a commit's jobs from memory, then marks them: no pass over the outbox (BEGIN, SELECT, UPDATE,
+   * COMMIT) for the jobs the app itself just recorded. A job that fails to publish is left to a pass, run at
+   * once, which tells an outage from a bad row and counts the row's attempts. A commit that recorded rows
+   * without saying which (outboxWritten alone) gets that pass too.
+   */
+  private publishCommitted(entries: readonly NewOutboxEntry[]): void {
+    if (this.stopped) return;
+    if (!entries.length) return this.kick();
+    const publishing: Promise<void> = Promise.allSettled(entries.map((e) => this.publish(e))).then(async (results) => {
+      const published = entries.filter((_, i) => results[i].status === 'fulfilled');
+      if (published.length < entries.length) this.kick();
+      if (published.length) await this.mark(published);
+    });
+    const tracked = publishing.finally(() => this.committed.delete(tracked));
+    this.committed.add(tracked);
+  }
+
+  /** Marks published jobs, coalescing the marks that arrive while one is in flight into the next statement. */
+  private mark(jobs: readonly { queue: string; jobId: string }[]): Promise<void> {
+    this.unmarked.push(...jobs.map(({ queue, jobId }) => ({ queue, jobId })));
+    this.marking ??= this.markUnmarked().finally(() => (this.marking = undefined));
+    return this.marking;
+  }
+
+  private async markUnmarked(): Promise<void> {
+    try {
+      while (this.unmarked.length) {
+        const batch = this.unmarked;
+        this.unmarked = [];
+        await this.outbox.markPublishedJobs(batch);
+      }
+      this.postgresOutage.recovered();
+    } catch (error) {
+      // Left unmarked: a later pass publishes them again under the same job ids, a no-op.
+      this.unmarked = [];
+      this.postgresOutage.failed(error, 'the outbox relay will publish them again');
+    }
   }
 
   /** Publish now rather than at the next poll (after each commit that recorded jobs, see the constructor). */
@@ -118,15 +167,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       const published: string[] = [];
       let settled = 0;
       for (const row of rows) {
-        const queue = this.queues[row.queue as QueueName];
         try {
-          if (!queue) throw new Error(`no queue named ${row.queue}`);
-          const delay = row.runAt ? Math.max(0, row.runAt.getTime() - Date.now()) : undefined;
-          await settleWithin(
-            queue.add(row.name, row.data, { ...JOB_OPTIONS[row.queue as QueueName], jobId: row.jobId, delay }),
-            PUBLISH_TIMEOUT_MS,
-            () => Promise.reject(new PublishTimedOut(`no answer within ${PUBLISH_TIMEOUT_MS} ms`)),
-          );
+          await this.publish(row);
           published.push(row.id);
           settled++;
           this.redisOutage.recovered();
@@ -143,6 +185,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       if (published.length) await this.outbox.markPublished(m, published);
       return settled;
     });
+  }
+
+  /** Adds the job to its queue under its own job id, within PUBLISH_TIMEOUT_MS. */
+  private async publish(entry: Pick<NewOutboxEntry, 'queue' | 'name' | 'jobId' | 'data'> & { runAt?: Date | null }): Promise<void> {
+    const queue = this.queues[entry.queue as QueueName];
+    if (!queue) throw new Error(`no queue named ${entry.queue}`);
+    const delay = entry.runAt ? Math.max(0, entry.runAt.getTime() - Date.now()) : undefined;
+    await settleWithin(
+      queue.add(entry.name, entry.data, { ...JOB_OPTIONS[entry.queue as QueueName], jobId: entry.jobId, delay }),
+      PUBLISH_TIMEOUT_MS,
+      () => Promise.reject(new PublishTimedOut(`no answer within ${PUBLISH_TIMEOUT_MS} ms`)),
+    );
   }
 
   /** Counts a failed attempt; at the last one the row is set aside as failed and audited. Returns whether it was. */

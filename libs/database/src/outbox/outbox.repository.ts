@@ -36,7 +36,7 @@ export class OutboxRepository extends Repository {
   insertChange(m: EntityManager, entries: NewOutboxEntry[]): RecordedChange {
     if (!entries.length) throw new RangeError('an outbox change needs entries');
     const values = entries.map((_, i) => `($${i * 5 + 1}, $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}, $${i * 5 + 5})`).join(', ');
-    outboxWritten(m);
+    outboxWritten(m, entries);
     return {
       sql: `INSERT INTO outbox (queue, name, job_id, data, run_at) VALUES ${values}`,
       params: entries.flatMap((e) => [e.queue, e.name, e.jobId, JSON.stringify(e.data), e.runAt ?? null]),
@@ -94,6 +94,20 @@ export class OutboxRepository extends Repository {
       `SELECT DISTINCT ON (job_id) id, queue, name, job_id AS "jobId", data, run_at AS "runAt" FROM outbox
         WHERE queue = $1 AND job_id = ANY($2::text[]) ORDER BY job_id, id DESC`,
       [queue, jobIds],
+    );
+  }
+
+  /**
+   * Marks the jobs' entries published, by queue and job id (a commit's jobs are published from memory, their
+   * row ids unknown): one statement, committed at once. Entries a relay's pass has locked are waited for, and
+   * then found published already.
+   */
+  async markPublishedJobs(jobs: readonly { queue: string; jobId: string }[]): Promise<void> {
+    await this.db().query(
+      `UPDATE outbox SET published_at = now()
+        WHERE job_id = ANY($2::text[]) AND (queue, job_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+          AND published_at IS NULL AND failed_at IS NULL`,
+      [jobs.map((j) => j.queue), jobs.map((j) => j.jobId)],
     );
   }
 

@@ -1,7 +1,7 @@
-import { AuditRepository, OutboxRepository, PendingOutboxEntry, Transactions } from '@app/database';
+import { AuditRepository, NewOutboxEntry, OutboxRepository, PendingOutboxEntry, Transactions } from '@app/database';
 import { Queue } from 'bullmq';
 import { EntityManager } from 'typeorm';
-import { OutboxRelay, PUBLISH_TIMEOUT_MS } from './outbox-relay';
+import { MARK_AFTER_MS, OutboxRelay, PUBLISH_TIMEOUT_MS } from './outbox-relay';
 
 /**
  * A queue whose connection is parked while reconnecting never answers `add` (its commands wait for a Redis
@@ -41,5 +41,34 @@ describe('OutboxRelay with a publish that never answers', () => {
     await jest.advanceTimersByTimeAsync(1);
     await pass;
     expect({ settled, calls }).toEqual({ settled: 0, calls: [] });
+  });
+});
+
+/** The jobs of commits a moment apart are marked published by one statement, not one each. */
+describe('OutboxRelay marking the jobs it published from memory', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('marks the jobs of every commit within MARK_AFTER_MS in one statement, and a later one in the next', async () => {
+    let committed: (entries: NewOutboxEntry[]) => void = () => undefined;
+    const marks: string[][] = [];
+    const outbox = {
+      markPublishedJobs: (jobs: { jobId: string }[]) => Promise.resolve(void marks.push(jobs.map((j) => j.jobId))),
+    } as unknown as OutboxRepository;
+    const transactions = {
+      afterOutboxCommit: (listener: typeof committed) => (committed = listener),
+    } as unknown as Transactions;
+    const answers = { add: () => Promise.resolve(), on: () => undefined } as unknown as Queue;
+    new OutboxRelay(transactions, outbox, {} as AuditRepository, answers, answers, answers, answers, answers);
+    const job = (jobId: string): NewOutboxEntry => ({ queue: 'notifications', name: 'send-outcome-email', jobId, data: {} });
+
+    committed([job('a')]);
+    await jest.advanceTimersByTimeAsync(MARK_AFTER_MS / 2);
+    committed([job('b'), job('c')]);
+    await jest.advanceTimersByTimeAsync(MARK_AFTER_MS / 2);
+    expect(marks).toEqual([['a', 'b', 'c']]);
+    committed([job('d')]);
+    await jest.advanceTimersByTimeAsync(MARK_AFTER_MS);
+    expect(marks).toEqual([['a', 'b', 'c'], ['d']]);
   });
 });

@@ -15,6 +15,12 @@ const BATCH = 100;
  * 250 ms it was three statements and a commit four times a second in every app, idle or not (README, step 22).
  */
 export const OUTBOX_SWEEP_MS = 2000;
+/**
+ * How long a published job waits for its mark, so that one statement marks the jobs of every commit of
+ * that moment: under load a fraction of a statement per commit. A sweep that meets a job in that window
+ * publishes it again under its job id, a no-op.
+ */
+export const MARK_AFTER_MS = 50;
 /** Publishing a row may fail this often, with Redis answering, before the row is set aside as failed. */
 export const OUTBOX_ATTEMPTS = 3;
 const PROBE_TIMEOUT_MS = 1000;
@@ -51,8 +57,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private stopped = false;
   /** Commits' jobs being published from memory, awaited at shutdown. */
   private readonly committed = new Set<Promise<void>>();
-  /** Published jobs waiting for their mark, and the mark statement in flight. */
+  /** Published jobs waiting for their mark, the timer that will mark them, and the mark statement in flight. */
   private unmarked: { queue: string; jobId: string }[] = [];
+  private markTimer?: NodeJS.Timeout;
   private marking?: Promise<void>;
 
   constructor(
@@ -88,7 +95,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.stopped = true;
     clearInterval(this.timer);
     await Promise.all([this.running, ...this.committed]);
-    await this.marking;
+    clearTimeout(this.markTimer);
+    await this.flushMarks();
   }
 
   /**
@@ -103,16 +111,27 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const publishing: Promise<void> = Promise.allSettled(entries.map((e) => this.publish(e))).then(async (results) => {
       const published = entries.filter((_, i) => results[i].status === 'fulfilled');
       if (published.length < entries.length) this.kick();
-      if (published.length) await this.mark(published);
+      if (published.length) this.mark(published);
     });
     const tracked = publishing.finally(() => this.committed.delete(tracked));
     this.committed.add(tracked);
   }
 
-  /** Marks published jobs, coalescing the marks that arrive while one is in flight into the next statement. */
-  private mark(jobs: readonly { queue: string; jobId: string }[]): Promise<void> {
+  /** Marks published jobs within MARK_AFTER_MS, together with every other job published meanwhile. */
+  private mark(jobs: readonly { queue: string; jobId: string }[]): void {
     this.unmarked.push(...jobs.map(({ queue, jobId }) => ({ queue, jobId })));
-    this.marking ??= this.markUnmarked().finally(() => (this.marking = undefined));
+    if (this.stopped) void this.flushMarks();
+    else this.markTimer ??= setTimeout(() => void this.flushMarks(), MARK_AFTER_MS);
+  }
+
+  /** Marks what waits, in one statement (and what arrives while it runs, in the next). */
+  private flushMarks(): Promise<void> {
+    clearTimeout(this.markTimer);
+    this.markTimer = undefined;
+    this.marking ??= this.markUnmarked().finally(() => {
+      this.marking = undefined;
+      if (this.unmarked.length) this.mark([]);
+    });
     return this.marking;
   }
 

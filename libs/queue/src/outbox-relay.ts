@@ -108,7 +108,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private publishCommitted(entries: readonly NewOutboxEntry[]): void {
     if (this.stopped) return;
     if (!entries.length) return this.kick();
-    const publishing: Promise<void> = Promise.allSettled(entries.map((e) => this.publish(e))).then(async (results) => {
+    const publishing: Promise<void> = Promise.allSettled(entries.map((e) => this.publish(e))).then((results) => {
       const published = entries.filter((_, i) => results[i].status === 'fulfilled');
       if (published.length < entries.length) this.kick();
       if (published.length) this.mark(published);

@@ -63,6 +63,13 @@ describe('concurrent withdrawals, idempotency keys and deposit references', () =
     }
     expect((await alice.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '0', held: '1' }]);
     expect(await withdrawalsOf(alice.id)).toEqual({ withdrawals: 1, holds: 1 });
+    // A refused request leaves nothing behind: no job for a withdrawal that does not exist, one audit entry.
+    const [left] = await env.admin.query(
+      `SELECT (SELECT count(*)::int FROM outbox o WHERE o.data ? 'withdrawalId' AND NOT EXISTS (SELECT 1 FROM withdrawals w WHERE w.id::text = o.data->>'withdrawalId')) AS orphans,
+              (SELECT count(*)::int FROM audit_events WHERE user_id = $1 AND event = 'withdrawal_requested') AS requested`,
+      [alice.id],
+    );
+    expect(left).toEqual({ orphans: 0, requested: 1 });
 
     expect(watched.violations).toEqual([]);
     expect(watched.samples).toBeGreaterThan(0);

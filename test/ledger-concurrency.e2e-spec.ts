@@ -170,6 +170,37 @@ describe('concurrent withdrawals, idempotency keys and deposit references', () =
     figures.splitKeyWinner = winner.amount;
   });
 
+  it('a request waiting on a decision about its customer never deadlocks with it: the customer, then the accounts, in both', async () => {
+    const erin = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
+    // What a decision does: its customer's row FOR UPDATE first, then (posting) the customer's account.
+    const decision = env.admin.createQueryRunner();
+    await decision.connect();
+    try {
+      await decision.startTransaction();
+      await decision.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [erin.id]);
+      const request = withdraw(erin, '0.2');
+      const waiting = async () => {
+        const [{ n }] = await env.admin.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`,
+          [(await decision.query('SELECT pg_backend_pid() AS pid'))[0].pid],
+        );
+        return n;
+      };
+      for (let i = 0; i < 100 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await waiting()).toBe(1);
+      // A request that had locked the account before its customer would deadlock here (and one side fail).
+      await decision.query(`UPDATE ledger_accounts SET debits_pending = debits_pending WHERE kind = 'customer' AND user_id = $1`, [erin.id]);
+      await decision.commitTransaction();
+      const answer = await request;
+      expect([answer.status, answer.body.code]).toEqual([202, undefined]);
+    } finally {
+      if (decision.isTransactionActive) await decision.rollbackTransaction();
+      await decision.release();
+    }
+    expect((await erin.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '0.8', held: '0.2' }]);
+    expect(await ledgerFaults(env.admin)).toEqual([]);
+  });
+
   it('deposits are idempotent by reference: once credited, replays answer the same transfer, another amount is a conflict', async () => {
     const frank = await enrolCustomer(env, suite.baseUrl);
     const deposit = (amount: string, reference: string, userId = frank.id) =>

@@ -17,6 +17,8 @@ import { LedgerHotPath1764900000000 } from './migrations/1764900000000-ledger-ho
 import { OutcomeEmailLease1764900000001 } from './migrations/1764900000001-outcome-email-lease';
 import { DecisionLocks1765000000000 } from './migrations/1765000000000-decision-locks';
 import { PushFanOut1765100000000 } from './migrations/1765100000000-push-fan-out';
+import { WithdrawalIdsFromApi1765200000000 } from './migrations/1765200000000-withdrawal-ids-from-api';
+import { ReserveLocksCustomerFirst1765200000001 } from './migrations/1765200000001-reserve-locks-customer-first';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -36,6 +38,8 @@ export const MIGRATIONS = [
   OutcomeEmailLease1764900000001,
   DecisionLocks1765000000000,
   PushFanOut1765100000000,
+  WithdrawalIdsFromApi1765200000000,
+  ReserveLocksCustomerFirst1765200000001,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

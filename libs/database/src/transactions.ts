@@ -14,6 +14,7 @@ interface Consequences {
 }
 
 const OPEN = new WeakMap<EntityManager, Consequences>();
+const newConsequences = (): Consequences => ({ changedWithdrawals: new Set(), wroteOutbox: false, outboxEntries: [] });
 
 /** Notes that the transaction of `m` changed a withdrawal's status document: told after it commits. */
 export function withdrawalChanged(m: EntityManager, withdrawalId: string): void {
@@ -39,14 +40,30 @@ export class Transactions {
   async run<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
     let open: Consequences | undefined;
     const result = await this.dataSource.transaction((m) => {
-      open = { changedWithdrawals: new Set(), wroteOutbox: false, outboxEntries: [] };
-      OPEN.set(m, open);
+      open = OPEN.set(m, newConsequences()).get(m);
       return work(m);
     });
     // Only after the commit: a rolled-back change is never announced, and its jobs never existed.
+    this.announce(open);
+    return result;
+  }
+
+  /**
+   * Runs `work` of ONE statement, atomic by itself, outside any transaction (no BEGIN, no COMMIT: the
+   * statement commits alone), with its consequences announced once it has, as run's are. Two statements in
+   * `work` would commit one by one: that is what run is for.
+   */
+  async alone<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    const m = this.dataSource.createEntityManager();
+    const open = OPEN.set(m, newConsequences()).get(m);
+    const result = await work(m);
+    this.announce(open);
+    return result;
+  }
+
+  private announce(open: Consequences | undefined): void {
     if (open?.wroteOutbox) for (const listener of this.outboxListeners) listener(open.outboxEntries);
     if (open?.changedWithdrawals.size) for (const listener of this.commitListeners) listener([...open.changedWithdrawals]);
-    return result;
   }
 
   /** Called after every commit that changed withdrawals, with their ids (the change feed's publisher). */

@@ -89,6 +89,11 @@ export class RiskControls {
     };
   }
 
+  /** Whether holdReason might hold this request: a screening anomaly, or a velocity limit on its asset to count against. */
+  mayHold(request: RiskRequest, screening: Screening): boolean {
+    return Boolean(screening.anomaly) || Boolean(this.config.risk.velocityLimits[request.asset]);
+  }
+
   /** Why the withdrawal is to be created held, if it is: an anomaly first, else the customer's velocity limit. */
   async holdReason(
     m: EntityManager,

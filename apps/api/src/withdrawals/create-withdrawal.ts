@@ -1,19 +1,12 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { newMatchCode } from '@app/crypto';
-import {
-  AuditRepository,
-  CustomerRepository,
-  LedgerRepository,
-  Transactions,
-  WithdrawalAddress,
-  WithdrawalRepository,
-  WithdrawalRequestFacts,
-} from '@app/database';
-import { exceedsAmount } from '@app/domain';
+import { AuditRepository, CustomerRepository, Transactions, WithdrawalAddress, WithdrawalRepository, WithdrawalRequestFacts } from '@app/database';
+import { exceedsAmount, HoldReason } from '@app/domain';
 import { currentRequestId } from '@app/logging';
 import { jobId, Outbox, QueueName } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
 import { Problem } from '../http/problem';
 import { RiskControls } from '../risk/risk-controls';
 import { WithdrawalStatusDocument } from './withdrawal.dto';
@@ -31,9 +24,11 @@ export interface CreateWithdrawalInput {
 
 /**
  * Accepts a withdrawal: checks the customer's standing and the risk controls, then inserts it — held for
- * review when the risk controls say so — and places its hold in one transaction (Postgres refuses a hold
- * beyond the available balance, so concurrent requests can never over-reserve), and records its challenge
- * and expiry jobs in the outbox of that transaction. A held withdrawal gets its challenges like any other.
+ * review when the risk controls say so — and places its hold in one statement (Postgres refuses a hold
+ * beyond the available balance, so concurrent requests can never over-reserve), with its challenge and
+ * expiry jobs in the outbox, its audit entry and its risk keys. Only a request the risk controls may hold
+ * takes a transaction: its velocity is counted under a lock, and a hold's own audit entry and alert go with
+ * it. A held withdrawal gets its challenges like any other.
  */
 @Injectable()
 export class CreateWithdrawal {
@@ -42,7 +37,6 @@ export class CreateWithdrawal {
     private readonly transactions: Transactions,
     private readonly withdrawals: WithdrawalRepository,
     private readonly customers: CustomerRepository,
-    private readonly ledger: LedgerRepository,
     private readonly outbox: Outbox,
     private readonly audit: AuditRepository,
     private readonly status: WithdrawalStatusService,
@@ -76,13 +70,15 @@ export class CreateWithdrawal {
     };
     const screening = await this.risk.screen(riskRequest);
 
-    let id: string;
-    try {
-      id = await this.transactions.run(async (m) => {
-        const hold = await this.risk.holdReason(m, riskRequest, screening);
-        const match = newMatchCode();
-        const expiresAt = new Date(Date.now() + this.config.confirmationWindowMs);
-        const withdrawalId = await this.withdrawals.insert(m, {
+    const id = randomUUID();
+    const expiresAt = new Date(Date.now() + this.config.confirmationWindowMs);
+    const match = newMatchCode();
+    // The withdrawal, its hold, its two jobs, its audit entry and its risk keys: one statement.
+    const request = (m: EntityManager, hold: { reason: HoldReason } | undefined) =>
+      this.withdrawals.request(
+        m,
+        {
+          id,
           userId: input.userId,
           addressId: address.id,
           asset: address.asset,
@@ -97,30 +93,32 @@ export class CreateWithdrawal {
           requestId: currentRequestId() ?? null,
           expiresAt,
           heldFor: hold?.reason,
-        });
-        // The hold, the jobs, the audit entry and the risk keys: one statement (step 22 in the README).
-        await this.ledger.reserve(m, withdrawalId, [
+        },
+        [
           this.outbox.addChange(m, [
-            { queue: QueueName.Notifications, name: 'send-withdrawal-challenges', jobId: jobId('challenges', withdrawalId), data: { withdrawalId } },
-            {
-              queue: QueueName.Confirmations,
-              name: 'expire-withdrawal',
-              jobId: jobId('expire', withdrawalId),
-              data: { withdrawalId },
-              runAt: expiresAt,
-            },
+            { queue: QueueName.Notifications, name: 'send-withdrawal-challenges', jobId: jobId('challenges', id), data: { withdrawalId: id } },
+            { queue: QueueName.Confirmations, name: 'expire-withdrawal', jobId: jobId('expire', id), data: { withdrawalId: id }, runAt: expiresAt },
           ]),
           this.audit.entryChange({
             event: 'withdrawal_requested',
             userId: input.userId,
-            withdrawalId,
+            withdrawalId: id,
             detail: { ip: input.requestIp, ...(input.deviceId ? { device: input.deviceId } : {}) },
           }),
-          this.risk.recordChange(withdrawalId, screening),
-        ]);
-        if (hold) await this.risk.recordHold(m, withdrawalId, riskRequest, screening, hold);
-        return withdrawalId;
-      });
+          this.risk.recordChange(id, screening),
+        ],
+      );
+    try {
+      if (this.risk.mayHold(riskRequest, screening)) {
+        // A hold is decided with the customer's velocity counted under a lock, and recorded with the withdrawal.
+        await this.transactions.run(async (m) => {
+          const hold = await this.risk.holdReason(m, riskRequest, screening);
+          await request(m, hold);
+          if (hold) await this.risk.recordHold(m, id, riskRequest, screening, hold);
+        });
+      } else {
+        await this.transactions.alone((m) => request(m, undefined));
+      }
     } catch (error) {
       switch (this.withdrawals.refusal(error)) {
         case 'insufficient_funds':

@@ -2,7 +2,6 @@ import { formatAmount } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PG, refusedBy } from '../postgres-error';
-import { RecordedChange, withChanges } from '../recorded-changes';
 import { Repository } from '../repository';
 
 export interface Balance {
@@ -23,16 +22,6 @@ export interface DepositResult {
  */
 @Injectable()
 export class LedgerRepository extends Repository {
-  /**
-   * Places the withdrawal's hold; fails with ledger_accounts_no_overdraft when funds are short. `alongside`
-   * are made in the same statement (changesAsWithClauses): one round trip, and nothing of them if it fails.
-   */
-  async reserve(m: EntityManager, withdrawalId: string, alongside: RecordedChange[] = []): Promise<string> {
-    const reserve = withChanges(alongside, 'SELECT ledger_reserve($1) AS id', [withdrawalId]);
-    const [row] = await this.rows<{ id: string }>(reserve.sql, reserve.params, m);
-    return row.id;
-  }
-
   /** Credits an operator's deposit once per reference. */
   async creditDeposit(m: EntityManager, d: { userId: string; asset: string; amount: string; reference: string }): Promise<DepositResult> {
     const [row] = await this.rows<{ transfer_id: string; created: boolean }>(

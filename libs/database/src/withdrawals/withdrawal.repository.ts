@@ -185,13 +185,24 @@ export class WithdrawalRepository extends Repository {
     };
   }
 
-  /** Inserts a withdrawal awaiting confirmation, or held with its reason; its three factor rows are made by trigger. */
-  async insert(m: EntityManager, w: NewWithdrawal): Promise<string> {
-    const [row] = await this.rows<{ id: string }>(
-      `INSERT INTO withdrawals (user_id, address_id, asset, network, address, amount, match_code, match_choices,
-                                idempotency_key, request_hash, request_ip, expires_at, status, reason, request_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+  /**
+   * A new withdrawal, in one statement: inserted awaiting confirmation, or held with its reason (its three
+   * factor rows are made by trigger), its hold placed (ledger_reserve, which Postgres refuses beyond the
+   * available balance), and the `alongside` changes that name it (its jobs, audit entry, risk keys) made
+   * with it, all or nothing. The id is the caller's (a random UUID), so that those changes can carry it.
+   * ledger_reserve is volatile, so it sees the row the statement's own INSERT made; it runs once per row
+   * that INSERT returns.
+   */
+  async request(m: EntityManager, w: NewWithdrawal & { id: string }, alongside: RecordedChange[]): Promise<void> {
+    const insert = `w AS (
+      INSERT INTO withdrawals (id, user_id, address_id, asset, network, address, amount, match_code, match_choices,
+                               idempotency_key, request_hash, request_ip, expires_at, status, reason, request_id)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id)`;
+    const statement = withChanges(
+      alongside,
+      'SELECT ledger_reserve(w.id) AS transfer FROM w',
       [
+        w.id,
         w.userId,
         w.addressId,
         w.asset,
@@ -208,10 +219,10 @@ export class WithdrawalRepository extends Repository {
         w.heldFor ?? null,
         w.requestId,
       ],
-      m,
+      [insert],
     );
-    withdrawalChanged(m, row.id);
-    return row.id;
+    await m.query(statement.sql, statement.params);
+    withdrawalChanged(m, w.id);
   }
 
   /** The reason Postgres gave for refusing a new withdrawal (or its hold), if it was one of ours. */

@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { matchTotpStep, openTotpSecret } from '@app/crypto';
-import { AuditRepository, RecentFailures, TotpRepository } from '@app/database';
+import { AuditRepository, RecentFailures, TotpCheckFacts, TotpRepository } from '@app/database';
 import { problem, VerdictProblem } from '@app/domain';
 import { jobId, Outbox, QueueName } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
@@ -12,6 +12,12 @@ function lockoutOf({ failures, oldest }: RecentFailures): VerdictProblem | undef
   if (failures < TOTP_FAILURES_PER_USER || !oldest) return undefined;
   const retryAfterSeconds = Math.max(1, Math.ceil((oldest.getTime() + TOTP_FAILURE_WINDOW_SECONDS * 1000 - Date.now()) / 1000));
   return problem('too_many_attempts', undefined, retryAfterSeconds);
+}
+
+/** What decides whether a code may be checked at all: the customer's lockout, if any, and the enrolment to check it against. */
+export interface CheckFirst {
+  lockout?: VerdictProblem;
+  enrolment?: { id: string; sealedSecret: string };
 }
 
 export type CodeCheck = { kind: 'matched'; step: number } | { kind: 'reused'; step: number } | { kind: 'wrong' };
@@ -43,12 +49,12 @@ export class TotpAttempts {
    * What a check needs first, read in one statement: the lockout verdict (as userLockout) and the customer's
    * newest enrolment in `status`, whose sealed secret check() opens.
    */
-  async beforeCheck(
-    m: EntityManager,
-    userId: string,
-    status: 'active' | 'pending',
-  ): Promise<{ lockout?: VerdictProblem; enrolment?: { id: string; sealedSecret: string } }> {
-    const read = await this.totp.beforeCheck(m, userId, status, TOTP_FAILURE_WINDOW_SECONDS, TOTP_FAILURES_PER_USER);
+  async beforeCheck(m: EntityManager, userId: string, status: 'active' | 'pending'): Promise<CheckFirst> {
+    return this.judge(await this.totp.beforeCheck(m, userId, status, TOTP_FAILURE_WINDOW_SECONDS, TOTP_FAILURES_PER_USER));
+  }
+
+  /** beforeCheck's answer from facts already read (with a decision's locks: WithdrawalLocks.lockForTotpDecision). */
+  judge(read: TotpCheckFacts): CheckFirst {
     return { lockout: lockoutOf(read), enrolment: read.enrolment };
   }
 

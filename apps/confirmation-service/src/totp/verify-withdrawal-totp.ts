@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { WithdrawalLocks } from '../withdrawals/withdrawal-locks';
 import { WithdrawalSettlement } from '../withdrawals/withdrawal-settlement';
 import { TotpAttempts } from './totp-attempts';
-import { TOTP_FAILURES_PER_WITHDRAWAL } from './totp-policy';
+import { TOTP_FAILURE_WINDOW_SECONDS, TOTP_FAILURES_PER_USER, TOTP_FAILURES_PER_WITHDRAWAL } from './totp-policy';
 
 /** The TOTP factor of one withdrawal: verified here, from the sealed secret, and nowhere else. */
 @Injectable()
@@ -19,7 +19,12 @@ export class VerifyWithdrawalTotp {
 
   execute(input: { userId: string; withdrawalId: string; code: string }): Promise<Verdict> {
     return this.transactions.run(async (m): Promise<Verdict> => {
-      const locked = await this.locks.lockForDecision(m, { withdrawalId: input.withdrawalId, ownerId: input.userId });
+      // The locks, and the customer's failure window and enrolment read once they are held: one round trip.
+      const locked = await this.locks.lockForTotpDecision(
+        m,
+        { withdrawalId: input.withdrawalId, ownerId: input.userId },
+        { status: 'active', windowSeconds: TOTP_FAILURE_WINDOW_SECONDS, limit: TOTP_FAILURES_PER_USER },
+      );
       if (!locked) return problem('not_found');
       const { withdrawal: w, factors } = locked;
       const totp = factors.totp;
@@ -31,7 +36,7 @@ export class VerifyWithdrawalTotp {
         await this.settlement.finish(m, w, 'expired', 'confirmation_window_passed');
         return problem('withdrawal_not_pending');
       }
-      const { lockout, enrolment } = await this.attempts.beforeCheck(m, w.userId, 'active');
+      const { lockout, enrolment } = this.attempts.judge(locked.totp);
       if (lockout) return lockout;
       if (!enrolment) return problem('factor_not_enrolled');
 

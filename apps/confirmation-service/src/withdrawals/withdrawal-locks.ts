@@ -1,4 +1,13 @@
-import { CustomerRepository, DecisionLocks, FactorState, TokenChallenge, WithdrawalRepository, WithdrawalRow } from '@app/database';
+import {
+  CustomerRepository,
+  DecisionLocks,
+  FactorState,
+  TokenChallenge,
+  TotpCheckFacts,
+  TotpEnrolmentStatus,
+  WithdrawalRepository,
+  WithdrawalRow,
+} from '@app/database';
 import { Factor } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -29,6 +38,15 @@ export class WithdrawalLocks {
   /** What a confirmation decides on, in one round trip: the withdrawal found by id (and owner), locked in the same order with its factors. */
   lockForDecision(m: EntityManager, by: { withdrawalId: string; ownerId?: string }): Promise<DecisionLocks | undefined> {
     return this.withdrawals.lockForDecision(m, by);
+  }
+
+  /** The same, then what a TOTP check reads first (the owner's recent failures and enrolment), read once the locks are held. */
+  lockForTotpDecision(
+    m: EntityManager,
+    by: { withdrawalId: string; ownerId: string },
+    check: { status: TotpEnrolmentStatus; windowSeconds: number; limit: number },
+  ): Promise<(DecisionLocks & { totp: TotpCheckFacts }) | undefined> {
+    return this.withdrawals.lockForTotpDecision(m, by, check);
   }
 
   /** The same, found by a challenge token's hash, with the token's challenge locked last and how many passkeys may approve it. */

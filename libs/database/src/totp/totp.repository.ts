@@ -3,9 +3,30 @@ import { EntityManager } from 'typeorm';
 import { Repository } from '../repository';
 import { TotpEnrolmentStatus } from './totp.entity';
 
+export type { TotpEnrolmentStatus };
+
 export interface RecentFailures {
   failures: number;
   oldest: Date | null;
+}
+
+/** What a TOTP check reads first: the customer's recent failures and their newest enrolment in a status, with its sealed secret. */
+export type TotpCheckFacts = RecentFailures & { enrolment?: { id: string; sealedSecret: string } };
+
+/** A row of totp_check_facts, as Postgres returns it. */
+export interface TotpCheckFactsRow {
+  failures: number;
+  oldest: Date | string | null;
+  enrolmentId: string | null;
+  sealedSecret: string | null;
+}
+
+export function totpCheckFacts(row: TotpCheckFactsRow): TotpCheckFacts {
+  return {
+    failures: row.failures,
+    oldest: row.oldest ? new Date(row.oldest) : null,
+    ...(row.enrolmentId && row.sealedSecret ? { enrolment: { id: row.enrolmentId, sealedSecret: row.sealedSecret } } : {}),
+  };
 }
 
 /** The customer's ($1) failures in the last $2 seconds, at most $3 of them, counted, with the oldest's time. */
@@ -78,25 +99,9 @@ export class TotpRepository extends Repository {
     return { failures: row.failures, oldest: row.oldest ? new Date(row.oldest) : null };
   }
 
-  /** recentFailures and newestSealed in one statement: what a code's check reads before it opens the secret. */
-  async beforeCheck(
-    m: EntityManager,
-    userId: string,
-    status: TotpEnrolmentStatus,
-    windowSeconds: number,
-    limit: number,
-  ): Promise<RecentFailures & { enrolment?: { id: string; sealedSecret: string } }> {
-    const [row] = await this.rows<RecentFailures & { id: string | null; sealedSecret: string | null }>(
-      `SELECT f.failures, f.oldest, e.id, e.sealed_secret AS "sealedSecret" FROM ${RECENT_FAILURES}
-         LEFT JOIN LATERAL (SELECT id, sealed_secret FROM totp_enrolments WHERE user_id = $1 AND status = $4
-                             ORDER BY created_at DESC LIMIT 1) e ON true`,
-      [userId, windowSeconds, limit, status],
-      m,
-    );
-    return {
-      failures: row.failures,
-      oldest: row.oldest ? new Date(row.oldest) : null,
-      ...(row.id && row.sealedSecret ? { enrolment: { id: row.id, sealedSecret: row.sealedSecret } } : {}),
-    };
+  /** recentFailures and newestSealed in one statement (totp_check_facts): what a code's check reads before it opens the secret. */
+  async beforeCheck(m: EntityManager, userId: string, status: TotpEnrolmentStatus, windowSeconds: number, limit: number): Promise<TotpCheckFacts> {
+    const [row] = await this.rows<TotpCheckFactsRow>('SELECT * FROM totp_check_facts($1, $2, $3, $4)', [userId, status, windowSeconds, limit], m);
+    return totpCheckFacts(row);
   }
 }

@@ -7,6 +7,8 @@ import type { WithdrawalAddress } from '../addresses/withdrawal-address.reposito
 import type { ChallengeRow } from '../challenges/challenge.repository';
 import type { PasskeyApprovalProof } from '../passkeys/passkey.repository';
 import { PG, refusedBy } from '../postgres-error';
+import { TotpCheckFacts, totpCheckFacts, TotpCheckFactsRow } from '../totp/totp.repository';
+import type { TotpEnrolmentStatus } from '../totp/totp.entity';
 import { Repository } from '../repository';
 import { WithdrawalEntity, WithdrawalFactorEntity } from './withdrawal.entity';
 
@@ -275,6 +277,25 @@ export class WithdrawalRepository extends Repository {
   }
 
   /**
+   * As lockForDecision, and then what a TOTP check reads first (totp_check_facts: the owner's recent failures
+   * and newest enrolment in `check.status`), read after the locks were granted: one round trip.
+   */
+  async lockForTotpDecision(
+    m: EntityManager,
+    by: { withdrawalId: string; ownerId: string },
+    check: { status: TotpEnrolmentStatus; windowSeconds: number; limit: number },
+  ): Promise<(DecisionLocks & { totp: TotpCheckFacts }) | undefined> {
+    // The LATERAL runs after the function has taken its locks; totp_check_facts, volatile, reads then.
+    const found = await this.decisionLocks(
+      m,
+      `SELECT d.*, to_jsonb(t) AS totp FROM withdrawal_decision_locks($1, NULL, $2) d
+         CROSS JOIN LATERAL totp_check_facts(d."userId", $3, $4, $5) t`,
+      [by.withdrawalId, by.ownerId, check.status, check.windowSeconds, check.limit],
+    );
+    return found?.totp ? { ...found.locks, totp: totpCheckFacts(found.totp) } : undefined;
+  }
+
+  /**
    * As lockForDecision, by a challenge token's hash, and then the token's challenge locked too (last, the
    * order WithdrawalLocks keeps), in the same round trip. The challenge is read under its lock: one decided
    * while this waited for the owner's lock is seen consumed. With it, how many of the owner's passkeys may
@@ -315,16 +336,14 @@ export class WithdrawalRepository extends Repository {
     m: EntityManager,
     sql: string,
     params: unknown[],
-  ): Promise<{ locks: DecisionLocks; challenge: ChallengeJson | null; passkeys?: number } | undefined> {
-    const row = await this.row<DecisionLocks['withdrawal'] & { factors: FactorJson[]; challenge?: ChallengeJson | null; passkeys?: number }>(
-      sql,
-      params,
-      m,
-    );
+  ): Promise<{ locks: DecisionLocks; challenge: ChallengeJson | null; passkeys?: number; totp?: TotpCheckFactsRow } | undefined> {
+    const row = await this.row<
+      DecisionLocks['withdrawal'] & { factors: FactorJson[]; challenge?: ChallengeJson | null; passkeys?: number; totp?: TotpCheckFactsRow }
+    >(sql, params, m);
     if (!row) return undefined;
-    const { factors, challenge = null, passkeys, ...withdrawal } = row;
+    const { factors, challenge = null, passkeys, totp, ...withdrawal } = row;
     const locks = { withdrawal, factors: byFactor(factors.map((f) => ({ ...f, digest: f.digest === null ? null : Buffer.from(f.digest, 'hex') }))) };
-    return { locks, challenge, passkeys };
+    return { locks, challenge, passkeys, totp };
   }
 
   /**

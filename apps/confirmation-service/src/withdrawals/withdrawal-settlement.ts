@@ -1,7 +1,7 @@
 import {
   AuditRepository,
+  DecidedFactors,
   FactorOutcome,
-  FactorState,
   LedgerRepository,
   PasskeyApprovalProof,
   RecordedChange,
@@ -37,14 +37,14 @@ export class WithdrawalSettlement {
     return w.expiresAt.getTime() <= now.getTime();
   }
 
-  /** Records the factor's outcome; returns all the withdrawal's factors as they now are (for `evaluate`). The caller holds the factors' locks. */
+  /** Records the factor's outcome; returns all the withdrawal's factors as they now are, and the posting's facts (for `evaluate`). The caller holds the factors' locks. */
   async decideFactor(
     m: EntityManager,
     w: LockedWithdrawal,
     factor: Factor,
     outcome: FactorOutcome,
     alongside: RecordedChange[] = [],
-  ): Promise<Record<Factor, FactorState>> {
+  ): Promise<DecidedFactors> {
     // The decision, its audit entry and `alongside` (the challenge it used) in one statement.
     return this.withdrawals.decideFactor(m, w.id, factor, outcome, [
       ...alongside,
@@ -56,8 +56,8 @@ export class WithdrawalSettlement {
    * Decides what the withdrawal's factors, status, account and the pause now mean, and does it; returns the
    * status. `factors`: as `decideFactor` just returned them, under their locks; otherwise they are locked and read here.
    */
-  async evaluate(m: EntityManager, w: LockedWithdrawal, decided?: Record<Factor, FactorState>): Promise<WithdrawalStatus> {
-    const factors = decided ?? (await this.locks.lockFactors(m, w.id));
+  async evaluate(m: EntityManager, w: LockedWithdrawal, decided?: DecidedFactors): Promise<WithdrawalStatus> {
+    const factors = decided?.factors ?? (await this.locks.lockFactors(m, w.id));
     const facts: SettlementFacts = {
       status: w.status,
       expired: this.isExpired(w),
@@ -69,8 +69,8 @@ export class WithdrawalSettlement {
     };
     let decision = settle(facts);
     // The pause only ever holds back a posting (settle weighs it last): read it, with the passkey approval
-    // the posting carries, when there is one to hold back.
-    const posting = decision.action === 'post' ? await this.withdrawals.beforePosting(m, w.id) : undefined;
+    // the posting carries, when there is one to hold back (a decision just read both).
+    const posting = decision.action === 'post' ? (decided?.posting ?? (await this.withdrawals.beforePosting(m, w.id))) : undefined;
     if (posting?.paused) decision = settle({ ...facts, paused: true });
     switch (decision.action) {
       case 'none':

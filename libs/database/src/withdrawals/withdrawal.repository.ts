@@ -62,6 +62,27 @@ export interface DecisionLocks {
   factors: Record<Factor, FactorState>;
 }
 
+/** What a posting checks last: whether withdrawals are paused, and the push factor's passkey approval, if it had one. */
+export interface PostingFacts {
+  paused: boolean;
+  approval?: PasskeyApprovalProof;
+}
+
+/** A factor's decision, as decideFactor returns it: every factor as it now is, and the facts a posting checks. */
+export interface DecidedFactors {
+  factors: Record<Factor, FactorState>;
+  posting: PostingFacts;
+}
+
+type PostingFactsRow = { paused: boolean } & { [K in keyof PasskeyApprovalProof]: PasskeyApprovalProof[K] | null };
+
+function postingFacts({ paused, credentialId, publicKey, assertion, challengeId }: PostingFactsRow): PostingFacts {
+  return {
+    paused,
+    ...(credentialId && publicKey && assertion && challengeId ? { approval: { credentialId, publicKey, assertion, challengeId } } : {}),
+  };
+}
+
 /** A withdrawal's factor rows, keyed by factor. */
 const byFactor = (rows: FactorState[]) => Object.fromEntries(rows.map((r) => [r.factor, r])) as Record<Factor, FactorState>;
 
@@ -348,10 +369,10 @@ export class WithdrawalRepository extends Repository {
 
   /**
    * What a posting checks last, in one statement: whether withdrawals are paused (withdrawal_pause), and the
-   * passkey approval of the withdrawal's push factor, if it had one.
+   * passkey approval of the withdrawal's push factor, if it had one. decideFactor reads the same with its decision.
    */
-  async beforePosting(m: EntityManager, id: string): Promise<{ paused: boolean; approval?: PasskeyApprovalProof }> {
-    const [row] = await this.rows<{ paused: boolean } & { [K in keyof PasskeyApprovalProof]: PasskeyApprovalProof[K] | null }>(
+  async beforePosting(m: EntityManager, id: string): Promise<PostingFacts> {
+    const [row] = await this.rows<PostingFactsRow>(
       `SELECT EXISTS (SELECT 1 FROM withdrawal_pause) AS paused,
               p.credential_id AS "credentialId", p.public_key AS "publicKey", f.passkey_assertion AS assertion, f.challenge_id AS "challengeId"
          FROM (SELECT 1) one
@@ -360,9 +381,7 @@ export class WithdrawalRepository extends Repository {
       [id],
       m,
     );
-    const { paused, credentialId, publicKey, assertion, challengeId } = row;
-    const approval = credentialId && publicKey && assertion && challengeId ? { credentialId, publicKey, assertion, challengeId } : undefined;
-    return { paused, approval };
+    return postingFacts(row);
   }
 
   async lockFactors(m: EntityManager, id: string): Promise<Record<Factor, FactorState>> {
@@ -377,7 +396,8 @@ export class WithdrawalRepository extends Repository {
 
   /**
    * Records a factor's outcome and the evidence that decided it (an approval is bound to `digest`); returns
-   * all the withdrawal's factors as they now are, in the same statement, with `alongside` (the challenge
+   * all the withdrawal's factors as they now are, and what a posting checks last (beforePosting's facts:
+   * the pause, the push factor's passkey approval), in the same statement, with `alongside` (the challenge
    * used, the audit entry) made by it too: one round trip. The caller holds the factors' locks
    * (lockFactors), so the others cannot have changed since this transaction read them.
    */
@@ -387,23 +407,31 @@ export class WithdrawalRepository extends Repository {
     factor: Factor,
     decision: FactorOutcome,
     alongside: RecordedChange[] = [],
-  ): Promise<Record<Factor, FactorState>> {
+  ): Promise<DecidedFactors> {
     const own = [id, factor, decision.status, decision.digest ?? null, decision.evidence, decision.challengeId ?? null, decision.enrolmentId ?? null];
+    const columns = 'factor, status, digest, failures, wrong_match_picks, passkey_id, passkey_assertion, challenge_id';
     const decided = `decided AS (
          UPDATE withdrawal_factors SET status = $3, digest = $4, decided_at = now(), evidence = $5, challenge_id = $6, enrolment_id = $7
           WHERE withdrawal_id = $1 AND factor = $2
-          RETURNING factor, status, digest, failures, wrong_match_picks)`;
+          RETURNING ${columns})`;
     const statement = withChanges(
       alongside,
-      `SELECT factor, status, digest, failures, wrong_match_picks AS "wrongMatchPicks" FROM decided
-       UNION ALL
-       SELECT factor, status, digest, failures, wrong_match_picks FROM withdrawal_factors WHERE withdrawal_id = $1 AND factor <> $2`,
+      `SELECT f.factor, f.status, f.digest, f.failures, f.wrong_match_picks AS "wrongMatchPicks", EXISTS (SELECT 1 FROM withdrawal_pause) AS paused,
+              p.credential_id AS "credentialId", p.public_key AS "publicKey", f.passkey_assertion AS assertion, f.challenge_id AS "challengeId"
+         FROM (SELECT ${columns} FROM decided
+               UNION ALL
+               SELECT ${columns} FROM withdrawal_factors WHERE withdrawal_id = $1 AND factor <> $2) f
+         LEFT JOIN passkeys p ON p.id = f.passkey_id AND f.factor = 'push' AND f.status = 'approved'`,
       own,
       [decided],
     );
-    const rows = await this.rows<FactorState>(statement.sql, statement.params, m);
+    const rows = await this.rows<FactorState & PostingFactsRow>(statement.sql, statement.params, m);
     withdrawalChanged(m, id);
-    return byFactor(rows);
+    const factors = byFactor(
+      rows.map(({ factor, status, digest, failures, wrongMatchPicks }) => ({ factor, status, digest, failures, wrongMatchPicks })),
+    );
+    // Every row carries the pause; only an approved push factor's carries a passkey approval.
+    return { factors, posting: postingFacts(rows.find((r) => r.credentialId) ?? rows[0]) };
   }
 
   async setWrongMatchPicks(m: EntityManager, id: string, factor: Factor, picks: number): Promise<void> {

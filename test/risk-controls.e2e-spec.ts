@@ -54,6 +54,8 @@ describe('anomaly holds', () => {
     expect(answers.map((r) => r.status)).toEqual([202, 202, 202, 202]);
     expect(answers.map((r) => r.body.status)).toEqual(['pending_confirmation', 'pending_confirmation', 'pending_confirmation', 'held']);
     expect(answers[3].body.reason).toBe('anomaly_ip');
+    // A held withdrawal's answer is its status document too, as a poll reads it.
+    expect((await d.client.get(`/v1/withdrawals/${answers[3].body.id}`)).body).toEqual(answers[3].body);
     // Once the key has more than three accounts, a fifth request — even by one of the first three — is held too.
     const again = await requestWithdrawal(a, '0.1', { ip, baseUrl: second.baseUrl });
     expect(again.body).toMatchObject({ status: 'held', reason: 'anomaly_ip' });

@@ -17,6 +17,8 @@ describe('a withdrawal from request to ledger (real Postgres, Redis, SMTP and pu
     expect(w).toMatchObject({ status: 'pending_confirmation', asset: 'BTC', network: 'bitcoin', amount: '0.4', address: alice.address });
     expect(w.factors).toEqual({ email: 'pending', push: 'pending', totp: 'pending' });
     expect(w.matchCode).toMatch(/^[0-9]{2}$/);
+    // The answer is the status document itself, as the withdrawal's first poll reads it.
+    expect((await alice.client.get(`/v1/withdrawals/${w.id}`)).body).toEqual(w);
     expect((await alice.client.get('/v1/me/balances')).body).toEqual([{ asset: 'BTC', available: '1.1', held: '0.4' }]);
 
     // Email: received over SMTP, its link followed to the page, which offers the match code among three.

@@ -111,14 +111,15 @@ export class CreateWithdrawal {
     try {
       if (this.risk.mayHold(riskRequest, screening)) {
         // A hold is decided with the customer's velocity counted under a lock, and recorded with the withdrawal.
-        await this.transactions.run(async (m) => {
+        const created = await this.transactions.run(async (m) => {
           const hold = await this.risk.holdReason(m, riskRequest, screening);
-          await request(m, hold);
+          const view = await request(m, hold);
           if (hold) await this.risk.recordHold(m, id, riskRequest, screening, hold);
+          return view;
         });
-      } else {
-        await this.transactions.alone((m) => request(m, undefined));
+        return this.status.documentOf(created);
       }
+      return this.status.documentOf(await this.transactions.alone((m) => request(m, undefined)));
     } catch (error) {
       switch (this.withdrawals.refusal(error)) {
         case 'insufficient_funds':
@@ -136,7 +137,6 @@ export class CreateWithdrawal {
           throw error;
       }
     }
-    return this.status.forOwner(input.userId, id);
   }
 
   /** The same key and body answer as the first time; the same key with another body is a conflict. */

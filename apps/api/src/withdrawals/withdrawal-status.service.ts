@@ -16,6 +16,11 @@ export class WithdrawalStatusService {
     return document(view);
   }
 
+  /** The owner's document of a withdrawal already read (a request answers with the one it just made). */
+  documentOf(view: WithdrawalView): WithdrawalStatusDocument {
+    return document(view);
+  }
+
   async forOperator(id: string): Promise<OperatorWithdrawalView> {
     const view = await this.withdrawals.view(id);
     if (!view) throw new Problem('not_found');

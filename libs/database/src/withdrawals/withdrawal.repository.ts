@@ -160,10 +160,13 @@ type RequestFactsRow = Omit<WithdrawalRequestFacts, 'replay' | 'address'> &
 /** Why Postgres refused a new withdrawal. */
 export type WithdrawalRefusal = 'insufficient_funds' | 'account_frozen' | 'duplicate_idempotency_key' | 'withdrawals_paused';
 
+/** A withdrawal's own columns as WithdrawalView names them (unqualified, so that RETURNING can use them too). */
+const VIEW_COLUMNS = `id, user_id AS "userId", status, asset, network, amount::text AS amount, fee::text AS fee, address,
+         match_code AS "matchCode", created_at AS "createdAt", expires_at AS "expiresAt", posted_at AS "postedAt", reason,
+         handed_off_at AS "handedOffAt"`;
+
 const VIEW = `
-  SELECT w.id, w.user_id AS "userId", w.status, w.asset, w.network, w.amount::text AS amount, w.fee::text AS fee, w.address,
-         w.match_code AS "matchCode", w.created_at AS "createdAt", w.expires_at AS "expiresAt", w.posted_at AS "postedAt", w.reason,
-         w.handed_off_at AS "handedOffAt",
+  SELECT ${VIEW_COLUMNS},
          (SELECT json_object_agg(f.factor, f.status) FROM withdrawal_factors f WHERE f.withdrawal_id = w.id) AS factors
     FROM withdrawals w`;
 
@@ -214,16 +217,17 @@ export class WithdrawalRepository extends Repository {
    * available balance), and the `alongside` changes that name it (its jobs, audit entry, risk keys) made
    * with it, all or nothing. The id is the caller's (a random UUID), so that those changes can carry it.
    * ledger_reserve is volatile, so it sees the row the statement's own INSERT made; it runs once per row
-   * that INSERT returns.
+   * that INSERT returns. Answers the withdrawal as `view` would read it, with no statement more.
    */
-  async request(m: EntityManager, w: NewWithdrawal & { id: string }, alongside: RecordedChange[]): Promise<void> {
+  async request(m: EntityManager, w: NewWithdrawal & { id: string }, alongside: RecordedChange[]): Promise<WithdrawalView> {
     const insert = `w AS (
       INSERT INTO withdrawals (id, user_id, address_id, asset, network, address, amount, match_code, match_choices,
                                idempotency_key, request_hash, request_ip, expires_at, status, reason, request_id)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id)`;
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+      RETURNING ${VIEW_COLUMNS})`;
     const statement = withChanges(
       alongside,
-      'SELECT ledger_reserve(w.id) AS transfer FROM w',
+      'SELECT ledger_reserve(w.id) AS transfer, w.* FROM w',
       [
         w.id,
         w.userId,
@@ -244,8 +248,14 @@ export class WithdrawalRepository extends Repository {
       ],
       [insert],
     );
-    await m.query(statement.sql, statement.params);
+    const [{ transfer: _hold, ...view }] = await this.rows<Omit<WithdrawalView, 'factors'> & { transfer: string }>(
+      statement.sql,
+      statement.params,
+      m,
+    );
     withdrawalChanged(m, w.id);
+    // Its factors, made by its trigger after the row (so not in RETURNING), are all pending: none was decided yet.
+    return { ...view, factors: { email: 'pending', push: 'pending', totp: 'pending' } };
   }
 
   /** The reason Postgres gave for refusing a new withdrawal (or its hold), if it was one of ours. */

@@ -1,5 +1,7 @@
 import { AppRole } from '@app/config';
+import { AuditRepository } from '@app/database';
 import { Client } from 'pg';
+import { SentMarks } from '../apps/notification-worker/src/deliveries/sent-marks';
 import { asSuperuserAroundTriggers, runAuditVerify } from './support/audit-kit';
 import { enrolCustomer } from './support/customer-factory';
 import { connectAs, refusal } from './support/db-roles';
@@ -47,6 +49,10 @@ describe('the audit hash chain', () => {
     await t.channels.decide(await t.channels.emailToken(customer, denied.id), 'deny');
     await operator.post('/v1/admin/withdrawals/pause', { reason: 'drill' });
     await operator.post('/v1/admin/withdrawals/resume');
+    // Three deliveries' marks of one moment, made by one statement of the notification worker (SentMarks).
+    const notifier = t.suite.notifier!;
+    const audit = notifier.get(AuditRepository);
+    await Promise.all([1, 2, 3].map((mark) => notifier.get(SentMarks).record([audit.entryChange({ event: 'concurrent_write', detail: { mark } })])));
 
     // Eight writers at once, in the three apps' own roles, transactions of one to three entries, some rolled back.
     const roles: AppRole[] = ['api', 'notifier', 'confirmer'];
@@ -80,6 +86,18 @@ describe('the audit hash chain', () => {
     expect(unchained).toBe(0);
     const [{ chains }] = await t.env.admin.query('SELECT count(DISTINCT chain)::int AS chains FROM audit_chain');
     expect(chains).toBeGreaterThan(1);
+  });
+
+  it("chains the entries that deliveries' marks made together, in one statement, like any other", async () => {
+    const rows = await t.env.admin.query<{ at: string; actor: string; chain: number; seq: string }[]>(
+      `SELECT e.at::text, e.actor, c.chain, c.seq::text FROM audit_events e JOIN audit_chain c ON c.event_id = e.id
+        WHERE e.detail ? 'mark' ORDER BY c.seq`,
+    );
+    expect(rows).toHaveLength(3);
+    // One transaction: one time, one chain, three consecutive places in it.
+    expect(new Set(rows.map((r) => `${r.at} ${r.actor} ${r.chain}`)).size).toBe(1);
+    expect(rows.map((r) => Number(r.seq) - Number(rows[0].seq))).toEqual([0, 1, 2]);
+    expect(rows[0].actor).toBe('notification-worker');
   });
 
   it('shows operators each entry with hash and prevHash, linked in its chain', async () => {

@@ -18,6 +18,7 @@ import { PushesConsumer } from './pushes.consumer';
 import { SendOnce } from './outcomes/send-once';
 import { SendOutcomeEmail } from './outcomes/send-outcome-email';
 import { LeasedDelivery } from './deliveries/leased-delivery';
+import { SentMarks } from './deliveries/sent-marks';
 import { SendSecurityNotice } from './notices/send-security-notice';
 import { DevicePush } from './push/device-push';
 import { PushSender } from './push/push-sender';
@@ -46,6 +47,7 @@ export class NotificationWorkerModule {
         SendOperatorAlert,
         SendSecurityNotice,
         LeasedDelivery,
+        SentMarks,
         Mailer,
         PushSender,
         PushServiceSlots,

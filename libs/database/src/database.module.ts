@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { WithdrawalAddressRepository } from './addresses/withdrawal-address.repository';
 import { APP_ROLE } from './app-role';
 import { AuditRepository } from './audit/audit.repository';
+import { RecordedChangeRepository } from './recorded-change.repository';
 import { ChallengeRepository } from './challenges/challenge.repository';
 import { CustomerRepository } from './customers/customer.repository';
 import { dataSourceOptions } from './data-source-options';
@@ -24,6 +25,7 @@ import { AntiPhishingCodeRepository } from './anti-phishing-codes/anti-phishing-
 
 const REPOSITORIES = [
   AuditRepository,
+  RecordedChangeRepository,
   ChallengeRepository,
   CustomerRepository,
   EmailVerificationRepository,

@@ -27,3 +27,4 @@ export * from './passkeys/passkey.repository';
 export * from './anti-phishing-codes/anti-phishing-code.repository';
 export * from './leadership/advisory-leadership';
 export * from './recorded-changes';
+export * from './recorded-change.repository';

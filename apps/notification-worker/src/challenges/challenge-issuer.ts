@@ -3,6 +3,7 @@ import { AuditRepository, ChallengeRepository } from '@app/database';
 import { TokenFactor } from '@app/domain';
 import { Inject, Injectable } from '@nestjs/common';
 import { deliveryLeaseSeconds, LeasedDelivery } from '../deliveries/leased-delivery';
+import { SentMarks } from '../deliveries/sent-marks';
 import { WithdrawalMessageFacts, WithdrawalReader } from './withdrawal-reader';
 
 export type IssueOutcome = 'sent' | 'already_sent' | 'withdrawal_closed' | 'not_sent';
@@ -19,6 +20,7 @@ export class ChallengeIssuer {
     private readonly challenges: ChallengeRepository,
     private readonly withdrawals: WithdrawalReader,
     private readonly audit: AuditRepository,
+    private readonly marks: SentMarks,
   ) {}
 
   async issue(
@@ -36,12 +38,15 @@ export class ChallengeIssuer {
         },
         releaseClaim: (id) => this.challenges.releaseClaim(id),
         sent: (id, w) =>
-          this.audit.appendWith(this.challenges.sentChange(id), {
-            event: 'challenge_sent',
-            userId: w.userId,
-            withdrawalId,
-            detail: { factor, ...(subscriptionId ? { subscriptionId } : {}) },
-          }),
+          this.marks.record([
+            this.challenges.sentChange(id),
+            this.audit.entryChange({
+              event: 'challenge_sent',
+              userId: w.userId,
+              withdrawalId,
+              detail: { factor, ...(subscriptionId ? { subscriptionId } : {}) },
+            }),
+          ]),
       },
       deliver,
     );

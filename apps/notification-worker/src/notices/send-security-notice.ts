@@ -10,6 +10,7 @@ import {
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { deliveryLeaseSeconds, DeliveryOutcome, LeasedDelivery } from '../deliveries/leased-delivery';
+import { SentMarks } from '../deliveries/sent-marks';
 import { noticeMail } from '../mail/mail-templates';
 import { Mailer } from '../mail/mailer';
 import { DevicePush } from '../push/device-push';
@@ -34,6 +35,7 @@ export class SendSecurityNotice {
     private readonly audit: AuditRepository,
     private readonly antiPhishingCodes: AntiPhishingCodeRepository,
     private readonly slots: PushServiceSlots,
+    private readonly marks: SentMarks,
   ) {}
 
   async execute(deliveryId: string): Promise<DeliveryOutcome | 'device_retired'> {
@@ -55,11 +57,14 @@ export class SendSecurityNotice {
         },
         releaseClaim: (id) => this.notices.releaseClaim(id),
         sent: (id) =>
-          this.audit.appendWith(this.notices.sentChange(id), {
-            event: 'security_notice_sent',
-            userId: notice.userId,
-            detail: { change: notice.change, channel: notice.channel },
-          }),
+          this.marks.record([
+            this.notices.sentChange(id),
+            this.audit.entryChange({
+              event: 'security_notice_sent',
+              userId: notice.userId,
+              detail: { change: notice.change, channel: notice.channel },
+            }),
+          ]),
       },
       async (n, token) => {
         const url = `${this.config.publicBaseUrl}/security-notice/${token}`;

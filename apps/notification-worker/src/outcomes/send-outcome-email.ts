@@ -3,13 +3,14 @@ import { Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { WithdrawalReader } from '../challenges/withdrawal-reader';
 import { DELIVERY_LEASE_SECONDS, DeliveryInProgress } from '../deliveries/leased-delivery';
+import { SentMarks } from '../deliveries/sent-marks';
 import { outcomeMail } from '../mail/mail-templates';
 import { Mailer } from '../mail/mailer';
 
 /**
  * Tells the customer how a withdrawal ended: posted, denied, expired or rejected, with amount and destination.
  * Sent once per withdrawal however often its job is delivered, and with no database transaction open while
- * the SMTP peer answers: the key is leased (committed), the message sent, then marked sent. A failed send
+ * the SMTP peer answers: the key is leased (committed), the message sent, then marked sent (SentMarks). A failed send
  * releases the lease and the job retries; a crash between the send and the mark lets the lease run out, and
  * the retry sends again — as a rollback of the claim did before.
  */
@@ -19,6 +20,7 @@ export class SendOutcomeEmail {
     private readonly sent: SentNotificationRepository,
     private readonly withdrawals: WithdrawalReader,
     private readonly mailer: Mailer,
+    private readonly marks: SentMarks,
   ) {}
 
   async execute(withdrawalId: string): Promise<'sent' | 'already_sent'> {
@@ -39,7 +41,7 @@ export class SendOutcomeEmail {
       await this.sent.releaseLease(key);
       throw error;
     }
-    await this.sent.markSent(key);
+    await this.marks.record([this.sent.sentChange(key)]);
     return 'sent';
   }
 }

@@ -2,7 +2,7 @@ import { AppRole } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { RecordedChange, withChanges } from '../recorded-changes';
+import { RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
 import { APP_ROLE } from '../app-role';
 import { AuditEventEntity } from './audit-event.entity';
@@ -56,17 +56,6 @@ export class AuditRepository extends Repository {
   /** The entry as a change of its own, for a statement that makes it with others (changesAsWithClauses). */
   entryChange(e: AuditEntry): RecordedChange {
     return { sql: 'INSERT INTO audit_events (actor, event, user_id, withdrawal_id, detail) VALUES ($1, $2, $3, $4, $5)', params: this.values(e) };
-  }
-
-  /**
-   * A change and the entry that records it as one statement, atomic by itself (a data-modifying WITH runs
-   * whether or not anything reads it): one round trip and one commit where a transaction of two would
-   * take four. `change` numbers its own parameters from $1.
-   */
-  async appendWith(change: RecordedChange, e: AuditEntry, m?: EntityManager): Promise<void> {
-    const entry = this.entryChange(e);
-    const both = withChanges([change], entry.sql, entry.params);
-    await this.db(m).query(both.sql, both.params);
   }
 
   private values(e: AuditEntry): unknown[] {

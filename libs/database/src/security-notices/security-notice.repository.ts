@@ -63,7 +63,7 @@ export class SecurityNoticeRepository extends Repository {
     await this.db().query('UPDATE notice_deliveries SET claimed_at = NULL WHERE id = $1', [id]);
   }
 
-  /** Marks it sent: recorded with its audit entry (AuditRepository.appendWith). */
+  /** Marks it sent: a change made with its audit entry, and with other deliveries' marks (the notification worker's SentMarks). */
   sentChange(id: string): RecordedChange {
     return { sql: 'UPDATE notice_deliveries SET sent_at = now() WHERE id = $1', params: [id] };
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
 import { withdrawalForMessage, WithdrawalForMessage } from '../withdrawals/withdrawal.repository';
 
@@ -46,8 +47,9 @@ export class SentNotificationRepository extends Repository {
     return { state: state ?? 'in_progress', withdrawal: withdrawal.id === null ? undefined : (withdrawal as WithdrawalForMessage) };
   }
 
-  async markSent(key: string): Promise<void> {
-    await this.rows('UPDATE sent_notifications SET sent_at = now(), leased_until = NULL WHERE key = $1', [key]);
+  /** Marks it sent, its lease ended: a change for a statement that makes it with others (the notification worker's SentMarks). */
+  sentChange(key: string): RecordedChange {
+    return { sql: 'UPDATE sent_notifications SET sent_at = now(), leased_until = NULL WHERE key = $1', params: [key] };
   }
 
   async releaseLease(key: string): Promise<void> {

@@ -95,7 +95,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.stopped = true;
     clearInterval(this.timer);
     await Promise.all([this.running, ...this.committed]);
-    clearTimeout(this.markTimer);
+    // The marks still waiting for their window, now (flushMarks clears the window's timer).
     await this.flushMarks();
   }
 

@@ -3,7 +3,8 @@
  * (and many past withdrawals in the tables): their cost must not grow with either. For each size, a fresh
  * database is seeded by SQL in bulk (past withdrawals spread over the minutes before now, each with its risk
  * keys), then for sample withdrawals: the request's checks, the velocity limit and the anomaly counts
- * (Postgres's fallback when Redis is away) and the hold, as the API's role; the decision locks and the posting
+ * (Postgres's fallback when Redis is away) and the hold, as the API's role; the decision locks (a token's and a TOTP
+ * verdict's, the latter with the failure window and enrolment read under them) and the posting
  * as the confirmation service's. The checks run through the apps' own repositories. Postgres counts, per
  * transaction, the tuples each one read (pg_stat_xact_user_tables: sequential and index fetches, per table).
  *
@@ -182,7 +183,7 @@ async function measureSize(customers: number, past: number) {
     const urls = env.config().databaseUrls;
     const [apiSource, confirmerSource] = [new DataSource(dataSourceOptions(urls.api, 1)), new DataSource(dataSourceOptions(urls.confirmer, 1))];
     await Promise.all([apiSource.initialize(), confirmerSource.initialize()]);
-    const runs = { checks: [], velocity: [], anomalyCounts: [], hold: [], decisionLocks: [], post: [] } as Record<
+    const runs = { checks: [], velocity: [], anomalyCounts: [], hold: [], decisionLocks: [], totpDecisionLocks: [], post: [] } as Record<
       string,
       { reads: Reads; ms: number }[]
     >;
@@ -230,6 +231,14 @@ async function measureSize(customers: number, past: number) {
       runs.decisionLocks.push(
         await measureRepositories(confirmerSource, async ({ withdrawals }, m) => {
           if (!(await withdrawals.lockForDecision(m, { withdrawalId: id, ownerId: s.id }))) throw new Error(`no decision locks for ${id}`);
+        }),
+      );
+      // A TOTP verdict's: the same locks, then the customer's failure window and enrolment (totp_check_facts).
+      runs.totpDecisionLocks.push(
+        await measureRepositories(confirmerSource, async ({ withdrawals }, m) => {
+          const check = { status: 'active' as const, windowSeconds: 15 * 60, limit: 10 };
+          const locked = await withdrawals.lockForTotpDecision(m, { withdrawalId: id, ownerId: s.id }, check);
+          if (!locked?.totp.enrolment) throw new Error(`no TOTP decision locks or enrolment for ${id}`);
         }),
       );
       runs.post.push(
@@ -282,7 +291,7 @@ async function main(): Promise<void> {
         sizes,
         // 1 when the largest size reads what the smallest does; the anomaly counts read what the last hour holds, whatever the size.
         ratios: Object.fromEntries(
-          ['checks', 'velocity', 'anomaly_counts', 'hold', 'decision_locks', 'post'].map((k) => [
+          ['checks', 'velocity', 'anomaly_counts', 'hold', 'decision_locks', 'totp_decision_locks', 'post'].map((k) => [
             `${k}_tuples_read_largest_to_smallest`,
             round(tuplesRead(last, k) / Math.max(1, tuplesRead(first, k)), 3),
           ]),

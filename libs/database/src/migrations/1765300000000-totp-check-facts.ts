@@ -30,6 +30,9 @@ export class TotpCheckFacts1765300000000 implements MigrationInterface {
                               ORDER BY created_at DESC LIMIT 1) e ON true
       $$;
       REVOKE EXECUTE ON FUNCTION totp_check_facts(text, text, int, int) FROM PUBLIC;
+      -- A SQL function's query is planned for its parameters, not their values: the partial index on active
+      -- enrolments cannot serve "status = p_status", and without this one every check read every enrolment.
+      CREATE INDEX totp_enrolments_by_user ON totp_enrolments (user_id, created_at);
     `);
     const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];
     const confirmer = ident(appRoleSpecs(db).find((s) => s.role === 'confirmer')!.name);
@@ -37,6 +40,7 @@ export class TotpCheckFacts1765300000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP INDEX totp_enrolments_by_user');
     await q.query('DROP FUNCTION totp_check_facts(text, text, int, int)');
   }
 }

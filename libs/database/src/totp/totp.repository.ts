@@ -21,19 +21,17 @@ export interface TotpCheckFactsRow {
   sealedSecret: string | null;
 }
 
+const recentFailuresOf = (row: Pick<TotpCheckFactsRow, 'failures' | 'oldest'>): RecentFailures => ({
+  failures: row.failures,
+  oldest: row.oldest ? new Date(row.oldest) : null,
+});
+
 export function totpCheckFacts(row: TotpCheckFactsRow): TotpCheckFacts {
   return {
-    failures: row.failures,
-    oldest: row.oldest ? new Date(row.oldest) : null,
+    ...recentFailuresOf(row),
     ...(row.enrolmentId && row.sealedSecret ? { enrolment: { id: row.enrolmentId, sealedSecret: row.sealedSecret } } : {}),
   };
 }
-
-/** The customer's ($1) failures in the last $2 seconds, at most $3 of them, counted, with the oldest's time. */
-const RECENT_FAILURES = `(SELECT count(*)::int AS failures, min(failed_at) AS oldest FROM (
-    SELECT failed_at FROM totp_failures
-     WHERE user_id = $1 AND failed_at > now() - make_interval(secs => $2)
-     ORDER BY failed_at DESC LIMIT $3) recent) f`;
 
 /** `totp_enrolments`, `totp_used_steps` and `totp_failures`: authenticators, their used codes, and wrong ones. */
 @Injectable()
@@ -93,10 +91,17 @@ export class TotpRepository extends Repository {
     await m.query('INSERT INTO totp_failures (user_id, withdrawal_id) VALUES ($1, $2)', [userId, withdrawalId]);
   }
 
-  /** Up to `limit` of the customer's failures in the last `windowSeconds`, and when the oldest of those was. */
+  /**
+   * Up to `limit` of the customer's failures in the last `windowSeconds`, and when the oldest of those was:
+   * totp_check_facts' count, the one window's definition (its enrolment columns, whatever the status named, are not read).
+   */
   async recentFailures(m: EntityManager, userId: string, windowSeconds: number, limit: number): Promise<RecentFailures> {
-    const [row] = await this.rows<RecentFailures>(`SELECT failures, oldest FROM ${RECENT_FAILURES}`, [userId, windowSeconds, limit], m);
-    return { failures: row.failures, oldest: row.oldest ? new Date(row.oldest) : null };
+    const [row] = await this.rows<Pick<TotpCheckFactsRow, 'failures' | 'oldest'>>(
+      `SELECT failures, oldest FROM totp_check_facts($1, 'active', $2, $3)`,
+      [userId, windowSeconds, limit],
+      m,
+    );
+    return recentFailuresOf(row);
   }
 
   /** recentFailures and newestSealed in one statement (totp_check_facts): what a code's check reads before it opens the secret. */

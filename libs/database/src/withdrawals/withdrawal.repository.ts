@@ -76,6 +76,10 @@ export interface DecidedFactors {
 
 type PostingFactsRow = { paused: boolean } & { [K in keyof PasskeyApprovalProof]: PasskeyApprovalProof[K] | null };
 
+/** PostingFactsRow's columns, over a factor row `f` joined to its passkey `p` (only an approved push factor's is). */
+const POSTING_FACTS_COLUMNS = `EXISTS (SELECT 1 FROM withdrawal_pause) AS paused, p.credential_id AS "credentialId",
+       p.public_key AS "publicKey", f.passkey_assertion AS assertion, f.challenge_id AS "challengeId"`;
+
 function postingFacts({ paused, credentialId, publicKey, assertion, challengeId }: PostingFactsRow): PostingFacts {
   return {
     paused,
@@ -383,8 +387,7 @@ export class WithdrawalRepository extends Repository {
    */
   async beforePosting(m: EntityManager, id: string): Promise<PostingFacts> {
     const [row] = await this.rows<PostingFactsRow>(
-      `SELECT EXISTS (SELECT 1 FROM withdrawal_pause) AS paused,
-              p.credential_id AS "credentialId", p.public_key AS "publicKey", f.passkey_assertion AS assertion, f.challenge_id AS "challengeId"
+      `SELECT ${POSTING_FACTS_COLUMNS}
          FROM (SELECT 1) one
          LEFT JOIN (withdrawal_factors f JOIN passkeys p ON p.id = f.passkey_id)
            ON f.withdrawal_id = $1 AND f.factor = 'push' AND f.status = 'approved'`,
@@ -426,8 +429,7 @@ export class WithdrawalRepository extends Repository {
           RETURNING ${columns})`;
     const statement = withChanges(
       alongside,
-      `SELECT f.factor, f.status, f.digest, f.failures, f.wrong_match_picks AS "wrongMatchPicks", EXISTS (SELECT 1 FROM withdrawal_pause) AS paused,
-              p.credential_id AS "credentialId", p.public_key AS "publicKey", f.passkey_assertion AS assertion, f.challenge_id AS "challengeId"
+      `SELECT f.factor, f.status, f.digest, f.failures, f.wrong_match_picks AS "wrongMatchPicks", ${POSTING_FACTS_COLUMNS}
          FROM (SELECT ${columns} FROM decided
                UNION ALL
                SELECT ${columns} FROM withdrawal_factors WHERE withdrawal_id = $1 AND factor <> $2) f

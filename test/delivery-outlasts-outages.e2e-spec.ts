@@ -166,5 +166,13 @@ describe('one push service that hangs does not silence the customers of another'
     } finally {
       await queue.close();
     }
+    // A push that waits its turn holds no lease on its challenge (else, once a slot frees, it would wait the
+    // lease out): no more of his challenges are claimed than pushes hang (the security notices of his
+    // enrolment hang there too, and may hold the slots).
+    const [{ claimed }] = await t.env.admin.query(
+      "SELECT count(*)::int AS claimed FROM challenges WHERE withdrawal_id = $1 AND factor = 'push' AND claimed_at IS NOT NULL",
+      [daves.id],
+    );
+    expect(claimed).toBeLessThanOrEqual(hanging.hanging);
   }, 60_000);
 });

@@ -1,12 +1,18 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { AuditRepository, ChallengeRepository } from '@app/database';
+import { AuditRepository, ChallengeRepository, LivePushDevice } from '@app/database';
 import { TokenFactor } from '@app/domain';
 import { Inject, Injectable } from '@nestjs/common';
 import { deliveryLeaseSeconds, LeasedDelivery } from '../deliveries/leased-delivery';
 import { SentMarks } from '../deliveries/sent-marks';
 import { WithdrawalMessageFacts, WithdrawalReader } from './withdrawal-reader';
 
-export type IssueOutcome = 'sent' | 'already_sent' | 'withdrawal_closed' | 'not_sent';
+export type IssueOutcome = 'sent' | 'already_sent' | 'withdrawal_closed' | 'not_sent' | 'device_retired';
+
+/** What a challenge's message is made from: the withdrawal, and for a push the device it goes to. */
+export interface ChallengeContext {
+  withdrawal: WithdrawalMessageFacts;
+  device?: LivePushDevice;
+}
 
 /**
  * One challenge per withdrawal, factor and device, delivered once with its single-use link (LeasedDelivery),
@@ -27,22 +33,25 @@ export class ChallengeIssuer {
     withdrawalId: string,
     factor: TokenFactor,
     subscriptionId: string | null,
-    deliver: (w: WithdrawalMessageFacts, token: string) => Promise<boolean>,
+    deliver: (c: ChallengeContext, token: string) => Promise<boolean>,
   ): Promise<IssueOutcome> {
-    const outcome = await this.delivery.send<WithdrawalMessageFacts>(
+    let retired = false;
+    const outcome = await this.delivery.send<ChallengeContext>(
       {
         take: async (tokenHash) => {
           const lease = deliveryLeaseSeconds(factor, this.config.delivery);
           const taken = await this.challenges.take(withdrawalId, factor, subscriptionId, tokenHash, lease);
-          return taken && { context: this.withdrawals.facts(taken.withdrawal), delivery: taken.delivery };
+          retired = taken === 'device_retired';
+          if (typeof taken === 'string') return undefined;
+          return { context: { withdrawal: this.withdrawals.facts(taken.withdrawal), device: taken.device }, delivery: taken.delivery };
         },
         releaseClaim: (id) => this.challenges.releaseClaim(id),
-        sent: (id, w) =>
+        sent: (id, c) =>
           this.marks.record([
             this.challenges.sentChange(id),
             this.audit.entryChange({
               event: 'challenge_sent',
-              userId: w.userId,
+              userId: c.withdrawal.userId,
               withdrawalId,
               detail: { factor, ...(subscriptionId ? { subscriptionId } : {}) },
             }),
@@ -50,6 +59,7 @@ export class ChallengeIssuer {
       },
       deliver,
     );
-    return outcome === 'closed' ? 'withdrawal_closed' : outcome;
+    if (outcome !== 'closed') return outcome;
+    return retired ? 'device_retired' : 'withdrawal_closed';
   }
 }

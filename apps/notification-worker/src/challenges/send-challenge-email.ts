@@ -15,7 +15,7 @@ export class SendChallengeEmail {
   ) {}
 
   execute(withdrawalId: string): Promise<IssueOutcome> {
-    return this.issuer.issue(withdrawalId, 'email', null, async (w, token) => {
+    return this.issuer.issue(withdrawalId, 'email', null, async ({ withdrawal: w }, token) => {
       if (!w.email || !w.emailVerified) throw new UnrecoverableError('the customer has no verified email address');
       await this.mailer.send(challengeMail(w.email, w, `${this.config.publicBaseUrl}/confirm/${token}`, w.antiPhishingCode));
       return true;

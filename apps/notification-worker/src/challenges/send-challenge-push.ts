@@ -1,5 +1,4 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { PushDevice, PushSubscriptionRepository } from '@app/database';
 import { Inject, Injectable } from '@nestjs/common';
 import { DevicePush } from '../push/device-push';
 import { PushServiceSlots } from '../push/push-service-slots';
@@ -10,21 +9,18 @@ import { ChallengeIssuer, IssueOutcome } from './challenge-issuer';
 export class SendChallengePush {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly devices: PushSubscriptionRepository,
     private readonly issuer: ChallengeIssuer,
     private readonly push: DevicePush,
     private readonly slots: PushServiceSlots,
   ) {}
 
-  async execute(withdrawalId: string, subscriptionId: string): Promise<IssueOutcome | 'device_retired'> {
-    const device = await this.devices.find(subscriptionId);
-    if (!device || device.retiredAt) return 'device_retired';
-    // Before the challenge is claimed: a busy push service leaves nothing to release.
-    return this.slots.run(device.endpoint, () => this.issue(withdrawalId, subscriptionId, device));
-  }
-
-  private issue(withdrawalId: string, subscriptionId: string, device: PushDevice): Promise<IssueOutcome> {
-    return this.issuer.issue(withdrawalId, 'push', subscriptionId, async (w, token) => {
+  /**
+   * The device is read with the challenge's claim, in the same statement. A push service that turns out to
+   * be busy throws PushServiceBusy before anything is sent, and the claim is given back with it (LeasedDelivery).
+   */
+  execute(withdrawalId: string, subscriptionId: string): Promise<IssueOutcome> {
+    return this.issuer.issue(withdrawalId, 'push', subscriptionId, async ({ withdrawal: w, device }, token) => {
+      if (!device) throw new Error(`push challenge ${withdrawalId}/${subscriptionId} was taken without its device`);
       const url = `${this.config.publicBaseUrl}/confirm/${token}`;
       const payload = {
         type: 'withdrawal-confirmation',
@@ -39,7 +35,7 @@ export class SendChallengePush {
         ...(w.antiPhishingCode ? { antiPhishingCode: w.antiPhishingCode } : {}),
       };
       const ttl = (w.expiresAt.getTime() - Date.now()) / 1000;
-      return this.push.send(device, payload, ttl);
+      return this.slots.run(device.endpoint, () => this.push.send(device, payload, ttl));
     });
   }
 }

@@ -1,4 +1,4 @@
-import { AuditRepository, PushDevice, PushSubscriptionRepository, Transactions } from '@app/database';
+import { AuditRepository, LivePushDevice, PushSubscriptionRepository, Transactions } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { SendFailures } from '../deliveries/send-failures';
 import { PushSender } from './push-sender';
@@ -18,14 +18,14 @@ export class DevicePush {
   ) {}
 
   /** Whether the push service accepted it; throws (to retry) when the push service failed. */
-  async send(device: PushDevice, payload: object, ttlSeconds: number): Promise<boolean> {
+  async send(device: LivePushDevice, payload: object, ttlSeconds: number): Promise<boolean> {
     const subscription = { endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } };
     const result = await this.failures.watch('push', () => this.push.send(subscription, payload, ttlSeconds));
     if (result === 'gone') await this.retire(device);
     return result === 'delivered';
   }
 
-  private async retire(device: PushDevice): Promise<void> {
+  private async retire(device: LivePushDevice): Promise<void> {
     await this.transactions.run(async (m) => {
       if (await this.devices.retire(m, device.id, 'gone')) {
         await this.audit.append(m, { event: 'push_subscription_retired', userId: device.userId, detail: { subscriptionId: device.id } });

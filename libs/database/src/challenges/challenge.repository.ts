@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
 import { withdrawalForMessage, WithdrawalForMessage } from '../withdrawals/withdrawal.repository';
+import { PushSubscriptionEntity } from '../push-subscriptions/push-subscription.entity';
 import { ChallengeEntity } from './challenge.entity';
 
 export type ChallengeRow = Pick<ChallengeEntity, 'id' | 'withdrawalId' | 'factor' | 'tokenHash' | 'digest' | 'consumedAt'>;
@@ -41,6 +42,16 @@ export interface DeliveryTake {
    * started less than the lease ago. False for one sent already or leased to another attempt.
    */
   claimed: boolean;
+}
+
+/** A push device as a push to it needs it: live when its challenge was taken. */
+export type LivePushDevice = Pick<PushSubscriptionEntity, 'id' | 'userId' | 'endpoint' | 'p256dh' | 'auth'>;
+
+/** A delivery attempt's take of a challenge: what its message shows, the record taken, and for a push its device. */
+export interface ChallengeTake {
+  withdrawal: WithdrawalForMessage;
+  delivery: DeliveryTake;
+  device?: LivePushDevice;
 }
 
 /**
@@ -88,11 +99,12 @@ export class ChallengeRepository extends Repository {
 
   /**
    * One delivery attempt of the challenge for this withdrawal, factor and device, in one statement (atomic by
-   * itself): the withdrawal as its message shows it, and the challenge (made bound to the withdrawal's digest
-   * the first time) taken with `tokenHash` unless it went out already or another attempt holds its lease, its
-   * token stored beside any sent before (a message that went out before a crash keeps a working link; either
-   * token consumes the challenge, once). Undefined, and nothing made, when the withdrawal is gone, finished or
-   * past its window.
+   * itself): the withdrawal as its message shows it, the device a push goes to, and the challenge (made bound
+   * to the withdrawal's digest the first time) taken with `tokenHash` unless it went out already or another
+   * attempt holds its lease, its token stored beside any sent before (a message that went out before a crash
+   * keeps a working link; either token consumes the challenge, once). Nothing is taken or made when the
+   * withdrawal is gone, finished or past its window (`closed`), or for a device that was retired since its
+   * challenge was reserved (`device_retired`).
    */
   async take(
     withdrawalId: string,
@@ -100,21 +112,29 @@ export class ChallengeRepository extends Repository {
     subscriptionId: string | null,
     tokenHash: Buffer,
     leaseSeconds: number,
-  ): Promise<{ withdrawal: WithdrawalForMessage; delivery: DeliveryTake } | undefined> {
-    const row = await this.row<WithdrawalForMessage & { deliveryId: string; sentAt: Date | null; claimed: boolean }>(
+  ): Promise<ChallengeTake | 'closed' | 'device_retired'> {
+    const row = await this.row<
+      WithdrawalForMessage & { deliveryId: string | null; sentAt: Date | null; claimed: boolean | null; device: LivePushDevice | null }
+    >(
       `WITH w AS (${withdrawalForMessage('$1')}),
+       d AS (SELECT s.id, s.user_id AS "userId", s.endpoint, s.p256dh, s.auth FROM push_subscriptions s
+              WHERE s.id = $3::uuid AND s.retired_at IS NULL),
        taken AS (
          INSERT INTO challenges AS c (withdrawal_id, factor, subscription_id, digest, token_hash, claimed_at)
-           SELECT w.id, $2, $3, w.digest, $4, now() FROM w WHERE w.status = ANY($6::text[]) AND w."expiresAt" > now()
+           SELECT w.id, $2, $3::uuid, w.digest, $4, now() FROM w
+            WHERE w.status = ANY($6::text[]) AND w."expiresAt" > now() AND ($3::uuid IS NULL OR EXISTS (SELECT FROM d))
          ON CONFLICT ON CONSTRAINT challenges_one_per_device DO UPDATE SET ${takeDeliverySet('c', '$4', '$5')}
          RETURNING c.id, c.sent_at, c.token_hash = $4 AS claimed),
        token AS (INSERT INTO challenge_tokens (token_hash, challenge_id) SELECT $4, id FROM taken WHERE claimed)
-       SELECT w.*, taken.id AS "deliveryId", taken.sent_at AS "sentAt", taken.claimed FROM w JOIN taken ON true`,
+       SELECT w.*, taken.id AS "deliveryId", taken.sent_at AS "sentAt", taken.claimed, (SELECT to_jsonb(d) FROM d) AS device
+         FROM w LEFT JOIN taken ON true`,
       [withdrawalId, factor, subscriptionId, tokenHash, leaseSeconds, OPEN_STATUSES],
     );
-    if (!row) return undefined;
-    const { deliveryId, sentAt, claimed, ...withdrawal } = row;
-    return { withdrawal, delivery: { id: deliveryId, sentAt, claimed } };
+    if (!row) return 'closed';
+    if (subscriptionId !== null && !row.device) return 'device_retired';
+    if (row.deliveryId === null) return 'closed';
+    const { deliveryId, sentAt, claimed, device, ...withdrawal } = row;
+    return { withdrawal, delivery: { id: deliveryId, sentAt, claimed: claimed === true }, ...(device ? { device } : {}) };
   }
 
   /** Gives the delivery back after a failed send, so that the job's own retry delivers at once. */

@@ -21,7 +21,7 @@ describe('crash recovery with real processes and SIGKILL', () => {
   let confirmerProxy: TcpProxy;
   let proxiedRedisUrl: string;
   let channels: ConfirmationChannels;
-  let notifications: Queue;
+  let pushes: Queue;
   let baseUrl: string;
   const accepted: { customer: TestCustomer; id: string }[] = [];
   let doomedApi: AppProcess;
@@ -46,13 +46,13 @@ describe('crash recovery with real processes and SIGKILL', () => {
     proxiedRedisUrl = await proxy.start();
     confirmerProxy = TcpProxy.forUrl(env.env.REDIS_URL);
     channels = new ConfirmationChannels(env, baseUrl);
-    notifications = new Queue(QueueName.Notifications, { connection: redisConnection(env.env.REDIS_URL), prefix: env.id });
+    pushes = new Queue(QueueName.Pushes, { connection: redisConnection(env.env.REDIS_URL), prefix: env.id });
   }, 60_000);
 
   afterAll(async () => {
     if (process.env.TEST_LOGS === '1') for (const p of processes) console.log(p.name, p.output.filter((l) => /WARN|ERROR|failed/.test(l)).join('\n'));
     await Promise.all(processes.map((p) => p.stop()));
-    await notifications?.close();
+    await pushes?.close();
     await proxy?.stop();
     await confirmerProxy?.stop();
     await env.stop();
@@ -145,14 +145,14 @@ describe('crash recovery with real processes and SIGKILL', () => {
     await doomedApi.kill(); // SIGKILL between commit and enqueue
     await waitUntil(async () => (await backends('api')).length === 0, "the dead API's sessions ended", 15_000);
     expect(await outboxOf(id)).toEqual(stranded); // still there, still unpublished: the commit survived, the enqueue never happened
-    expect(await notifications.getJob(`challenges.${id}`)).toBeUndefined();
+    expect(await pushes.getJob(`challenges.${id}`)).toBeUndefined();
     expect(env.smtp.count((m) => sentTo(m, bob.email) && /Confirm your withdrawal/.test(m.subject ?? ''))).toBe(0);
     expect(await transfersOf(env.admin, id)).toEqual({ pending: 1, post_pending: 0, void_pending: 0 });
 
     // Restarted with a working Redis: its relay publishes what the dead one could not.
     await launch('api');
     await waitUntil(async () => (await outboxOf(id)).every((r) => r.published), 'the restarted API published the stranded jobs', 15_000);
-    expect((await notifications.getJob(`challenges.${id}`))?.data).toMatchObject({ withdrawalId: id, signature: { producer: 'api' } });
+    expect((await pushes.getJob(`challenges.${id}`))?.data).toMatchObject({ withdrawalId: id, signature: { producer: 'api' } });
 
     await Promise.all([launch('notification-worker'), launch('confirmation-service')]);
     const w = (await bob.client.get(`/v1/withdrawals/${id}`)).body;

@@ -137,6 +137,21 @@ describe('email and push are isolated from each other', () => {
   }, 60_000);
 });
 
+describe("a customer's own push service that hangs", () => {
+  const { t, hanging } = useSuiteWithHangingPushService();
+
+  it('does not hold back their challenge email: the fan-out, which sends the first push itself, adds the email first', async () => {
+    const erin = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1', subscriptions: [hanging.subscription()] });
+    const before = hanging.hanging;
+    const w = (await t.channels.requestWithdrawal(erin, '0.1')).body;
+    await waitUntil(() => hanging.hanging > before, "erin's push hanging", 15_000);
+    await t.channels.challengeEmail(erin, w.id);
+    // The email went out while the push to her only device was still waiting for an answer.
+    expect(hanging.abandoned).toBe(0);
+    expect(hanging.hanging).toBeGreaterThan(before);
+  }, 60_000);
+});
+
 describe('one push service that hangs does not silence the customers of another', () => {
   // Four push slots, and pushes that hang for 20 s, longer than the test needs: no slot frees itself by timing out.
   const { t, hanging } = useSuiteWithHangingPushService({ PUSH_CONCURRENCY: '4', PUSH_TIMEOUT: '20s' });

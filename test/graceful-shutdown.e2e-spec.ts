@@ -118,8 +118,9 @@ describe('graceful shutdown', () => {
 
     const [challenge] = await env.admin.query(`SELECT sent_at FROM challenges WHERE withdrawal_id = $1 AND factor = 'push'`, [w.id]);
     expect(challenge.sent_at).not.toBeNull();
+    // The push to the customer's only device is the fan-out's own.
     const pushJobs = (await pushes.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed'])).filter(
-      (j) => j.name === 'send-challenge-push' && (j.data as { withdrawalId?: string }).withdrawalId === w.id,
+      (j) => j.name === 'send-withdrawal-challenges' && (j.data as { withdrawalId?: string }).withdrawalId === w.id,
     );
     expect(await Promise.all(pushJobs.map((j) => j.getState()))).toEqual(['completed']);
     // Delivered once: no retry sent it again.

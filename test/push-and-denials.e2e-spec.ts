@@ -136,9 +136,9 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     const w = await withdrawal(c);
     const push = await channels.push(c, w.id);
     await channels.challengeEmail(c, w.id);
-    await settledJobs(pushes, [`push.${w.id}.${subscriptionId}`]);
+    // The first device's push is the fan-out's own.
+    await settledJobs(pushes, [`challenges.${w.id}`]);
     await settledJobs(emails, [`email.${w.id}`]);
-    await settledJobs(notifications, [`challenges.${w.id}`]);
 
     const options = JOB_OPTIONS[QueueName.Notifications];
     await pushes.add(
@@ -151,17 +151,23 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
       signed('send-challenge-email', `redelivered-email-${w.id}`, { withdrawalId: w.id }, 'notifier', QueueName.ChallengeEmails),
       { ...options, jobId: `redelivered-email-${w.id}` },
     );
-    await notifications.add(
+    await pushes.add(
       'send-withdrawal-challenges',
-      signed('send-withdrawal-challenges', `redelivered-fanout-${w.id}`, { withdrawalId: w.id }, 'api'),
+      signed('send-withdrawal-challenges', `redelivered-fanout-${w.id}`, { withdrawalId: w.id }, 'api', QueueName.Pushes),
       { ...options, jobId: `redelivered-fanout-${w.id}` },
     );
+    // As queued before fan-outs moved to the pushes queue.
+    await notifications.add(
+      'send-withdrawal-challenges',
+      signed('send-withdrawal-challenges', `redelivered-old-fanout-${w.id}`, { withdrawalId: w.id }, 'api'),
+      { ...options, jobId: `redelivered-old-fanout-${w.id}` },
+    );
     const settled = [
-      ...(await settledJobs(pushes, [`redelivered-push-${w.id}`])),
+      ...(await settledJobs(pushes, [`redelivered-push-${w.id}`, `redelivered-fanout-${w.id}`])),
       ...(await settledJobs(emails, [`redelivered-email-${w.id}`])),
-      ...(await settledJobs(notifications, [`redelivered-fanout-${w.id}`])),
+      ...(await settledJobs(notifications, [`redelivered-old-fanout-${w.id}`])),
     ];
-    expect(settled.map((s) => s.state)).toEqual(['completed', 'completed', 'completed']);
+    expect(settled.map((s) => s.state)).toEqual(['completed', 'completed', 'completed', 'completed']);
     await Promise.all([queueIdle(notifications), queueIdle(emails), queueIdle(pushes)]);
     expect(pushesFor(c.subscriptions[0].endpoint, w.id)).toHaveLength(1);
     expect(env.smtp.count((m) => sentTo(m, c.email) && (m.text ?? '').includes(w.id))).toBe(1);
@@ -182,7 +188,7 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
         opts: { ...options, jobId },
       })),
     );
-    await settledJobs(pushes, [...ids, `push.${w.id}.${subscriptionId}`]);
+    await settledJobs(pushes, [...ids, `challenges.${w.id}`]);
     await queueIdle(pushes);
     const received = pushesFor(c.subscriptions[0].endpoint, w.id);
     expect(received).toHaveLength(1);
@@ -270,7 +276,8 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     try {
       w = await withdrawal(c);
       [device] = await subscriptionIds(c);
-      await waitUntil(async () => (await pushes.getJob(jobId('push', w.id, device))) !== undefined, 15_000, 'the fan-out');
+      // The fan-out (which would send this push itself) waits on the paused queue; the copies below make the challenge.
+      await waitUntil(async () => (await pushes.getJob(jobId('challenges', w.id))) !== undefined, 15_000, 'the fan-out');
       const outcome = (p: Promise<string>) => p.then(String, (e: Error) => (e instanceof DeliveryInProgress ? 'in_progress' : e.message));
       const email = suite.notifier!.get(SendChallengeEmail);
       const push = suite.notifier!.get(SendChallengePush);
@@ -318,13 +325,13 @@ describe('push budget per customer per hour (PUSHES_PER_HOUR=2)', () => {
   const env = new TestEnvironment();
   let suite: InProcessSuite;
   let channels: ConfirmationChannels;
-  let notifications: Queue;
+  let pushes: Queue;
 
   beforeAll(async () => {
     await env.start({ PUSHES_PER_HOUR: '2' });
     suite = await new InProcessSuite(env).start();
     channels = new ConfirmationChannels(env, suite.baseUrl);
-    notifications = suite.api.get<Queue>(getQueueToken(QueueName.Notifications));
+    pushes = suite.api.get<Queue>(getQueueToken(QueueName.Pushes));
   });
   afterAll(async () => {
     await suite?.stop();
@@ -341,7 +348,7 @@ describe('push budget per customer per hour (PUSHES_PER_HOUR=2)', () => {
       if (i < 2) await channels.push(c, w.id);
     }
     await waitUntil(async () => (await auditOf(env, suite.baseUrl, { withdrawalId: ids[2] })).some((e) => e.event === 'push_rate_limited'));
-    await queueIdle(notifications);
+    await queueIdle(pushes);
     expect(env.push.messages.filter((m) => m.payload.withdrawalId === ids[2])).toHaveLength(0);
     expect(await metricValue(suite.baseUrl, 'countersign_security_events', { event: 'push_rate_limited' })).toBe(1);
   });
@@ -352,27 +359,27 @@ describe('push budget per customer per hour (PUSHES_PER_HOUR=2)', () => {
     expect(created.map((r) => r.status)).toEqual(Array(8).fill(202));
     const ids = created.map((r) => r.body.id as string);
     for (const id of ids) await channels.challengeEmail(c, id);
-    await queueIdle(notifications);
+    await queueIdle(pushes);
     await settledJobs(
-      notifications,
+      pushes,
       ids.map((id) => `challenges.${id}`),
     );
-    await queueIdle(notifications);
-    const pushes = env.push.messages.filter((m) => ids.includes(String(m.payload.withdrawalId)));
-    expect(pushes.length).toBeLessThanOrEqual(2);
+    await queueIdle(pushes);
+    const sent = env.push.messages.filter((m) => ids.includes(String(m.payload.withdrawalId)));
+    expect(sent.length).toBeLessThanOrEqual(2);
   });
 
   it('eight fan-outs for one customer at the same moment (as on several notification workers) still grant at most two pushes', async () => {
     const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
-    await notifications.pause(); // the fan-outs below are the first for these withdrawals
+    await pushes.pause(); // the fan-outs below are the first for these withdrawals
     try {
       const created = await Promise.all(Array.from({ length: 8 }, () => channels.requestWithdrawal(c, '0.1')));
       const fanOut = suite.notifier!.get(SendWithdrawalChallenges);
-      await Promise.all(created.map((r) => fanOut.execute(r.body.id as string)));
+      await Promise.all(created.map((r) => fanOut.execute(r.body.id as string, 'sent-here')));
     } finally {
-      await notifications.resume();
+      await pushes.resume();
     }
-    await queueIdle(notifications);
+    await queueIdle(pushes);
     const [{ granted }] = await env.admin.query(
       `SELECT count(*)::int AS granted FROM challenges c JOIN withdrawals w ON w.id = c.withdrawal_id WHERE w.user_id = $1 AND c.factor = 'push'`,
       [c.id],

@@ -49,9 +49,9 @@ export class NotificationsConsumer extends WorkerHost implements OnApplicationBo
     await this.gate.admit(job);
     const typed = job as ReceivedJob<NotificationJob>;
     switch (typed.name) {
+      // Queued before challenges moved to queues of their own (challenge-emails, pushes): every push as a job.
       case 'send-withdrawal-challenges':
-        return this.fanOut.execute(typed.data.withdrawalId);
-      // Queued before challenges moved to queues of their own (challenge-emails, challenge-pushes).
+        return this.fanOut.execute(typed.data.withdrawalId, 'queued');
       case 'send-challenge-email':
         return this.email.execute(typed.data.withdrawalId);
       case 'send-challenge-push':

@@ -4,11 +4,12 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { SendChallengePush } from './challenges/send-challenge-push';
+import { SendWithdrawalChallenges } from './challenges/send-withdrawal-challenges';
 import { SendSecurityNotice } from './notices/send-security-notice';
 import { deferWhilePushServiceBusy } from './push/push-service-slots';
 
 /**
- * Every push, on a queue and worker of its own: a push service that hangs holds its share of these slots
+ * Every push, and new withdrawals' challenge fan-outs (which send the first device's push), on a queue and worker of its own: a push service that hangs holds its share of these slots
  * (PushServiceSlots; each for at most PUSH_TIMEOUT) and never an email's. Challenge pushes are retried (capped backoff) until delivered
  * or their withdrawal ends.
  */
@@ -19,6 +20,7 @@ export class PushesConsumer extends WorkerHost implements OnApplicationBootstrap
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly gate: JobGate,
+    private readonly fanOut: SendWithdrawalChallenges,
     private readonly push: SendChallengePush,
     private readonly notice: SendSecurityNotice,
   ) {
@@ -38,6 +40,8 @@ export class PushesConsumer extends WorkerHost implements OnApplicationBootstrap
     await this.gate.admit(job);
     const typed = job as ReceivedJob<PushJob>;
     switch (typed.name) {
+      case 'send-withdrawal-challenges':
+        return this.fanOut.execute(typed.data.withdrawalId, 'sent-here');
       case 'send-challenge-push':
         return this.push.execute(typed.data.withdrawalId, typed.data.subscriptionId);
       case 'send-notice-push':

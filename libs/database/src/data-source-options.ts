@@ -20,6 +20,7 @@ import { PushFanOut1765100000000 } from './migrations/1765100000000-push-fan-out
 import { WithdrawalIdsFromApi1765200000000 } from './migrations/1765200000000-withdrawal-ids-from-api';
 import { ReserveLocksCustomerFirst1765200000001 } from './migrations/1765200000001-reserve-locks-customer-first';
 import { TotpCheckFacts1765300000000 } from './migrations/1765300000000-totp-check-facts';
+import { ChallengeFanOutOnPushes1765400000000 } from './migrations/1765400000000-challenge-fan-out-on-pushes';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -42,6 +43,7 @@ export const MIGRATIONS = [
   WithdrawalIdsFromApi1765200000000,
   ReserveLocksCustomerFirst1765200000001,
   TotpCheckFacts1765300000000,
+  ChallengeFanOutOnPushes1765400000000,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

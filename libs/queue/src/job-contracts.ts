@@ -9,15 +9,22 @@ export type ChallengeEmailJob = { name: 'send-challenge-email'; data: { withdraw
 /** A withdrawal's push challenge to one device, on the pushes queue: retried like the email. */
 export type ChallengePushJob = { name: 'send-challenge-push'; data: { withdrawalId: string; subscriptionId: string } };
 
+/**
+ * A new withdrawal's challenges, from the API, on the pushes queue: the push budget spent, the email job
+ * and the push jobs of all devices but the first added, and the first device's push sent by this job itself.
+ */
+export type WithdrawalChallengesJob = { name: 'send-withdrawal-challenges'; data: { withdrawalId: string } };
+
 /** Pushes, whatever they carry: a push service that hangs holds only these. */
-export type PushJob = ChallengePushJob | { name: 'send-notice-push'; data: { deliveryId: string } };
+export type PushJob = WithdrawalChallengesJob | ChallengePushJob | { name: 'send-notice-push'; data: { deliveryId: string } };
 
 /**
  * Jobs of the notification worker. Payloads carry ids: the worker reads the rest from Postgres. Challenge
- * emails and pushes still found here were queued before they moved to queues of their own; they are served.
+ * fan-outs, emails and pushes still found here were queued before they moved to queues of their own; they are
+ * served.
  */
 export type NotificationJob =
-  | { name: 'send-withdrawal-challenges'; data: { withdrawalId: string } }
+  | WithdrawalChallengesJob
   | ChallengeEmailJob
   | ChallengePushJob
   | { name: 'send-outcome-email'; data: { withdrawalId: string } }

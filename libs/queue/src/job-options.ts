@@ -55,3 +55,11 @@ export const EVIDENCE_JOB_OPTIONS: JobsOptions = {
 export function challengeJobOptions(config: Pick<AppConfig, 'delivery'>): JobsOptions {
   return challengeDelivery(config.delivery.retryBaseMs, config.delivery.retryCapMs);
 }
+
+/**
+ * What a job is published with (the outbox relay, the reconciler): its queue's options, but a withdrawal's
+ * challenge fan-out on the pushes queue, which delivers the first push itself, is retried as challenges are.
+ */
+export function publishOptions(queue: QueueName, name: string, config: Pick<AppConfig, 'delivery'>): JobsOptions {
+  return queue === QueueName.Pushes && name === 'send-withdrawal-challenges' ? challengeJobOptions(config) : JOB_OPTIONS[queue];
+}

@@ -54,6 +54,7 @@ export const JOB_PRODUCERS: { [Q in QueueName]: Producers<QueueJobOf<Q>> } = {
     'send-challenge-email': ['notifier'],
   },
   [QueueName.Pushes]: {
+    'send-withdrawal-challenges': ['api'],
     'send-challenge-push': ['notifier'],
     'send-notice-push': ['confirmer'],
   },

@@ -1,3 +1,4 @@
+import { AppConfig } from '@app/config';
 import { AuditRepository, NewOutboxEntry, OutboxRepository, PendingOutboxEntry, Transactions } from '@app/database';
 import { Queue } from 'bullmq';
 import { EntityManager } from 'typeorm';
@@ -8,6 +9,8 @@ import { MARK_AFTER_MS, OutboxRelay, PUBLISH_TIMEOUT_MS } from './outbox-relay';
  * that the connection will not reach). The relay must give the pass up, not hold it, its rows' locks and
  * the app's shutdown for good, and must not count it against the row (that would set good jobs aside).
  */
+const config = { delivery: { retryBaseMs: 1000, retryCapMs: 60_000 } } as AppConfig;
+
 describe('OutboxRelay with a publish that never answers', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
@@ -32,7 +35,7 @@ describe('OutboxRelay with a publish that never answers', () => {
       afterOutboxCommit: () => undefined,
     } as unknown as Transactions;
     const parked = { add: () => new Promise(() => undefined), on: () => undefined } as unknown as Queue;
-    const relay = new OutboxRelay(transactions, outbox, {} as AuditRepository, parked, parked, parked, parked, parked);
+    const relay = new OutboxRelay(config, transactions, outbox, {} as AuditRepository, parked, parked, parked, parked, parked);
 
     let settled: number | undefined;
     const pass = relay.drain().then((n) => (settled = n));
@@ -59,7 +62,7 @@ describe('OutboxRelay marking the jobs it published from memory', () => {
       afterOutboxCommit: (listener: typeof committed) => (committed = listener),
     } as unknown as Transactions;
     const answers = { add: () => Promise.resolve(), on: () => undefined } as unknown as Queue;
-    new OutboxRelay(transactions, outbox, {} as AuditRepository, answers, answers, answers, answers, answers);
+    new OutboxRelay(config, transactions, outbox, {} as AuditRepository, answers, answers, answers, answers, answers);
     const job = (jobId: string): NewOutboxEntry => ({ queue: 'notifications', name: 'send-outcome-email', jobId, data: {} });
 
     committed([job('a')]);

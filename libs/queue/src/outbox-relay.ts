@@ -1,9 +1,10 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AuditRepository, NewOutboxEntry, OutboxRepository, PendingOutboxEntry, Transactions } from '@app/database';
 import { EntityManager } from 'typeorm';
 import { Queue } from 'bullmq';
-import { JOB_OPTIONS } from './job-options';
+import { publishOptions } from './job-options';
 import { OutageLog } from './liveness/outage-log';
 import { QueueName } from './queue-name';
 import { settleWithin } from './settle-within';
@@ -63,6 +64,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private marking?: Promise<void>;
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly transactions: Transactions,
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditRepository,
@@ -212,7 +214,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (!queue) throw new Error(`no queue named ${entry.queue}`);
     const delay = entry.runAt ? Math.max(0, entry.runAt.getTime() - Date.now()) : undefined;
     await settleWithin(
-      queue.add(entry.name, entry.data, { ...JOB_OPTIONS[entry.queue as QueueName], jobId: entry.jobId, delay }),
+      queue.add(entry.name, entry.data, { ...publishOptions(entry.queue as QueueName, entry.name, this.config), jobId: entry.jobId, delay }),
       PUBLISH_TIMEOUT_MS,
       () => Promise.reject(new PublishTimedOut(`no answer within ${PUBLISH_TIMEOUT_MS} ms`)),
     );

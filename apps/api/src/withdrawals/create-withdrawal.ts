@@ -96,7 +96,7 @@ export class CreateWithdrawal {
         },
         [
           this.outbox.addChange(m, [
-            { queue: QueueName.Notifications, name: 'send-withdrawal-challenges', jobId: jobId('challenges', id), data: { withdrawalId: id } },
+            { queue: QueueName.Pushes, name: 'send-withdrawal-challenges', jobId: jobId('challenges', id), data: { withdrawalId: id } },
             { queue: QueueName.Confirmations, name: 'expire-withdrawal', jobId: jobId('expire', id), data: { withdrawalId: id }, runAt: expiresAt },
           ]),
           this.audit.entryChange({

@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { AdvisoryLeadership, OpenWithdrawal, OutboxRepository, PendingOutboxEntry, WithdrawalRepository } from '@app/database';
-import { JOB_OPTIONS, jobId, JobSigner, QueueName, settleWithin } from '@app/queue';
+import { JOB_OPTIONS, jobId, JobSigner, publishOptions, QueueName, settleWithin } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
@@ -136,7 +136,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   /**
    * An open withdrawal whose email or push challenge is neither delivered nor on its way has its fan-out
-   * (the API's send-withdrawal-challenges job) run again: it adds whichever challenge jobs are missing.
+   * (the API's send-withdrawal-challenges job) run again: it adds whichever challenge jobs are missing, and
+   * on the pushes queue sends the first device's push itself (that push has no job of its own: the fan-out
+   * still in Redis, unfinished, is it on its way). Fan-outs of withdrawals requested before they moved to the
+   * pushes queue are on the notifications queue: each is published again on the queue its outbox row names.
    */
   private async challenges(open: OpenWithdrawal[]): Promise<number> {
     const now = Date.now();
@@ -153,18 +156,26 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       (w) => (w.emailOwed && !emails.has(jobId('email', w.id))) || w.pushesOwed.some((s) => !pushes.has(jobId('push', w.id, s))),
     );
     const fanOuts = lost.map((w) => jobId('challenges', w.id));
-    const present = await this.jobsOf(this.notifications, fanOuts);
-    const rerun: string[] = [];
-    for (const id of fanOuts) {
-      const job = present.get(id);
-      if (!job) rerun.push(id);
-      else if (!UNFINISHED.has(await job.getState())) {
-        // Finished long ago: it goes, so that the same job (same id, same signature) can run once more.
-        await job.remove();
-        rerun.push(id);
+    let republished = 0;
+    for (const [queue, name] of [
+      [this.pushes, QueueName.Pushes],
+      [this.notifications, QueueName.Notifications],
+    ] as const) {
+      const present = await this.jobsOf(queue, fanOuts);
+      const rerun: string[] = [];
+      for (const id of fanOuts) {
+        const job = present.get(id);
+        if (!job) rerun.push(id);
+        else if (!UNFINISHED.has(await job.getState())) {
+          // Finished long ago: it goes, so that the same job (same id, same signature) can run once more.
+          await job.remove();
+          rerun.push(id);
+        }
       }
+      // Only the fan-outs whose outbox row names this queue are published on it.
+      republished += await this.republish(queue, name, rerun);
     }
-    return this.republish(this.notifications, QueueName.Notifications, rerun);
+    return republished;
   }
 
   /** Publishes these job ids again from their outbox rows, as recorded and signed; how many it published. */
@@ -172,7 +183,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const rows: PendingOutboxEntry[] = await this.outbox.byJobIds(name, jobIds);
     for (const row of rows) {
       const delay = row.runAt ? Math.max(0, row.runAt.getTime() - Date.now()) : undefined;
-      await queue.add(row.name, row.data, { ...JOB_OPTIONS[name], jobId: row.jobId, delay });
+      await queue.add(row.name, row.data, { ...publishOptions(name, row.name, this.config), jobId: row.jobId, delay });
     }
     return rows.length;
   }

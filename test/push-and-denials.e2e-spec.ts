@@ -353,6 +353,17 @@ describe('push budget per customer per hour (PUSHES_PER_HOUR=2)', () => {
     expect(await metricValue(suite.baseUrl, 'countersign_security_events', { event: 'push_rate_limited' })).toBe(1);
   });
 
+  it('a skip is audited once per withdrawal, however often its fan-out runs again (retries, a busy push service, the reconciler)', async () => {
+    // Three devices, a budget of two: the first fan-out skips one.
+    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1', devices: 3 });
+    const w = (await channels.requestWithdrawal(c, '0.1')).body;
+    await settledJobs(pushes, [`challenges.${w.id}`]);
+    const fanOut = suite.notifier!.get(SendWithdrawalChallenges);
+    for (let i = 0; i < 3; i++) expect(await fanOut.execute(w.id, 'sent-here')).toMatchObject({ push: 2, pushSkipped: 1, firstPush: 'already_sent' });
+    const skips = (await auditOf(env, suite.baseUrl, { withdrawalId: w.id })).filter((e) => e.event === 'push_rate_limited');
+    expect(skips).toHaveLength(1);
+  });
+
   it('eight withdrawals at once still send at most two pushes', async () => {
     const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1' });
     const created = await Promise.all(Array.from({ length: 8 }, () => channels.requestWithdrawal(c, '0.1')));

@@ -3,23 +3,8 @@ import { appRoleSpecs } from '../app-roles';
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/**
- * A withdrawal's push fan-out in one round trip instead of four or more: the owner's push budget lock (fan-outs
- * for one customer take turns), then, each statement with a snapshot taken once the lock is held, the owner's
- * live devices (oldest first), those this withdrawal already has a push challenge for, and the owner's push
- * challenges of the last hour for withdrawals still open (the push-bombing budget: a withdrawal created and
- * cancelled gives its pushes back). The devices within the budget get their challenge, bound to the
- * withdrawal's digest; a skip is audited. Answers the owner, the devices to push (already challenged first,
- * then granted) and how many were skipped; no row for no such withdrawal.
- * SECURITY INVOKER: it runs with the caller's own privileges and grants none; only the notification worker
- * may call it.
- */
-export class PushFanOut1765100000000 implements MigrationInterface {
-  name = 'PushFanOut1765100000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE FUNCTION push_fan_out(p_withdrawal uuid, p_per_hour integer)
+/** The function as this migration made it (1765400000000 replaces it, and puts it back on the way down). */
+export const PUSH_FAN_OUT = `CREATE FUNCTION push_fan_out(p_withdrawal uuid, p_per_hour integer)
         RETURNS TABLE ("userId" text, allowed text[], skipped integer)
         LANGUAGE plpgsql VOLATILE SET search_path = public, pg_temp AS $$
       DECLARE
@@ -54,7 +39,25 @@ export class PushFanOut1765100000000 implements MigrationInterface {
         RETURN QUERY SELECT v_user,
           ARRAY(SELECT l.d FROM unnest(v_live) WITH ORDINALITY AS l(d, n) WHERE l.d = ANY (v_pushed) ORDER BY l.n) || v_granted,
           cardinality(v_fresh) - cardinality(v_granted);
-      END $$;
+      END $$;`;
+
+/**
+ * A withdrawal's push fan-out in one round trip instead of four or more: the owner's push budget lock (fan-outs
+ * for one customer take turns), then, each statement with a snapshot taken once the lock is held, the owner's
+ * live devices (oldest first), those this withdrawal already has a push challenge for, and the owner's push
+ * challenges of the last hour for withdrawals still open (the push-bombing budget: a withdrawal created and
+ * cancelled gives its pushes back). The devices within the budget get their challenge, bound to the
+ * withdrawal's digest; a skip is audited. Answers the owner, the devices to push (already challenged first,
+ * then granted) and how many were skipped; no row for no such withdrawal.
+ * SECURITY INVOKER: it runs with the caller's own privileges and grants none; only the notification worker
+ * may call it.
+ */
+export class PushFanOut1765100000000 implements MigrationInterface {
+  name = 'PushFanOut1765100000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      ${PUSH_FAN_OUT}
       REVOKE EXECUTE ON FUNCTION push_fan_out(uuid, integer) FROM PUBLIC;
     `);
     const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];

@@ -9,7 +9,7 @@ import { SendSecurityNotice } from './notices/send-security-notice';
 import { deferWhilePushServiceBusy } from './push/push-service-slots';
 
 /**
- * Every push, and new withdrawals' challenge fan-outs (which send the first device's push), on a queue and worker of its own: a push service that hangs holds its share of these slots
+ * Every push, and new withdrawals' challenge fan-outs (which send their pushes), on a queue and worker of its own: a push service that hangs holds its share of these slots
  * (PushServiceSlots; each for at most PUSH_TIMEOUT) and never an email's. Challenge pushes are retried (capped backoff) until delivered
  * or their withdrawal ends.
  */

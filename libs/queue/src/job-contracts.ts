@@ -10,8 +10,8 @@ export type ChallengeEmailJob = { name: 'send-challenge-email'; data: { withdraw
 export type ChallengePushJob = { name: 'send-challenge-push'; data: { withdrawalId: string; subscriptionId: string } };
 
 /**
- * A new withdrawal's challenges, from the API, on the pushes queue: the push budget spent, the email job
- * and the push jobs of all devices but the first added, and the first device's push sent by this job itself.
+ * A new withdrawal's challenges, from the API, on the pushes queue: the push budget spent, the email's job
+ * added, and the push to each device within the budget sent by this job itself.
  */
 export type WithdrawalChallengesJob = { name: 'send-withdrawal-challenges'; data: { withdrawalId: string } };
 

@@ -58,7 +58,7 @@ export function challengeJobOptions(config: Pick<AppConfig, 'delivery'>): JobsOp
 
 /**
  * What a job is published with (the outbox relay, the reconciler): its queue's options, but a withdrawal's
- * challenge fan-out on the pushes queue, which delivers the first push itself, is retried as challenges are.
+ * challenge fan-out on the pushes queue, which delivers the pushes itself, is retried as challenges are.
  */
 export function publishOptions(queue: QueueName, name: string, config: Pick<AppConfig, 'delivery'>): JobsOptions {
   return queue === QueueName.Pushes && name === 'send-withdrawal-challenges' ? challengeJobOptions(config) : JOB_OPTIONS[queue];

@@ -137,8 +137,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   /**
    * An open withdrawal whose email or push challenge is neither delivered nor on its way has its fan-out
    * (the API's send-withdrawal-challenges job) run again: it adds whichever challenge jobs are missing, and
-   * on the pushes queue sends the first device's push itself (that push has no job of its own: the fan-out
-   * still in Redis, unfinished, is it on its way). Fan-outs of withdrawals requested before they moved to the
+   * on the pushes queue sends the pushes itself (they have no jobs of their own: the fan-out still in Redis,
+   * unfinished, is them on their way). Fan-outs of withdrawals requested before they moved to the
    * pushes queue are on the notifications queue: each is published again on the queue its outbox row names.
    */
   private async challenges(open: OpenWithdrawal[]): Promise<number> {

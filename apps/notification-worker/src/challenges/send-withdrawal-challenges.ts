@@ -4,28 +4,29 @@ import { challengeJobOptions, jobId, JobSigner, QueueName } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { PushServiceBusy } from '../push/push-service-slots';
 import { IssueOutcome } from './challenge-issuer';
 import { SendChallengePush } from './send-challenge-push';
 
-/** Where the first device's push goes: sent by the fan-out itself (on the pushes queue), or as a job of its own. */
-export type FirstPush = 'sent-here' | 'queued';
+/** Who sends the pushes: the fan-out itself (on the pushes queue), or a job per device (fan-outs still on notifications). */
+export type PushDelivery = 'sent-here' | 'queued';
 
 export interface FanOutResult {
   email: number;
   push: number;
   pushSkipped: number;
-  /** The first device's push, when this fan-out sent it. */
-  firstPush?: IssueOutcome;
+  /** Each device's push, when this fan-out sent them. */
+  pushes?: IssueOutcome[];
 }
 
 /**
- * Fans a new withdrawal out into one email job and one push job per live device, each on its channel's
- * queue, with deterministic ids so a redelivery adds nothing new; run again (by the confirmation service's
- * reconciler) it puts back whichever of them Redis lost. Devices over the customer's hourly push budget are
- * skipped (push bombing), and the skip is audited. On the pushes queue (the API's jobs since session 26) the
- * first device's push is sent here rather than by a job of its own: one job fewer per withdrawal, in the
- * slots where pushes run, so that a push service that hangs holds a push slot and never an email's. The
- * email job is added first, so a push that hangs never delays it.
+ * Fans a new withdrawal out into its challenges: the email's job, on its queue, with a deterministic id so a
+ * redelivery adds nothing new, and a push to each live device within the customer's hourly push budget
+ * (push bombing; a skip is audited). On the pushes queue (the API's jobs since session 26) the fan-out sends
+ * the pushes itself, all at once, each in its push service's share of the slots: one job per withdrawal
+ * instead of one per device, and a withdrawal's pushes cannot be separated by Redis losing some of their
+ * jobs. The email's job is added first, so a push service that hangs never holds back the email. Run again
+ * (a retry, a busy push service, the confirmation service's reconciler) it sends what is still unsent.
  */
 @Injectable()
 export class SendWithdrawalChallenges {
@@ -38,13 +39,13 @@ export class SendWithdrawalChallenges {
     private readonly push: SendChallengePush,
   ) {}
 
-  async execute(withdrawalId: string, firstPush: FirstPush): Promise<FanOutResult> {
+  async execute(withdrawalId: string, pushDelivery: PushDelivery): Promise<FanOutResult> {
     // Counted and spent under one lock per customer, in one statement: concurrent fan-outs for one customer
     // take turns, and each reserves its pushes (challenge rows) before the next one counts.
     const fanOut = await this.challenges.fanOutPushes(withdrawalId, this.config.pushesPerHour);
     if (!fanOut) return { email: 0, push: 0, pushSkipped: 0 };
     const { allowed, skipped } = fanOut;
-    const [here, queued] = firstPush === 'sent-here' ? [allowed[0], allowed.slice(1)] : [undefined, allowed];
+    const queued = pushDelivery === 'queued' ? allowed : [];
     const options = challengeJobOptions(this.config);
     const job = <N extends string, D extends object>(queue: QueueName, name: N, id: string, data: D) => ({
       name,
@@ -61,8 +62,20 @@ export class SendWithdrawalChallenges {
         ),
     ]);
     const result: FanOutResult = { email: 1, push: allowed.length, pushSkipped: skipped };
-    // Retried with this job when it fails (its challenge's claim given back); a busy push service defers the job.
-    if (here) result.firstPush = await this.push.execute(withdrawalId, here);
+    if (pushDelivery === 'sent-here' && allowed.length > 0) result.pushes = await this.pushEach(withdrawalId, allowed);
     return result;
+  }
+
+  /**
+   * Every device's push at once. When one fails, the job fails with its error once the others have settled
+   * (each failure is audited where it happened, SendFailures): the job's retry sends only what is still
+   * unsent. Only busy push services: the job waits its turn (PushServiceBusy), without an attempt counted.
+   */
+  private async pushEach(withdrawalId: string, devices: string[]): Promise<IssueOutcome[]> {
+    const settled = await Promise.allSettled(devices.map((subscriptionId) => this.push.execute(withdrawalId, subscriptionId)));
+    const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
+    const failure = errors.find((e) => !(e instanceof PushServiceBusy)) ?? errors[0];
+    if (failure !== undefined) throw failure;
+    return settled.map((s) => (s as PromiseFulfilledResult<IssueOutcome>).value);
   }
 }

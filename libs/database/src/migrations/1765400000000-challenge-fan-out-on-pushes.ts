@@ -3,7 +3,7 @@ import { PUSH_FAN_OUT } from './1765100000000-push-fan-out';
 
 const SKIP_AUDITED = 'IF cardinality(v_fresh) > cardinality(v_granted) THEN';
 // Only the withdrawal's first fan-out (no push challenge yet) audits a skip: the fan-out is now run again
-// whenever the first push it sends is retried or waits for a busy push service, every second or two.
+// whenever a push it sends is retried or waits for a busy push service, every second or two.
 const SKIP_AUDITED_ONCE = 'IF cardinality(v_fresh) > cardinality(v_granted) AND cardinality(v_pushed) = 0 THEN';
 
 /** push_fan_out as 1765100000000 made it, or with its skip audited once per withdrawal; CREATE OR REPLACE keeps its grants. */
@@ -13,8 +13,8 @@ function pushFanOut(skipAudit: string): string {
 }
 
 /**
- * A new withdrawal's challenge fan-out moves to the pushes queue, where it sends the first device's push
- * itself (one job fewer per withdrawal): the API may record it there in the outbox. It may still record it on
+ * A new withdrawal's challenge fan-out moves to the pushes queue, where it sends the pushes itself (one
+ * job per withdrawal instead of one per device): the API may record it there in the outbox. It may still record it on
  * the notifications queue, where fan-outs queued before this release are served as before. push_fan_out
  * audits a skip (push_rate_limited) once per withdrawal, however often it runs.
  */

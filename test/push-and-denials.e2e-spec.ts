@@ -84,6 +84,31 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     expect([doc.status, doc.factors.push]).toEqual(['pending_confirmation', 'approved']);
   });
 
+  it('each device’s push carries a link to its own device’s challenge, for as many devices as a customer has', async () => {
+    // Five devices: more than the fan-out's own statement takes (4), so both ways of taking a push are seen.
+    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1', devices: 5 });
+    const devices = await subscriptionIds(c);
+    const w = await withdrawal(c);
+    const received = await Promise.all(devices.map((_, i) => channels.push(c, w.id, i)));
+    const challenged: { subscriptionId: string }[][] = await Promise.all(
+      received.map((p) =>
+        env.admin.query(
+          `SELECT c.subscription_id AS "subscriptionId" FROM challenge_tokens t JOIN challenges c ON c.id = t.challenge_id
+            WHERE t.token_hash = sha256(convert_to($1, 'UTF8')) AND c.withdrawal_id = $2`,
+          [String(p.payload.token), w.id],
+        ),
+      ),
+    );
+    expect(challenged.map((rows) => rows.map((r) => r.subscriptionId))).toEqual(devices.map((d) => [d]));
+    // Approving on the last device approves its own challenge: the others' tokens are then spent.
+    expect((await channels.decide(String(received[4].payload.token), 'approve', w.matchCode)).body).toEqual({ factor: 'push', status: 'approved' });
+    const [{ consumed }] = await env.admin.query(
+      `SELECT array_agg(subscription_id::text) AS consumed FROM challenges WHERE withdrawal_id = $1 AND factor = 'push' AND consumed_at IS NOT NULL`,
+      [w.id],
+    );
+    expect(consumed).toEqual([devices[4]]);
+  });
+
   it('deny wins: the other device’s unused token can still stop a withdrawal whose push factor was approved', async () => {
     const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1', devices: 2 });
     const w = await withdrawal(c);

@@ -21,6 +21,7 @@ import { WithdrawalIdsFromApi1765200000000 } from './migrations/1765200000000-wi
 import { ReserveLocksCustomerFirst1765200000001 } from './migrations/1765200000001-reserve-locks-customer-first';
 import { TotpCheckFacts1765300000000 } from './migrations/1765300000000-totp-check-facts';
 import { ChallengeFanOutOnPushes1765400000000 } from './migrations/1765400000000-challenge-fan-out-on-pushes';
+import { PushFanOutClaims1765500000000 } from './migrations/1765500000000-push-fan-out-claims';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -44,6 +45,7 @@ export const MIGRATIONS = [
   ReserveLocksCustomerFirst1765200000001,
   TotpCheckFacts1765300000000,
   ChallengeFanOutOnPushes1765400000000,
+  PushFanOutClaims1765500000000,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

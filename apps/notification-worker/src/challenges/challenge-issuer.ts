@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { AuditRepository, ChallengeRepository, LivePushDevice } from '@app/database';
+import { AuditRepository, ChallengeRepository, LivePushDevice, PushTake, WithdrawalForMessage } from '@app/database';
 import { TokenFactor } from '@app/domain';
 import { Inject, Injectable } from '@nestjs/common';
 import { deliveryLeaseSeconds, LeasedDelivery } from '../deliveries/leased-delivery';
@@ -45,21 +45,40 @@ export class ChallengeIssuer {
           if (typeof taken === 'string') return undefined;
           return { context: { withdrawal: this.withdrawals.facts(taken.withdrawal), device: taken.device }, delivery: taken.delivery };
         },
-        releaseClaim: (id) => this.challenges.releaseClaim(id),
-        sent: (id, c) =>
-          this.marks.record([
-            this.challenges.sentChange(id),
-            this.audit.entryChange({
-              event: 'challenge_sent',
-              userId: c.withdrawal.userId,
-              withdrawalId,
-              detail: { factor, ...(subscriptionId ? { subscriptionId } : {}) },
-            }),
-          ]),
+        ...this.afterSend(withdrawalId, factor, subscriptionId),
       },
       deliver,
     );
     if (outcome !== 'closed') return outcome;
     return retired ? 'device_retired' : 'withdrawal_closed';
+  }
+
+  /** A push whose challenge the fan-out's statement took with `token`'s hash (ChallengeRepository.fanOutPushes). */
+  issueTaken(
+    withdrawalId: string,
+    taken: { withdrawal: WithdrawalForMessage; push: PushTake },
+    token: string,
+    deliver: (c: ChallengeContext, token: string) => Promise<boolean>,
+  ): Promise<IssueOutcome> {
+    const { device, delivery } = taken.push;
+    const context = { withdrawal: this.withdrawals.facts(taken.withdrawal), device };
+    return this.delivery.sendTaken(this.afterSend(withdrawalId, 'push', device.id), { context, delivery }, token, deliver);
+  }
+
+  /** A failed send gives its claim back; a sent one is marked and audited (SentMarks). */
+  private afterSend(withdrawalId: string, factor: TokenFactor, subscriptionId: string | null) {
+    return {
+      releaseClaim: (id: string) => this.challenges.releaseClaim(id),
+      sent: (id: string, c: ChallengeContext) =>
+        this.marks.record([
+          this.challenges.sentChange(id),
+          this.audit.entryChange({
+            event: 'challenge_sent',
+            userId: c.withdrawal.userId,
+            withdrawalId,
+            detail: { factor, ...(subscriptionId ? { subscriptionId } : {}) },
+          }),
+        ]),
+    };
   }
 }

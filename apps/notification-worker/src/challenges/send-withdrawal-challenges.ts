@@ -1,12 +1,20 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { ChallengeRepository } from '@app/database';
+import { hashToken, newToken } from '@app/crypto';
+import { ChallengeRepository, PushFanOut } from '@app/database';
 import { challengeJobOptions, jobId, JobSigner, QueueName } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { deliveryLeaseSeconds } from '../deliveries/leased-delivery';
 import { PushServiceBusy } from '../push/push-service-slots';
 import { IssueOutcome } from './challenge-issuer';
 import { SendChallengePush } from './send-challenge-push';
+
+/**
+ * How many of a withdrawal's pushes the fan-out's own statement takes (a token made for each): a customer
+ * rarely has more devices; a further device's push takes its challenge in a statement of its own.
+ */
+const PUSHES_TAKEN_BY_FAN_OUT = 4;
 
 /** Who sends the pushes: the fan-out itself (on the pushes queue), or a job per device (fan-outs still on notifications). */
 export type PushDelivery = 'sent-here' | 'queued';
@@ -41,8 +49,11 @@ export class SendWithdrawalChallenges {
 
   async execute(withdrawalId: string, pushDelivery: PushDelivery): Promise<FanOutResult> {
     // Counted and spent under one lock per customer, in one statement: concurrent fan-outs for one customer
-    // take turns, and each reserves its pushes (challenge rows) before the next one counts.
-    const fanOut = await this.challenges.fanOutPushes(withdrawalId, this.config.pushesPerHour);
+    // take turns, and each reserves its pushes (challenge rows) before the next one counts. The pushes sent
+    // here are taken in the same statement, each with its own token (LeasedDelivery: only hashes are stored).
+    const tokens = pushDelivery === 'sent-here' ? Array.from({ length: Math.min(PUSHES_TAKEN_BY_FAN_OUT, this.config.pushesPerHour) }, newToken) : [];
+    const lease = deliveryLeaseSeconds('push', this.config.delivery);
+    const fanOut = await this.challenges.fanOutPushes(withdrawalId, this.config.pushesPerHour, tokens.map(hashToken), lease);
     if (!fanOut) return { email: 0, push: 0, pushSkipped: 0 };
     const { allowed, skipped } = fanOut;
     const queued = pushDelivery === 'queued' ? allowed : [];
@@ -52,27 +63,42 @@ export class SendWithdrawalChallenges {
       data: this.signer.sign(queue, name, id, data),
       opts: { ...options, jobId: id },
     });
-    await Promise.all([
-      this.emails.addBulk([job(QueueName.ChallengeEmails, 'send-challenge-email', jobId('email', withdrawalId), { withdrawalId })]),
-      queued.length > 0 &&
-        this.pushes.addBulk(
-          queued.map((subscriptionId) =>
-            job(QueueName.Pushes, 'send-challenge-push', jobId('push', withdrawalId, subscriptionId), { withdrawalId, subscriptionId }),
+    try {
+      await Promise.all([
+        this.emails.addBulk([job(QueueName.ChallengeEmails, 'send-challenge-email', jobId('email', withdrawalId), { withdrawalId })]),
+        queued.length > 0 &&
+          this.pushes.addBulk(
+            queued.map((subscriptionId) =>
+              job(QueueName.Pushes, 'send-challenge-push', jobId('push', withdrawalId, subscriptionId), { withdrawalId, subscriptionId }),
+            ),
           ),
-        ),
-    ]);
+      ]);
+    } catch (error) {
+      // The pushes taken above would stay leased until their lease ran out, holding back this job's retry.
+      await Promise.all(fanOut.takes.filter((t) => t.delivery.claimed).map((t) => this.challenges.releaseClaim(t.delivery.id)));
+      throw error;
+    }
     const result: FanOutResult = { email: 1, push: allowed.length, pushSkipped: skipped };
-    if (pushDelivery === 'sent-here' && allowed.length > 0) result.pushes = await this.pushEach(withdrawalId, allowed);
+    if (pushDelivery === 'sent-here' && allowed.length > 0) result.pushes = await this.pushEach(withdrawalId, fanOut, tokens);
     return result;
   }
 
   /**
-   * Every device's push at once. When one fails, the job fails with its error once the others have settled
-   * (each failure is audited where it happened, SendFailures): the job's retry sends only what is still
-   * unsent. Only busy push services: the job waits its turn (PushServiceBusy), without an attempt counted.
+   * Every device's push at once: those the fan-out's statement took, with their tokens; any other takes its
+   * own (none while the withdrawal is closed). When one fails, the job fails with its error once the others
+   * have settled (each failure is audited where it happened, SendFailures): the job's retry sends only what
+   * is still unsent. Only busy push services: the job waits its turn (PushServiceBusy), without an attempt
+   * counted.
    */
-  private async pushEach(withdrawalId: string, devices: string[]): Promise<IssueOutcome[]> {
-    const settled = await Promise.allSettled(devices.map((subscriptionId) => this.push.execute(withdrawalId, subscriptionId)));
+  private async pushEach(withdrawalId: string, fanOut: PushFanOut, tokens: string[]): Promise<IssueOutcome[]> {
+    const settled = await Promise.allSettled(
+      fanOut.allowed.map((subscriptionId): Promise<IssueOutcome> => {
+        const push = fanOut.takes.find((t) => t.device.id === subscriptionId);
+        if (push) return this.push.executeTaken(withdrawalId, { withdrawal: fanOut.withdrawal, push }, tokens[push.place]);
+        if (!fanOut.open) return Promise.resolve('withdrawal_closed');
+        return this.push.execute(withdrawalId, subscriptionId);
+      }),
+    );
     const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
     const failure = errors.find((e) => !(e instanceof PushServiceBusy)) ?? errors[0];
     if (failure !== undefined) throw failure;

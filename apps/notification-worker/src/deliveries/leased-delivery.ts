@@ -47,7 +47,16 @@ export class LeasedDelivery {
     const token = newToken();
     const taken = await store.take(hashToken(token));
     if (!taken) return 'closed';
-    const { context, delivery } = taken;
+    return this.sendTaken(store, taken, token, deliver);
+  }
+
+  /** The same, for a record a statement of the caller's already took with `token`'s hash (a fan-out's pushes). */
+  async sendTaken<C>(
+    store: Omit<TokenDeliveryStore<C>, 'take'>,
+    { context, delivery }: { context: C; delivery: DeliveryTake },
+    token: string,
+    deliver: (context: C, token: string) => Promise<boolean>,
+  ): Promise<Exclude<DeliveryOutcome, 'closed'>> {
     if (delivery.sentAt) return 'already_sent';
     // A duplicate of this job is delivering this very message right now: let it finish, look again later.
     if (!delivery.claimed) throw new DeliveryInProgress(`delivery ${delivery.id} is in progress elsewhere`);

@@ -150,9 +150,55 @@ export class ChallengeRepository extends Repository {
   /**
    * A withdrawal's push fan-out, in one statement (push_fan_out): under the owner's push budget lock, the
    * devices to push (those already challenged, then the fresh ones within PUSHES_PER_HOUR, each given its
-   * challenge now) and how many were skipped (audited); undefined for no such withdrawal.
+   * challenge now) and how many were skipped (audited once per withdrawal). While the withdrawal is open,
+   * the challenges of the first `tokenHashes.length` devices are taken as `take` takes one, each with the
+   * hash of its place, and come back with the device and the withdrawal as the message shows it. Undefined
+   * for no such withdrawal.
    */
-  async fanOutPushes(withdrawalId: string, perHour: number): Promise<{ userId: string; allowed: string[]; skipped: number } | undefined> {
-    return this.row('SELECT * FROM push_fan_out($1, $2)', [withdrawalId, perHour]);
+  async fanOutPushes(withdrawalId: string, perHour: number, tokenHashes: Buffer[], leaseSeconds: number): Promise<PushFanOut | undefined> {
+    const row = await this.row<Omit<PushFanOut, 'takes' | 'withdrawal'> & { takes: PushTakeRow[] } & WithdrawalForMessage>(
+      `SELECT f.allowed, f.skipped, f.open, f.takes, w.*
+         FROM push_fan_out($1, $2, $3::bytea[], $4) f LEFT JOIN (${withdrawalForMessage('$1')}) w ON true`,
+      [withdrawalId, perHour, tokenHashes, leaseSeconds],
+    );
+    if (!row) return undefined;
+    const { allowed, skipped, open, takes, ...withdrawal } = row;
+    return {
+      allowed,
+      skipped,
+      open,
+      withdrawal,
+      takes: takes.map((t) => ({
+        place: t.n - 1,
+        device: t.device,
+        delivery: { id: t.deliveryId, sentAt: t.sentAt === null ? null : new Date(t.sentAt), claimed: t.claimed },
+      })),
+    };
   }
+}
+
+/** A push's challenge as the fan-out's statement took it (JSON: its time a string). */
+interface PushTakeRow {
+  n: number;
+  deliveryId: string;
+  sentAt: string | null;
+  claimed: boolean;
+  device: LivePushDevice;
+}
+
+/** A device's challenge taken by the fan-out, for the token at `place` of those it was given. */
+export interface PushTake {
+  place: number;
+  device: LivePushDevice;
+  delivery: DeliveryTake;
+}
+
+/** What a fan-out found and reserved: the devices to push, the skips, and the challenges it took. */
+export interface PushFanOut {
+  allowed: string[];
+  skipped: number;
+  /** Open and in its window: only then is anything taken. */
+  open: boolean;
+  withdrawal: WithdrawalForMessage;
+  takes: PushTake[];
 }

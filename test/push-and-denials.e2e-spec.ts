@@ -109,6 +109,26 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
     expect(consumed).toEqual([devices[4]]);
   });
 
+  it('a fan-out that took its pushes and then could not queue the email gives them back: its retry sends them at once', async () => {
+    const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1', devices: 2 });
+    await queueIdle(pushes);
+    // Redis refuses the email's job once, after the fan-out's statement took both pushes.
+    const notifierEmails = suite.notifier!.get<Queue>(getQueueToken(QueueName.ChallengeEmails), { strict: false });
+    const refused = jest.spyOn(notifierEmails, 'addBulk').mockRejectedValueOnce(new Error('Connection is closed.'));
+    try {
+      const w = await withdrawal(c);
+      await Promise.all([channels.push(c, w.id, 0), channels.push(c, w.id, 1), channels.challengeEmail(c, w.id)]);
+      const [fanOut] = await settledJobs(pushes, [`challenges.${w.id}`]);
+      expect(fanOut.state).toBe('completed');
+      expect(refused).toHaveBeenCalled();
+      // One failed attempt, the refusal; none spent waiting out a lease its own first attempt held.
+      const job = (await pushes.getJob(`challenges.${w.id}`))!;
+      expect(job.stacktrace.map((trace) => trace.split('\n')[0])).toEqual(['Error: Connection is closed.']);
+    } finally {
+      refused.mockRestore();
+    }
+  });
+
   it('deny wins: the other device’s unused token can still stop a withdrawal whose push factor was approved', async () => {
     const c = await enrolCustomer(env, suite.baseUrl, { deposit: '1', devices: 2 });
     const w = await withdrawal(c);

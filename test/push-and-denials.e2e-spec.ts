@@ -123,7 +123,7 @@ describe('push devices, duplicate deliveries and "this wasn\'t me"', () => {
       expect(refused).toHaveBeenCalled();
       // One failed attempt, the refusal; none spent waiting out a lease its own first attempt held.
       const job = (await pushes.getJob(`challenges.${w.id}`))!;
-      expect(job.stacktrace.map((trace) => trace.split('\n')[0])).toEqual(['Error: Connection is closed.']);
+      expect((job.stacktrace ?? []).map((trace) => trace.split('\n')[0])).toEqual(['Error: Connection is closed.']);
     } finally {
       refused.mockRestore();
     }

@@ -3,19 +3,20 @@ import { appRoleSpecs } from '../app-roles';
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** The function as this migration made it (1765400000000 replaces it, and puts it back on the way down). */
-export const PUSH_FAN_OUT = `CREATE FUNCTION push_fan_out(p_withdrawal uuid, p_per_hour integer)
-        RETURNS TABLE ("userId" text, allowed text[], skipped integer)
-        LANGUAGE plpgsql VOLATILE SET search_path = public, pg_temp AS $$
-      DECLARE
-        v_user text;
+/** The variables PUSH_BUDGET_SPENT sets, declared by every version of push_fan_out. */
+export const PUSH_BUDGET_VARIABLES = `        v_user text;
         v_live text[];
         v_pushed text[];
         v_recent integer;
         v_fresh text[];
         v_granted text[];
-      BEGIN
-        SELECT w.user_id INTO v_user FROM withdrawals w WHERE w.id = p_withdrawal;
+`;
+
+/**
+ * The fan-out's budget, as every version of push_fan_out spends it: the owner's lock, the live devices, those
+ * already challenged, the recent pushes, and the fresh devices granted their challenge (v_granted).
+ */
+export const PUSH_BUDGET_SPENT = `        SELECT w.user_id INTO v_user FROM withdrawals w WHERE w.id = p_withdrawal;
         IF NOT FOUND THEN RETURN; END IF;
         PERFORM pg_advisory_xact_lock(hashtext('push-budget:' || v_user));
         SELECT coalesce(array_agg(s.id::text ORDER BY s.created_at), '{}') INTO v_live
@@ -31,7 +32,15 @@ export const PUSH_FAN_OUT = `CREATE FUNCTION push_fan_out(p_withdrawal uuid, p_p
         INSERT INTO challenges (withdrawal_id, factor, subscription_id, digest)
           SELECT w.id, 'push', g.d::uuid, w.digest FROM withdrawals w, unnest(v_granted) AS g(d) WHERE w.id = p_withdrawal
           ON CONFLICT ON CONSTRAINT challenges_one_per_device DO NOTHING;
-        IF cardinality(v_fresh) > cardinality(v_granted) THEN
+`;
+
+/** The function as this migration made it (1765400000000 replaces it, and puts it back on the way down). */
+export const PUSH_FAN_OUT = `CREATE FUNCTION push_fan_out(p_withdrawal uuid, p_per_hour integer)
+        RETURNS TABLE ("userId" text, allowed text[], skipped integer)
+        LANGUAGE plpgsql VOLATILE SET search_path = public, pg_temp AS $$
+      DECLARE
+${PUSH_BUDGET_VARIABLES}      BEGIN
+${PUSH_BUDGET_SPENT}        IF cardinality(v_fresh) > cardinality(v_granted) THEN
           INSERT INTO audit_events (actor, event, user_id, withdrawal_id, detail)
             VALUES ('notification-worker', 'push_rate_limited', v_user, p_withdrawal,
                     jsonb_build_object('skipped', cardinality(v_fresh) - cardinality(v_granted)));
@@ -40,6 +49,14 @@ export const PUSH_FAN_OUT = `CREATE FUNCTION push_fan_out(p_withdrawal uuid, p_p
           ARRAY(SELECT l.d FROM unnest(v_live) WITH ORDINALITY AS l(d, n) WHERE l.d = ANY (v_pushed) ORDER BY l.n) || v_granted,
           cardinality(v_fresh) - cardinality(v_granted);
       END $$;`;
+
+/** Makes a function only the notification worker may execute (SECURITY INVOKER: it grants nothing of its own). */
+export async function createNotifierFunction(q: QueryRunner, create: string, signature: string): Promise<void> {
+  await q.query(`${create}\n      REVOKE EXECUTE ON FUNCTION ${signature} FROM PUBLIC;`);
+  const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];
+  const notifier = ident(appRoleSpecs(db).find((s) => s.role === 'notifier')!.name);
+  await q.query(`GRANT EXECUTE ON FUNCTION ${signature} TO ${notifier}`);
+}
 
 /**
  * A withdrawal's push fan-out in one round trip instead of four or more: the owner's push budget lock (fan-outs
@@ -56,13 +73,7 @@ export class PushFanOut1765100000000 implements MigrationInterface {
   name = 'PushFanOut1765100000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      ${PUSH_FAN_OUT}
-      REVOKE EXECUTE ON FUNCTION push_fan_out(uuid, integer) FROM PUBLIC;
-    `);
-    const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];
-    const notifier = ident(appRoleSpecs(db).find((s) => s.role === 'notifier')!.name);
-    await q.query(`GRANT EXECUTE ON FUNCTION push_fan_out(uuid, integer) TO ${notifier}`);
+    await createNotifierFunction(q, PUSH_FAN_OUT, 'push_fan_out(uuid, integer)');
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,7 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { appRoleSpecs } from '../app-roles';
-
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+import { createNotifierFunction, PUSH_BUDGET_SPENT, PUSH_BUDGET_VARIABLES } from './1765100000000-push-fan-out';
 
 /**
  * push_fan_out with the pushes' claims: as 1765400000000 left it (the budget lock, the devices, the grant, a
@@ -15,33 +13,11 @@ const PUSH_FAN_OUT_CLAIMS = `CREATE FUNCTION push_fan_out(p_withdrawal uuid, p_p
         RETURNS TABLE (allowed text[], skipped integer, open boolean, takes jsonb)
         LANGUAGE plpgsql VOLATILE SET search_path = public, pg_temp AS $$
       DECLARE
-        v_user text;
-        v_live text[];
-        v_pushed text[];
-        v_recent integer;
-        v_fresh text[];
-        v_granted text[];
-        v_allowed text[];
+${PUSH_BUDGET_VARIABLES}        v_allowed text[];
         v_open boolean;
         v_takes jsonb;
       BEGIN
-        SELECT w.user_id INTO v_user FROM withdrawals w WHERE w.id = p_withdrawal;
-        IF NOT FOUND THEN RETURN; END IF;
-        PERFORM pg_advisory_xact_lock(hashtext('push-budget:' || v_user));
-        SELECT coalesce(array_agg(s.id::text ORDER BY s.created_at), '{}') INTO v_live
-          FROM push_subscriptions s WHERE s.user_id = v_user AND s.retired_at IS NULL;
-        SELECT coalesce(array_agg(c.subscription_id::text), '{}') INTO v_pushed
-          FROM challenges c WHERE c.withdrawal_id = p_withdrawal AND c.factor = 'push';
-        SELECT count(*)::int INTO v_recent
-          FROM challenges c JOIN withdrawals w ON w.id = c.withdrawal_id
-         WHERE w.user_id = v_user AND c.factor = 'push' AND c.created_at > now() - interval '1 hour'
-           AND w.status IN ('pending_confirmation', 'held');
-        v_fresh := ARRAY(SELECT l.d FROM unnest(v_live) WITH ORDINALITY AS l(d, n) WHERE l.d <> ALL (v_pushed) ORDER BY l.n);
-        v_granted := v_fresh[1:greatest(0, p_per_hour - v_recent)];
-        INSERT INTO challenges (withdrawal_id, factor, subscription_id, digest)
-          SELECT w.id, 'push', g.d::uuid, w.digest FROM withdrawals w, unnest(v_granted) AS g(d) WHERE w.id = p_withdrawal
-          ON CONFLICT ON CONSTRAINT challenges_one_per_device DO NOTHING;
-        IF cardinality(v_fresh) > cardinality(v_granted) AND cardinality(v_pushed) = 0 THEN
+${PUSH_BUDGET_SPENT}        IF cardinality(v_fresh) > cardinality(v_granted) AND cardinality(v_pushed) = 0 THEN
           INSERT INTO audit_events (actor, event, user_id, withdrawal_id, detail)
             VALUES ('notification-worker', 'push_rate_limited', v_user, p_withdrawal,
                     jsonb_build_object('skipped', cardinality(v_fresh) - cardinality(v_granted)));
@@ -84,13 +60,7 @@ export class PushFanOutClaims1765500000000 implements MigrationInterface {
   name = 'PushFanOutClaims1765500000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      ${PUSH_FAN_OUT_CLAIMS}
-      REVOKE EXECUTE ON FUNCTION push_fan_out(uuid, integer, bytea[], integer) FROM PUBLIC;
-    `);
-    const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];
-    const notifier = ident(appRoleSpecs(db).find((s) => s.role === 'notifier')!.name);
-    await q.query(`GRANT EXECUTE ON FUNCTION push_fan_out(uuid, integer, bytea[], integer) TO ${notifier}`);
+    await createNotifierFunction(q, PUSH_FAN_OUT_CLAIMS, 'push_fan_out(uuid, integer, bytea[], integer)');
   }
 
   async down(q: QueryRunner): Promise<void> {

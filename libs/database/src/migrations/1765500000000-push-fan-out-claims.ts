@@ -9,6 +9,9 @@ import { createNotifierFunction, PUSH_BUDGET_SPENT, PUSH_BUDGET_VARIABLES } from
  * stored beside any sent before; each device comes back with its keys and what its take found. The fan-out
  * that sends the pushes itself no longer takes each challenge in a statement of its own.
  */
+/** A challenge this fan-out may take: not sent, and not leased (claimed less than p_lease seconds ago). */
+const FREE = 'c.sent_at IS NULL AND (c.claimed_at IS NULL OR c.claimed_at <= now() - make_interval(secs => p_lease))';
+
 const PUSH_FAN_OUT_CLAIMS = `CREATE FUNCTION push_fan_out(p_withdrawal uuid, p_per_hour integer, p_token_hashes bytea[], p_lease integer)
         RETURNS TABLE (allowed text[], skipped integer, open boolean, takes jsonb)
         LANGUAGE plpgsql VOLATILE SET search_path = public, pg_temp AS $$
@@ -32,9 +35,9 @@ ${PUSH_BUDGET_SPENT}        IF cardinality(v_fresh) > cardinality(v_granted) AND
               FROM unnest(v_allowed) WITH ORDINALITY AS a(d, n) WHERE a.n <= cardinality(p_token_hashes)),
           taken AS (
             UPDATE challenges c
-               SET token_hash = CASE WHEN c.sent_at IS NULL AND (c.claimed_at IS NULL OR c.claimed_at <= now() - make_interval(secs => p_lease))
+               SET token_hash = CASE WHEN ${FREE}
                                      THEN d.h ELSE c.token_hash END,
-                   claimed_at = CASE WHEN c.sent_at IS NULL AND (c.claimed_at IS NULL OR c.claimed_at <= now() - make_interval(secs => p_lease))
+                   claimed_at = CASE WHEN ${FREE}
                                      THEN now() ELSE c.claimed_at END
               FROM d
              WHERE c.withdrawal_id = p_withdrawal AND c.factor = 'push' AND c.subscription_id = d.sub

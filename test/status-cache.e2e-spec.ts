@@ -1,5 +1,5 @@
 import { WithdrawalRepository } from '@app/database';
-import { QueueName } from '@app/queue';
+import { QueueName, WithdrawalChanges } from '@app/queue';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { queueIdle } from './support/attack-kit';
@@ -113,5 +113,34 @@ describe('status document cache', () => {
     await t.channels.approvePush(c, w.id, w.matchCode);
     expect((await t.channels.submitTotp(c, w.id)).status).toBe(200);
     expect((await t.channels.waitForStatus(c, w.id, 'posted')).status).toBe('posted');
+  });
+
+  it('shows a decision it relayed on its very next poll, refusals that changed something too, though the change feed never tells', async () => {
+    const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const posted = (await t.channels.requestWithdrawal(c, '0.1')).body;
+    const stopped = (await t.channels.requestWithdrawal(c, '0.2')).body;
+    for (const w of [posted, stopped]) await t.channels.push(c, w.id);
+    await queueIdle(t.suite.api.get<Queue>(getQueueToken(QueueName.Notifications))); // challenges sent and recorded
+    const poll = async (id: string) => (await c.client.get(`/v1/withdrawals/${id}`)).body;
+    for (const w of [posted, stopped]) expect((await poll(w.id)).factors).toEqual({ email: 'pending', push: 'pending', totp: 'pending' }); // cached
+
+    // The confirmation service's announcements are lost, as when its publisher's connection is down.
+    const announce = jest.spyOn(t.suite.confirmer!.get(WithdrawalChanges), 'announce').mockImplementation(() => undefined);
+    try {
+      expect((await t.channels.approveEmail(c, posted.id, posted.matchCode)).status).toBe(200);
+      expect((await poll(posted.id)).factors.email).toBe('approved');
+      expect((await t.channels.approvePush(c, posted.id, posted.matchCode)).status).toBe(200);
+      expect((await poll(posted.id)).factors.push).toBe('approved');
+      expect((await t.channels.submitTotp(c, posted.id)).status).toBe(200);
+      expect(await poll(posted.id)).toMatchObject({ status: 'posted', factors: { totp: 'approved' } });
+
+      // A wrong pick is refused (422) and denies the factor, which stops the withdrawal: the refusal changed it.
+      const wrongCode = stopped.matchCode === '00' ? '01' : '00';
+      const wrong = await t.channels.decide(await t.channels.pushToken(c, stopped.id), 'approve', wrongCode);
+      expect([wrong.status, wrong.body.code]).toEqual([422, 'match_code_wrong']);
+      expect(await poll(stopped.id)).toMatchObject({ status: 'denied', factors: { push: 'denied' } });
+    } finally {
+      announce.mockRestore();
+    }
   });
 });

@@ -11,6 +11,7 @@ import {
   WORKER_OPTIONS,
 } from '@app/queue';
 import { AuditRepository, Transactions } from '@app/database';
+import { isVerdict } from '@app/domain';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
@@ -68,7 +69,10 @@ export class ConfirmationsConsumer extends WorkerHost {
   private async handle(job: Job): Promise<unknown> {
     await this.gate.admit(job);
     // Whatever the decision commits to the outbox goes out at once: the relay is kicked by the commit.
-    return this.decide(job as ReceivedJob<ConfirmationJob>);
+    const { result, changed } = await this.transactions.noteChanges(() => this.decide(job as ReceivedJob<ConfirmationJob>));
+    // The API relaying the verdict forgets what it cached of these before it answers: read-your-writes
+    // does not wait on the change feed, whose message is on another connection and may come later or never.
+    return isVerdict(result) && changed.length ? { ...result, changedWithdrawals: changed } : result;
   }
 
   private async decide(job: ReceivedJob<ConfirmationJob>): Promise<unknown> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { NewOutboxEntry } from './outbox/outbox.repository';
@@ -14,6 +15,8 @@ interface Consequences {
 }
 
 const OPEN = new WeakMap<EntityManager, Consequences>();
+/** The withdrawals changed by the commits of the unit of work that asked to hear of them (noteChanges), if any. */
+const NOTED = new AsyncLocalStorage<Set<string>>();
 const newConsequences = (): Consequences => ({ changedWithdrawals: new Set(), wroteOutbox: false, outboxEntries: [] });
 
 /** Notes that the transaction of `m` changed a withdrawal's status document: told after it commits. */
@@ -61,9 +64,22 @@ export class Transactions {
     return result;
   }
 
+  /**
+   * Runs `work` (any number of transactions) and returns, with its result, the withdrawals its commits
+   * changed: what a caller waiting on it must no longer believe (the API's cached status documents).
+   */
+  async noteChanges<T>(work: () => Promise<T>): Promise<{ result: T; changed: string[] }> {
+    const changed = new Set<string>();
+    const result = await NOTED.run(changed, work);
+    return { result, changed: [...changed] };
+  }
+
   private announce(open: Consequences | undefined): void {
     if (open?.wroteOutbox) for (const listener of this.outboxListeners) listener(open.outboxEntries);
-    if (open?.changedWithdrawals.size) for (const listener of this.commitListeners) listener([...open.changedWithdrawals]);
+    if (!open?.changedWithdrawals.size) return;
+    const noted = NOTED.getStore();
+    for (const id of open.changedWithdrawals) noted?.add(id);
+    for (const listener of this.commitListeners) listener([...open.changedWithdrawals]);
   }
 
   /** Called after every commit that changed withdrawals, with their ids (the change feed's publisher). */

@@ -32,6 +32,7 @@ type EvidenceArgument<N extends ConfirmationJob['name']> = N extends EvidenceJob
 @Injectable()
 export class VerdictClient implements OnModuleInit, OnApplicationShutdown {
   private readonly events: QueueEvents;
+  private readonly changeListeners: ((changedWithdrawals: readonly string[]) => void)[] = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -77,9 +78,17 @@ export class VerdictClient implements OnModuleInit, OnApplicationShutdown {
     } finally {
       verdict.stop();
     }
+    const { changedWithdrawals, ...told } = answer;
+    if (changedWithdrawals?.length) for (const listener of this.changeListeners) listener(changedWithdrawals);
+    answer = told;
     if (answer.ok) return answer;
     const headers: Record<string, string> = answer.retryAfterSeconds ? { 'retry-after': String(answer.retryAfterSeconds) } : {};
     throw new Problem(answer.code, answer.detail, headers);
+  }
+
+  /** Called, before the answer is given, with the withdrawals a verdict's job changed (the status document cache). */
+  afterVerdict(listener: (changedWithdrawals: readonly string[]) => void): void {
+    this.changeListeners.push(listener);
   }
 
   private verdictOf(jobId: string): { promise: Promise<Verdict>; stop: () => void } {

@@ -1,6 +1,7 @@
 import { Transactions } from '@app/database';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { VerdictClient } from '../http/verdict-client';
 import { WithdrawalChangeFeed } from './withdrawal-change-feed';
 import { WithdrawalStatusDocument } from './withdrawal.dto';
 
@@ -27,7 +28,8 @@ export const STATUS_CACHE_TTL_MS = 5_000;
 /**
  * Status documents as last read from Postgres, by withdrawal id, so that a poll (200, or 304 to its ETag)
  * needs no query: every change of a withdrawal evicts it, whichever app made it — this instance's own
- * commits at once, the others' through the change feed. Used only while the feed is live; an entry serves
+ * commits and the changes of the verdicts it relays at once (a customer who was answered sees what they
+ * did on their next poll), the others' through the change feed. Used only while the feed is live; an entry serves
  * only the owner it was read for (anyone else goes to Postgres, and is not found there).
  */
 @Injectable()
@@ -42,12 +44,15 @@ export class StatusDocumentCache implements OnModuleInit {
   constructor(
     private readonly feed: WithdrawalChangeFeed,
     private readonly transactions: Transactions,
+    private readonly verdicts: VerdictClient,
   ) {}
 
   onModuleInit(): void {
     this.feed.onEveryChange((id) => this.evict(id));
     this.feed.onGap(() => this.clear());
     this.transactions.afterCommit((ids) => ids.forEach((id) => this.evict(id)));
+    // What the confirmation service changed for a request relayed here, before that request is answered.
+    this.verdicts.afterVerdict((ids) => ids.forEach((id) => this.evict(id)));
   }
 
   /** A mark to give store(): documents read after it are stored only if their withdrawal did not change since. */

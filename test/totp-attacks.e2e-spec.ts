@@ -50,6 +50,39 @@ describe('TOTP: replay, drift window and guessing limits', () => {
     expect((await statusOf(c, w.id)).factors.totp).toBe('approved');
   });
 
+  it('one valid code raced over five withdrawals of the customer: one acceptance, four code_reused, one step used', async () => {
+    const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
+    const ws = [];
+    for (let i = 0; i < 5; i++) ws.push(await withdrawal(c));
+    const code = await authenticatorCode(c.totpSecret, 1);
+    const answers = await Promise.all(ws.map((w) => c.client.post(`/v1/withdrawals/${w.id}/totp`, { code })));
+    const outcomes = tally(answers.map((a) => `${a.status} ${problemCode(a) ?? ''}`.trim()));
+    expect(outcomes).toEqual({ '200': 1, '422 code_reused': 4 });
+    const approved = [];
+    for (const w of ws) if ((await statusOf(c, w.id)).factors.totp === 'approved') approved.push(w.id);
+    expect(approved).toEqual([ws[answers.findIndex((a) => a.status === 200)].id]);
+    const [{ reuses }] = await t.env.admin.query(
+      `SELECT count(*)::int AS reuses FROM audit_events WHERE event = 'totp_code_reused' AND user_id = $1`,
+      [c.id],
+    );
+    expect(reuses).toBe(4);
+  });
+
+  it('a good code for a factor approved already is accepted and used up: it cannot then confirm another withdrawal', async () => {
+    const S = await freshStep(20_000);
+    const c = await enrolOnSteps(t.env, t.suite.baseUrl, { deposit: '1', activationStep: S - 1, addressStep: S });
+    const [first, second] = [await withdrawal(c), await withdrawal(c)];
+    await freshStep(30_000); // the next step, S + 1: the window's S + 1 and S + 2 are free
+    const submit = (id: string, step: number) => c.client.post(`/v1/withdrawals/${id}/totp`, { code: codeForStep(c.totpSecret, step) });
+    expect((await submit(first.id, S + 1)).status).toBe(200);
+    expect((await submit(first.id, S + 2)).status).toBe(200); // the factor stays approved by S + 1
+    const replay = await submit(second.id, S + 2);
+    assertStillStep(S + 1, 'a second code for an approved factor');
+    expect([replay.status, problemCode(replay)]).toEqual([422, 'code_reused']);
+    expect((await statusOf(c, first.id)).factors.totp).toBe('approved');
+    expect((await statusOf(c, second.id)).factors.totp).toBe('pending');
+  });
+
   it('20 concurrent submissions of the deciding code: posted once, never two acceptances', async () => {
     const c = await enrolCustomer(t.env, t.suite.baseUrl, { deposit: '1' });
     const w = await withdrawal(c, '0.25');

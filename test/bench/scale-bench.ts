@@ -12,6 +12,7 @@
  * "0,100000"; the issue's million works too, at several minutes of seeding), BENCH_SCALE_SAMPLES (20).
  * Progress on stderr, one JSON document on stdout.
  */
+import { earliestMatchableStep } from '@app/crypto';
 import { dataSourceOptions, WithdrawalRepository, WithdrawalRiskRepository } from '@app/database';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
@@ -233,10 +234,10 @@ async function measureSize(customers: number, past: number) {
           if (!(await withdrawals.lockForDecision(m, { withdrawalId: id, ownerId: s.id }))) throw new Error(`no decision locks for ${id}`);
         }),
       );
-      // A TOTP verdict's: the same locks, then the customer's failure window and enrolment (totp_check_facts).
+      // A TOTP verdict's: the same locks, then the customer's failure window, enrolment (totp_check_facts) and used steps (totp_steps_used).
       runs.totpDecisionLocks.push(
         await measureRepositories(confirmerSource, async ({ withdrawals }, m) => {
-          const check = { status: 'active' as const, windowSeconds: 15 * 60, limit: 10 };
+          const check = { status: 'active' as const, windowSeconds: 15 * 60, limit: 10, stepsUsedFrom: earliestMatchableStep(Date.now()) };
           const locked = await withdrawals.lockForTotpDecision(m, { withdrawalId: id, ownerId: s.id }, check);
           if (!locked?.totp.enrolment) throw new Error(`no TOTP decision locks or enrolment for ${id}`);
         }),

@@ -1,7 +1,17 @@
 import { oathtoolCode } from '../../../test/support/oathtool';
 import hotpVectors from './fixtures/rfc4226-hotp.json';
 import totpVectors from './fixtures/rfc6238-totp.json';
-import { TOTP_DEFAULTS, hotpCodeFromKey, matchTotpStep, newTotpSecret, otpauthUri, totpCode, totpCodeFromKey, totpStep } from './totp';
+import {
+  TOTP_DEFAULTS,
+  earliestMatchableStep,
+  hotpCodeFromKey,
+  matchTotpStep,
+  newTotpSecret,
+  otpauthUri,
+  totpCode,
+  totpCodeFromKey,
+  totpStep,
+} from './totp';
 
 const STEP_MS = 30_000;
 const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // base32 of the RFC seed "12345678901234567890"
@@ -52,6 +62,16 @@ describe('matchTotpStep', () => {
     const t = totpStep(now);
     expect(matchTotpStep(SECRET, totpCode(SECRET, now - 2 * STEP_MS, opts), now, opts)).toBe(t - 2);
     expect(matchTotpStep(SECRET, totpCode(SECRET, now - 3 * STEP_MS, opts), now, opts)).toBeNull();
+  });
+
+  // The used steps a withdrawal's check reads start here: a step before it must never match then or later.
+  it.each([TOTP_DEFAULTS, { ...TOTP_DEFAULTS, window: 2 }])('matches no step before earliestMatchableStep (window $window)', (opts) => {
+    const read = 1_700_000_039_999; // the last millisecond of a step
+    const from = earliestMatchableStep(read, opts);
+    for (const checkedAt of [read, read + 1, read + 5 * STEP_MS]) {
+      expect(matchTotpStep(SECRET, totpCode(SECRET, (from - 1) * STEP_MS, opts), checkedAt, opts)).toBeNull();
+    }
+    expect(matchTotpStep(SECRET, totpCode(SECRET, from * STEP_MS, opts), read, opts)).toBe(from);
   });
 
   it('refuses codes that are not exactly six ASCII digits', () => {

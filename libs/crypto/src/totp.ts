@@ -39,6 +39,11 @@ export function totpStep(atMs: number, stepSeconds = 30): number {
   return Math.floor(atMs / 1000 / stepSeconds);
 }
 
+/** The earliest step a code checked at `atMs` or later can belong to (matchTotpStep's window): older used steps no longer matter. */
+export function earliestMatchableStep(atMs: number, opts = TOTP_DEFAULTS): number {
+  return totpStep(atMs, opts.stepSeconds) - opts.window;
+}
+
 /**
  * The absolute time step a code belongs to, within ±window steps of now, or null. Callers store the step
  * to refuse a second use of the same code (RFC 6238 §5.2).

@@ -22,6 +22,7 @@ import { ReserveLocksCustomerFirst1765200000001 } from './migrations/17652000000
 import { TotpCheckFacts1765300000000 } from './migrations/1765300000000-totp-check-facts';
 import { ChallengeFanOutOnPushes1765400000000 } from './migrations/1765400000000-challenge-fan-out-on-pushes';
 import { PushFanOutClaims1765500000000 } from './migrations/1765500000000-push-fan-out-claims';
+import { TotpStepsUsed1765600000000 } from './migrations/1765600000000-totp-steps-used';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -46,6 +47,7 @@ export const MIGRATIONS = [
   TotpCheckFacts1765300000000,
   ChallengeFanOutOnPushes1765400000000,
   PushFanOutClaims1765500000000,
+  TotpStepsUsed1765600000000,
 ];
 
 /** The schema belongs to the migrations alone (never synchronised); the entities describe it to the repositories. */

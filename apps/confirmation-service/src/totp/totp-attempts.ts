@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { matchTotpStep, openTotpSecret } from '@app/crypto';
-import { AuditRepository, RecentFailures, TotpCheckFacts, TotpRepository } from '@app/database';
+import { AuditRepository, RecentFailures, RecordedChange, TotpCheckFacts, TotpRepository } from '@app/database';
 import { problem, VerdictProblem } from '@app/domain';
 import { jobId, Outbox, QueueName } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
@@ -68,9 +68,48 @@ export class TotpAttempts {
    * A step already consumed is a replay: refused, logged and mailed to the customer.
    */
   async check(m: EntityManager, userId: string, sealedSecret: string, code: string, withdrawalId: string | null): Promise<CodeCheck> {
-    const step = matchTotpStep(openTotpSecret(sealedSecret, this.privateKey), code, Date.now());
+    const step = this.stepOf(sealedSecret, code);
     if (step === null) return { kind: 'wrong' };
     if (await this.totp.useStep(m, userId, step)) return { kind: 'matched', step };
+    await this.reportReuse(m, userId, step, withdrawalId);
+    return { kind: 'reused', step };
+  }
+
+  /**
+   * check(), against the steps the customer had used (read under their lock): a replay is reported as there,
+   * but a matched step is not consumed here. Its consumption (useStepChange) goes into the caller's own
+   * statement, the decision's.
+   */
+  async checkAgainst(
+    m: EntityManager,
+    userId: string,
+    sealedSecret: string,
+    code: string,
+    withdrawalId: string,
+    usedSteps: readonly number[],
+  ): Promise<CodeCheck> {
+    const step = this.stepOf(sealedSecret, code);
+    if (step === null) return { kind: 'wrong' };
+    if (!usedSteps.includes(step)) return { kind: 'matched', step };
+    await this.reportReuse(m, userId, step, withdrawalId);
+    return { kind: 'reused', step };
+  }
+
+  /** A step checkAgainst matched, consumed in a statement of its own (when no decision carries it). */
+  async useStep(m: EntityManager, userId: string, step: number): Promise<void> {
+    await this.totp.useStep(m, userId, step);
+  }
+
+  /** A matched step's consumption, as a change for the decision's statement (checkAgainst). */
+  useStepChange(userId: string, step: number): RecordedChange {
+    return this.totp.useStepChange(userId, step);
+  }
+
+  private stepOf(sealedSecret: string, code: string): number | null {
+    return matchTotpStep(openTotpSecret(sealedSecret, this.privateKey), code, Date.now());
+  }
+
+  private async reportReuse(m: EntityManager, userId: string, step: number, withdrawalId: string | null): Promise<void> {
     await this.audit.append(m, { event: 'totp_code_reused', userId, withdrawalId, detail: { step } });
     const dedupeKey = `alert-totp-reused-${userId}-${step}`;
     await this.outbox.add(m, [
@@ -82,6 +121,5 @@ export class TotpAttempts {
         data: { userId, alert: 'totp_code_reused', dedupeKey, ...(withdrawalId ? { withdrawalId } : {}) },
       },
     ]);
-    return { kind: 'reused', step };
   }
 }

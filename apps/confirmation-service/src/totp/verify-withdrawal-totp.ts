@@ -1,4 +1,5 @@
 import { Transactions, WithdrawalRepository } from '@app/database';
+import { earliestMatchableStep } from '@app/crypto';
 import { isOpen, problem, Verdict } from '@app/domain';
 import { Injectable } from '@nestjs/common';
 import { WithdrawalLocks } from '../withdrawals/withdrawal-locks';
@@ -23,7 +24,13 @@ export class VerifyWithdrawalTotp {
       const locked = await this.locks.lockForTotpDecision(
         m,
         { withdrawalId: input.withdrawalId, ownerId: input.userId },
-        { status: 'active', windowSeconds: TOTP_FAILURE_WINDOW_SECONDS, limit: TOTP_FAILURES_PER_USER },
+        {
+          status: 'active',
+          windowSeconds: TOTP_FAILURE_WINDOW_SECONDS,
+          limit: TOTP_FAILURES_PER_USER,
+          // A code checked from now on matches no earlier step.
+          stepsUsedFrom: earliestMatchableStep(Date.now()),
+        },
       );
       if (!locked) return problem('not_found');
       const { withdrawal: w, factors } = locked;
@@ -40,16 +47,19 @@ export class VerifyWithdrawalTotp {
       if (lockout) return lockout;
       if (!enrolment) return problem('factor_not_enrolled');
 
-      const check = await this.attempts.check(m, w.userId, enrolment.sealedSecret, input.code, w.id);
+      const check = await this.attempts.checkAgainst(m, w.userId, enrolment.sealedSecret, input.code, w.id, locked.usedSteps);
       if (check.kind === 'reused') return problem('code_reused');
       if (check.kind === 'matched') {
-        if (totp.status === 'pending') {
-          const decided = await this.settlement.decideFactor(m, w, 'totp', {
-            status: 'approved',
-            evidence: `totp-step:${check.step}`,
-            digest: w.digest,
-            enrolmentId: enrolment.id,
-          });
+        // A code for a factor approved already still uses its step up; otherwise the decision's own statement does.
+        if (totp.status !== 'pending') await this.attempts.useStep(m, w.userId, check.step);
+        else {
+          const decided = await this.settlement.decideFactor(
+            m,
+            w,
+            'totp',
+            { status: 'approved', evidence: `totp-step:${check.step}`, digest: w.digest, enrolmentId: enrolment.id },
+            [this.attempts.useStepChange(w.userId, check.step)],
+          );
           await this.settlement.evaluate(m, w, decided);
         }
         return { ok: true, factor: 'totp', status: 'approved' };

@@ -40,12 +40,12 @@ export class WithdrawalLocks {
     return this.withdrawals.lockForDecision(m, by);
   }
 
-  /** The same, then what a TOTP check reads first (the owner's recent failures and enrolment), read once the locks are held. */
+  /** The same, then what a TOTP check reads first (the owner's recent failures, enrolment and used steps), read once the locks are held. */
   lockForTotpDecision(
     m: EntityManager,
     by: { withdrawalId: string; ownerId: string },
-    check: { status: TotpEnrolmentStatus; windowSeconds: number; limit: number },
-  ): Promise<(DecisionLocks & { totp: TotpCheckFacts }) | undefined> {
+    check: { status: TotpEnrolmentStatus; windowSeconds: number; limit: number; stepsUsedFrom: number },
+  ): Promise<(DecisionLocks & { totp: TotpCheckFacts; usedSteps: number[] }) | undefined> {
     return this.withdrawals.lockForTotpDecision(m, by, check);
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { RecordedChange } from '../recorded-changes';
 import { Repository } from '../repository';
 import { TotpEnrolmentStatus } from './totp.entity';
 
@@ -75,6 +76,15 @@ export class TotpRepository extends Repository {
       [],
     );
     return rows.length;
+  }
+
+  /**
+   * The step consumed, as a change for a decision's own statement: for a step its caller found unused under
+   * the customer's lock (lockForTotpDecision's usedSteps). No ON CONFLICT: were it used after all, the
+   * statement fails and nothing is decided.
+   */
+  useStepChange(userId: string, step: number): RecordedChange {
+    return { sql: 'INSERT INTO totp_used_steps (user_id, step) VALUES ($1, $2)', params: [userId, step] };
   }
 
   /** Consumes the time step for the customer; false when it was used already (a replayed code). */

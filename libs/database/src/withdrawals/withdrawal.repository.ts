@@ -313,21 +313,25 @@ export class WithdrawalRepository extends Repository {
 
   /**
    * As lockForDecision, and then what a TOTP check reads first (totp_check_facts: the owner's recent failures
-   * and newest enrolment in `check.status`), read after the locks were granted: one round trip.
+   * and newest enrolment in `check.status`; totp_steps_used: the owner's steps used from `stepsUsedFrom`),
+   * read after the locks were granted: one round trip.
    */
   async lockForTotpDecision(
     m: EntityManager,
     by: { withdrawalId: string; ownerId: string },
-    check: { status: TotpEnrolmentStatus; windowSeconds: number; limit: number },
-  ): Promise<(DecisionLocks & { totp: TotpCheckFacts }) | undefined> {
-    // The LATERAL runs after the function has taken its locks; totp_check_facts, volatile, reads then.
+    check: { status: TotpEnrolmentStatus; windowSeconds: number; limit: number; stepsUsedFrom: number },
+  ): Promise<(DecisionLocks & { totp: TotpCheckFacts; usedSteps: number[] }) | undefined> {
+    // The LATERALs run after the function has taken its locks; totp_check_facts and totp_steps_used, volatile, read then.
     const found = await this.decisionLocks(
       m,
-      `SELECT d.*, to_jsonb(t) AS totp FROM withdrawal_decision_locks($1, NULL, $2) d
-         CROSS JOIN LATERAL totp_check_facts(d."userId", $3, $4, $5) t`,
-      [by.withdrawalId, by.ownerId, check.status, check.windowSeconds, check.limit],
+      `SELECT d.*, to_jsonb(t) AS totp, u.steps AS "usedSteps" FROM withdrawal_decision_locks($1, NULL, $2) d
+         CROSS JOIN LATERAL totp_check_facts(d."userId", $3, $4, $5) t
+         CROSS JOIN LATERAL totp_steps_used(d."userId", $6) u(steps)`,
+      [by.withdrawalId, by.ownerId, check.status, check.windowSeconds, check.limit, check.stepsUsedFrom],
     );
-    return found?.totp ? { ...found.locks, totp: totpCheckFacts(found.totp) } : undefined;
+    if (!found?.totp) return undefined;
+    // bigint[] arrives as strings; steps are well inside a double's integers.
+    return { ...found.locks, totp: totpCheckFacts(found.totp), usedSteps: (found.usedSteps ?? []).map(Number) };
   }
 
   /**
@@ -371,14 +375,22 @@ export class WithdrawalRepository extends Repository {
     m: EntityManager,
     sql: string,
     params: unknown[],
-  ): Promise<{ locks: DecisionLocks; challenge: ChallengeJson | null; passkeys?: number; totp?: TotpCheckFactsRow } | undefined> {
+  ): Promise<
+    { locks: DecisionLocks; challenge: ChallengeJson | null; passkeys?: number; totp?: TotpCheckFactsRow; usedSteps?: string[] } | undefined
+  > {
     const row = await this.row<
-      DecisionLocks['withdrawal'] & { factors: FactorJson[]; challenge?: ChallengeJson | null; passkeys?: number; totp?: TotpCheckFactsRow }
+      DecisionLocks['withdrawal'] & {
+        factors: FactorJson[];
+        challenge?: ChallengeJson | null;
+        passkeys?: number;
+        totp?: TotpCheckFactsRow;
+        usedSteps?: string[];
+      }
     >(sql, params, m);
     if (!row) return undefined;
-    const { factors, challenge = null, passkeys, totp, ...withdrawal } = row;
+    const { factors, challenge = null, passkeys, totp, usedSteps, ...withdrawal } = row;
     const locks = { withdrawal, factors: byFactor(factors.map((f) => ({ ...f, digest: f.digest === null ? null : Buffer.from(f.digest, 'hex') }))) };
-    return { locks, challenge, passkeys, totp };
+    return { locks, challenge, passkeys, totp, usedSteps };
   }
 
   /**

@@ -79,7 +79,8 @@ export class VerdictClient implements OnModuleInit, OnApplicationShutdown {
       verdict.stop();
     }
     const { changedWithdrawals, ...told } = answer;
-    if (changedWithdrawals?.length) for (const listener of this.changeListeners) listener(changedWithdrawals);
+    // Read from Redis like the rest of the verdict: only ever a reason to read Postgres again, and only if it is a list.
+    if (Array.isArray(changedWithdrawals) && changedWithdrawals.length) for (const listener of this.changeListeners) listener(changedWithdrawals);
     answer = told;
     if (answer.ok) return answer;
     const headers: Record<string, string> = answer.retryAfterSeconds ? { 'retry-after': String(answer.retryAfterSeconds) } : {};

@@ -1,7 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { appRoleSpecs } from '../app-roles';
-
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+import { createAppFunction } from './app-function';
 
 /** The variables PUSH_BUDGET_SPENT sets, declared by every version of push_fan_out. */
 export const PUSH_BUDGET_VARIABLES = `        v_user text;
@@ -50,14 +48,6 @@ ${PUSH_BUDGET_SPENT}        IF cardinality(v_fresh) > cardinality(v_granted) THE
           cardinality(v_fresh) - cardinality(v_granted);
       END $$;`;
 
-/** Makes a function only the notification worker may execute (SECURITY INVOKER: it grants nothing of its own). */
-export async function createNotifierFunction(q: QueryRunner, create: string, signature: string): Promise<void> {
-  await q.query(`${create}\n      REVOKE EXECUTE ON FUNCTION ${signature} FROM PUBLIC;`);
-  const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];
-  const notifier = ident(appRoleSpecs(db).find((s) => s.role === 'notifier')!.name);
-  await q.query(`GRANT EXECUTE ON FUNCTION ${signature} TO ${notifier}`);
-}
-
 /**
  * A withdrawal's push fan-out in one round trip instead of four or more: the owner's push budget lock (fan-outs
  * for one customer take turns), then, each statement with a snapshot taken once the lock is held, the owner's
@@ -73,7 +63,7 @@ export class PushFanOut1765100000000 implements MigrationInterface {
   name = 'PushFanOut1765100000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await createNotifierFunction(q, PUSH_FAN_OUT, 'push_fan_out(uuid, integer)');
+    await createAppFunction(q, 'notifier', PUSH_FAN_OUT, 'push_fan_out(uuid, integer)');
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { createNotifierFunction, PUSH_BUDGET_SPENT, PUSH_BUDGET_VARIABLES } from './1765100000000-push-fan-out';
+import { PUSH_BUDGET_SPENT, PUSH_BUDGET_VARIABLES } from './1765100000000-push-fan-out';
+import { createAppFunction } from './app-function';
 
 /**
  * push_fan_out with the pushes' claims: as 1765400000000 left it (the budget lock, the devices, the grant, a
@@ -63,7 +64,7 @@ export class PushFanOutClaims1765500000000 implements MigrationInterface {
   name = 'PushFanOutClaims1765500000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await createNotifierFunction(q, PUSH_FAN_OUT_CLAIMS, 'push_fan_out(uuid, integer, bytea[], integer)');
+    await createAppFunction(q, 'notifier', PUSH_FAN_OUT_CLAIMS, 'push_fan_out(uuid, integer, bytea[], integer)');
   }
 
   async down(q: QueryRunner): Promise<void> {

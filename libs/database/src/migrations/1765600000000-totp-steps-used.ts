@@ -1,7 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { appRoleSpecs } from '../app-roles';
-
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+import { createAppFunction } from './app-function';
 
 /**
  * The customer's TOTP steps used from p_from on: what a withdrawal's TOTP check reads in the statement
@@ -15,16 +13,15 @@ export class TotpStepsUsed1765600000000 implements MigrationInterface {
   name = 'TotpStepsUsed1765600000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE FUNCTION totp_steps_used(p_user text, p_from bigint) RETURNS bigint[]
+    await createAppFunction(
+      q,
+      'confirmer',
+      `CREATE FUNCTION totp_steps_used(p_user text, p_from bigint) RETURNS bigint[]
         LANGUAGE sql VOLATILE SET search_path = public, pg_temp AS $$
         SELECT coalesce(array_agg(step ORDER BY step), '{}') FROM totp_used_steps WHERE user_id = p_user AND step >= p_from
-      $$;
-      REVOKE EXECUTE ON FUNCTION totp_steps_used(text, bigint) FROM PUBLIC;
-    `);
-    const [{ db }] = (await q.query('SELECT current_database() AS db')) as { db: string }[];
-    const confirmer = ident(appRoleSpecs(db).find((s) => s.role === 'confirmer')!.name);
-    await q.query(`GRANT EXECUTE ON FUNCTION totp_steps_used(text, bigint) TO ${confirmer}`);
+      $$;`,
+      'totp_steps_used(text, bigint)',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
